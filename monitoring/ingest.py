@@ -1,0 +1,299 @@
+"""Ingest one CSV or Parquet file as a batch: validate, infer roles, store, all or nothing."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from monitoring.errors import InputError, SchemaError
+from monitoring.files import FileFormat, content_hash, detect_format
+from monitoring.roles import ColumnProfile, RoleOverrides, build_columns, infer_task
+from monitoring.settings import ModelSettings
+from monitoring.store import catalog
+from monitoring.store import ingest_sql as sql
+from monitoring.store.catalog import BATCH_KINDS, Column, Model
+
+REQUIRED_ROLES = {
+    "production": ("id", "timestamp", "prediction"),
+    "reference": ("prediction",),
+    "labels": ("id", "target"),
+}
+LABEL_COLUMNS = ("id", "target", "observed_at")
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    model: str
+    kind: str
+    file_name: str
+    rows: int
+    batch_id: int | None
+    duplicate_of: int | None = None
+    columns: tuple[Column, ...] = ()
+    schema_changes: tuple[tuple[str, str, str], ...] = ()
+    warnings: tuple[str, ...] = field(default=())
+
+    def summary(self) -> str:
+        if self.duplicate_of is not None:
+            return (
+                f"{self.file_name}: already stored as batch {self.duplicate_of} of model "
+                f"{self.model!r}; nothing was added"
+            )
+        text = f"{self.file_name}: stored {self.rows:,} {self.kind} rows as batch {self.batch_id} of {self.model!r}"
+        if self.schema_changes:
+            text += f"; {len(self.schema_changes)} schema change(s)"
+        return text
+
+
+def ingest_file(
+    store,
+    path: str,
+    *,
+    model: str,
+    kind: str,
+    overrides: RoleOverrides | None = None,
+    file_name: str | None = None,
+    keep_bad_values: bool = False,
+) -> IngestResult:
+    """Store `path` as one batch of `model`, or raise a MonitoringError and store nothing."""
+    if kind not in BATCH_KINDS:
+        raise InputError(f"unknown kind {kind!r}; use one of {', '.join(BATCH_KINDS)}")
+    if not model or not model.strip():
+        raise InputError("a model name is needed; pass --model NAME")
+    overrides = overrides or RoleOverrides()
+    file_name = file_name or Path(path).name
+    file_format = detect_format(path, file_name)
+    digest = content_hash(path)
+    with store.transaction() as con:
+        try:
+            return _ingest(con, path, file_format, digest, model, kind, overrides, file_name, keep_bad_values)
+        except duckdb.Error as error:
+            raise _readable(error, file_name) from None
+
+
+def _readable(error: duckdb.Error, file_name: str) -> InputError:
+    text = str(error).split("\n\n")[0].strip()
+    if "unicode" in text.lower() or "utf-8" in text.lower():
+        return InputError(f"{file_name} is not UTF-8 text ({text}); save it with UTF-8 encoding")
+    return InputError(f"{file_name} could not be read as a table: {text}")
+
+
+def _ingest(con, path, file_format, digest, model_name, kind, overrides, file_name, keep_bad):
+    model = catalog.get_model(con, model_name) if catalog.model_exists(con, model_name) else None
+    if model:
+        earlier = catalog.find_batch_by_hash(con, model.id, kind, digest)
+        if earlier:
+            return IngestResult(model_name, kind, file_name, 0, None, duplicate_of=earlier[0])
+    staged = _stage(con, path, file_format, file_name)
+    profiles = sql.profile_stage(con, staged)
+    if model is None:
+        model = _create_model(con, model_name, kind, profiles, overrides)
+    if kind == "labels":
+        return _store_labels(con, model, profiles, overrides, file_name, digest, keep_bad)
+    return _store_rows(con, model, kind, profiles, overrides, file_name, digest, keep_bad)
+
+
+def _stage(con, path: str, file_format: FileFormat, file_name: str) -> list[tuple[str, str]]:
+    sql.stage_file(con, path, file_format.kind, file_format.delimiter, file_format.gzip)
+    columns = sql.stage_columns(con)
+    if sql.stage_row_count(con) == 0:
+        names = ", ".join(name for name, _ in columns)
+        raise InputError(f"{file_name} has a header ({names}) but no rows; add data rows")
+    return columns
+
+
+def _create_model(con, name, kind, profiles, overrides) -> Model:
+    if kind == "labels":
+        raise InputError(
+            f"model {name!r} does not exist yet; ingest its reference or production "
+            "predictions before its labels"
+        )
+    by_name = {p.name: p for p in profiles}
+    columns = build_columns(profiles, overrides, None)
+    task = overrides.task or infer_task(by_name, {c.name: c.role for c in columns})
+    columns = build_columns(profiles, overrides, task)
+    model_id = catalog.create_model(con, name, task, ModelSettings())
+    catalog.save_columns(con, model_id, columns)
+    return catalog.get_model(con, name)
+
+
+OPTIONAL_IN_REFERENCE = ("id", "timestamp", "latency", "status", "version")
+
+
+def _merge_columns(
+    model: Model, kind, profiles, overrides
+) -> tuple[list[Column], list[tuple[str, str, str]]]:
+    """The model's columns plus any new ones in this file, and the schema changes seen."""
+    known = {c.name: c for c in model.columns}
+    new_profiles = [p for p in profiles if p.name not in known]
+    taken = frozenset(c.role for c in model.columns)
+    fitting = overrides.only({p.name for p in new_profiles})
+    added = build_columns(new_profiles, fitting, model.task, taken) if new_profiles else []
+    changes = [(c.name, "added", f"new {c.kind} column, role {c.role}") for c in added]
+    present = {p.name for p in profiles}
+    optional = ("target", "observed_at") + (OPTIONAL_IN_REFERENCE if kind == "reference" else ())
+    changes += [
+        (c.name, "removed", f"{c.kind} column missing from this file")
+        for c in model.columns
+        if c.name not in present and c.role not in optional
+    ]
+    return list(model.columns) + added, changes
+
+
+def _require(model: Model, kind: str, present: set[str], file_name: str) -> None:
+    missing = [c.name for c in model.columns if c.role in REQUIRED_ROLES[kind] and c.name not in present]
+    if missing:
+        roles = {c.name: c.role for c in model.columns}
+        named = ", ".join(f"{n!r} ({roles[n]})" for n in missing)
+        raise SchemaError(
+            f"{file_name} lacks required column {named} of model {model.name!r}; "
+            f"{kind} files must carry it under the same name"
+        )
+
+
+def _store_rows(con, model, kind, profiles, overrides, file_name, digest, keep_bad) -> IngestResult:
+    present = {p.name for p in profiles}
+    _require(model, kind, present, file_name)
+    columns, changes = _merge_columns(model, kind, profiles, overrides)
+    by_name = {p.name: p for p in profiles}
+    stored = [c for c in columns if c.name in present and c.role != "ignore"]
+    changes += _type_changes(stored, by_name)
+    checks = _check_values(con, stored, by_name, file_name, keep_bad, model)
+    table = model.table(kind)
+    sql.ensure_row_table(con, table, [c for c in columns if c.role != "ignore"])
+    batch_id = catalog.insert_batch(con, model.id, kind, file_name, digest, 0, None, None)
+    expressions = {c.name: _cast(c, by_name[c.name], model.task) for c in stored}
+    sql.insert_rows(con, table, expressions, batch_id, sql.invalid_list_expression(checks))
+    ts_name = next((c.name for c in stored if c.role == "timestamp"), None)
+    start, end = sql.batch_time_span(con, table, ts_name, batch_id)
+    rows = sql.stage_row_count(con)
+    con.execute(
+        "UPDATE batches SET rows = ?, start_ts = ?, end_ts = ? WHERE id = ?",
+        [rows, start, end, batch_id],
+    )
+    return _finish(con, model, columns, changes, kind, file_name, rows, batch_id, ())
+
+
+def _finish(con, model, columns, changes, kind, file_name, rows, batch_id, warnings) -> IngestResult:
+    catalog.save_columns(con, model.id, columns)
+    catalog.insert_schema_changes(con, batch_id, changes)
+    catalog.bump_data_version(con, model.id)
+    return IngestResult(
+        model.name,
+        kind,
+        file_name,
+        rows,
+        batch_id,
+        columns=tuple(columns),
+        schema_changes=tuple(changes),
+        warnings=tuple(warnings),
+    )
+
+
+def _cast(column: Column, profile: ColumnProfile, task: str) -> str:
+    is_label = column.role in ("prediction", "target") and task != "regression"
+    return sql.cast_expression(column.name, column.kind, profile.sql_type, is_label)
+
+
+def _type_changes(stored: list[Column], by_name: dict) -> list[tuple[str, str, str]]:
+    changes = []
+    for column in stored:
+        profile = by_name[column.name]
+        if column.kind == "categorical" and profile.sql_type in ("DOUBLE", "FLOAT"):
+            changes.append(
+                (column.name, "type changed", f"file has {profile.sql_type}, model keeps categorical")
+            )
+        if column.kind == "numeric" and profile.non_null and not profile.mostly_numeric:
+            changes.append((column.name, "type changed", "values are mostly text, model keeps numeric"))
+    return changes
+
+
+def _check_values(con, stored, by_name, file_name, keep_bad, model) -> dict[str, str]:
+    """Refuse values that do not fit the column's type (or, if asked, keep them as missing)."""
+    checks = {}
+    for column in stored:
+        if column.kind not in ("numeric", "timestamp"):
+            continue
+        profile = by_name[column.name]
+        count = sql.bad_value_count(con, column.name, column.kind, profile.sql_type)
+        if count == 0:
+            continue
+        strict = column.kind == "timestamp" or column.role in ("prediction", "score", "target")
+        if keep_bad and not strict:
+            cast = sql.cast_expression(column.name, column.kind, profile.sql_type)
+            checks[column.name] = f"{sql._as_text(column.name)} IS NOT NULL AND {cast} IS NULL"
+            continue
+        row, value = sql.first_bad_value(con, column.name, column.kind, profile.sql_type)
+        raise SchemaError(_bad_value_message(file_name, column, count, row, value, model))
+    return checks
+
+
+def _bad_value_message(file_name, column, count, row, value, model) -> str:
+    if column.kind == "timestamp":
+        return (
+            f"{file_name}: timestamp column {column.name!r} has {count:,} value(s) that are not "
+            f"dates, e.g. {value!r} in row {row}; write them as ISO 8601 (2024-05-01 12:00:00)"
+        )
+    fix = "fix the file"
+    if column.role in ("feature", "sensitive", "segment"):
+        fix += (
+            f", mark the column categorical (--categorical {column.name}), or keep such values "
+            "as missing (--keep-bad-values)"
+        )
+    return (
+        f"{file_name}: column {column.name!r} is numeric in model {model.name!r} but has "
+        f"{count:,} non-numeric value(s), e.g. {value!r} in row {row}; {fix}"
+    )
+
+
+def _store_labels(con, model, profiles, overrides, file_name, digest, keep_bad) -> IngestResult:
+    id_column, target = model.column("id"), model.column("target")
+    if id_column is None:
+        raise SchemaError(
+            f"model {model.name!r} has no id column, so labels cannot be joined to predictions; "
+            "ingest production files with --id COL"
+        )
+    by_name = {p.name: p for p in profiles}
+    target_name = overrides.target or (target.name if target else None)
+    if target_name is None:
+        target_name = next(
+            (p.name for p in profiles if p.name.lower() in ("target", "label", "y_true", "actual")), None
+        )
+    missing = [n for n in (id_column.name, target_name) if n is None or n not in by_name]
+    if missing:
+        raise SchemaError(
+            f"{file_name} needs the id column {id_column.name!r} and a target column "
+            f"({target_name or 'name it with --target COL'}); it has {', '.join(map(repr, by_name))}"
+        )
+    target_kind = "numeric" if model.task == "regression" else "categorical"
+    columns = list(model.columns)
+    if target is None:
+        columns.append(Column(target_name, "target", target_kind, inferred=overrides.target is None))
+    target_column = Column(target_name, "target", target_kind)
+    observed = overrides.observed_at or next(
+        (p.name for p in profiles if p.name.lower() in ("observed_at", "label_time", "labelled_at")), None
+    )
+    if target_kind == "numeric":
+        _check_values(con, [target_column], by_name, file_name, False, model)
+    expressions = {
+        "id": sql.cast_expression(id_column.name, "id", by_name[id_column.name].sql_type),
+        "target": _cast(target_column, by_name[target_name], model.task),
+    }
+    label_columns = [Column("id", "id", "id"), Column("target", "target", target_kind)]
+    if observed:
+        expressions["observed_at"] = sql.cast_expression(observed, "timestamp", by_name[observed].sql_type)
+        label_columns.append(Column("observed_at", "observed_at", "timestamp"))
+    table = model.table("labels")
+    sql.ensure_row_table(con, table, label_columns)
+    batch_id = catalog.insert_batch(con, model.id, "labels", file_name, digest, 0, None, None)
+    sql.insert_rows(con, table, expressions, batch_id, "NULL")
+    rows = sql.stage_row_count(con)
+    con.execute("UPDATE batches SET rows = ? WHERE id = ?", [rows, batch_id])
+    unmatched = sql.unmatched_label_count(con, table, model.table("production"), id_column.name, batch_id)
+    warnings = []
+    if unmatched:
+        warnings.append(
+            f"{unmatched:,} of {rows:,} labels match no stored prediction by {id_column.name!r}; "
+            "they are kept and will join when those predictions arrive"
+        )
+    return _finish(con, model, columns, [], "labels", file_name, rows, batch_id, warnings)

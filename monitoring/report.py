@@ -1,0 +1,102 @@
+"""The report: one JSON-able dict per model, window and period, one section per area.
+
+Each area registers a function `(con, context) -> {section_name: [flat records]}` in SECTIONS.
+"""
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from monitoring.settings import ModelSettings
+from monitoring.store import catalog
+from monitoring.store import windows as window_sql
+from monitoring.windows import WHOLE_PERIOD, Period, Window, WindowSpec
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    model: str
+    window: str | None = None
+    period: Period = WHOLE_PERIOD
+    method: str | None = None
+    threshold: str | None = None
+    reference_batch: int | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every section needs: the model, its effective settings and the windows."""
+
+    model: catalog.Model
+    settings: ModelSettings
+    spec: WindowSpec
+    period: Period
+    windows: list[Window]
+    reference_batch: int | None = None
+    window_index: dict = field(default_factory=dict)
+
+    def production(self, con) -> tuple[str, list]:
+        return window_sql.production_source(con, self.model, self.spec, self.period)
+
+    def reference(self, con) -> tuple[str, list]:
+        return window_sql.reference_source(con, self.model, self.reference_batch)
+
+    def index_of(self, key) -> int | None:
+        return self.window_index.get(key)
+
+
+def make_context(con, request: ReportRequest) -> Context:
+    model = catalog.get_model(con, request.model)
+    settings = model.settings
+    if request.window:
+        settings = replace(settings, window=request.window)
+    if request.method:
+        settings = replace(settings, drift_method=request.method)
+    if request.threshold:
+        settings = replace(settings, drift_threshold=request.threshold)
+    spec = WindowSpec.parse(settings.window)
+    found = window_sql.list_windows(con, model, spec, request.period)
+    return Context(
+        model=model,
+        settings=settings,
+        spec=spec,
+        period=request.period,
+        windows=found,
+        reference_batch=request.reference_batch,
+        window_index={w.key: w.index for w in found},
+    )
+
+
+SECTIONS: dict = {}
+
+
+def reference_record(con, context: Context) -> dict:
+    if not window_sql.has_rows(con, context.model, "reference"):
+        return {"rows": 0, "start": None, "end": None}
+    source, params = context.reference(con)
+    timestamp = context.model.column("timestamp")
+    ts = catalog.quote(timestamp.name) if timestamp else "NULL"
+    rows, start, end = con.execute(
+        f"SELECT count(*), min({ts}), max({ts}) FROM ({source})", params
+    ).fetchall()[0]
+    return {"rows": rows, "start": _iso(start), "end": _iso(end)}
+
+
+def _iso(value):
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def build_report(store, request: ReportRequest) -> dict:
+    """Compute every registered section for the request."""
+    with store.connect() as con:
+        context = make_context(con, request)
+        report = {
+            "model": context.model.name,
+            "task": context.model.task,
+            "window": str(context.spec),
+            "generated_at": datetime.now().isoformat(timespec="seconds"),
+            "reference": reference_record(con, context),
+            "windows": [w.to_record() for w in context.windows],
+        }
+        for compute in SECTIONS.values():
+            report.update(compute(con, context))
+    return report

@@ -1,0 +1,261 @@
+"""Which column plays which part, and whether a feature is numeric or categorical.
+
+Inference looks at names first and values second, is always shown to the user, and every guess
+can be overridden. The numeric/categorical rule (also in the README):
+- text, booleans -> categorical;
+- numbers with a fractional part -> numeric;
+- whole numbers with at most MAX_CODE_VALUES distinct values -> categorical (codes such as
+  season 1-4 or weekday 0-6); with more -> numeric;
+- a column where at least NUMERIC_SHARE of the values are numbers but some are not is taken as
+  numeric and the file is rejected with the bad values named, rather than silently becoming text.
+"""
+
+from dataclasses import dataclass, field
+
+from monitoring.errors import InputError
+from monitoring.store.catalog import Column
+
+MAX_CODE_VALUES = 10
+NUMERIC_SHARE = 0.95
+MAX_CLASSES = 50
+
+ROLES = (
+    "id",
+    "timestamp",
+    "prediction",
+    "score",
+    "target",
+    "feature",
+    "sensitive",
+    "latency",
+    "status",
+    "version",
+    "segment",
+    "observed_at",
+    "ignore",
+)
+NAME_HINTS = {
+    "id": {"id", "row_id", "request_id", "prediction_id", "uuid", "event_id", "record_id"},
+    "timestamp": {
+        "timestamp",
+        "ts",
+        "time",
+        "datetime",
+        "date",
+        "event_time",
+        "created_at",
+        "prediction_time",
+        "event_timestamp",
+        "predicted_at",
+    },
+    "prediction": {
+        "prediction",
+        "pred",
+        "y_pred",
+        "predicted",
+        "predicted_label",
+        "predicted_class",
+        "predicted_value",
+    },
+    "score": {
+        "score",
+        "y_score",
+        "proba",
+        "probability",
+        "prediction_score",
+        "pred_proba",
+        "y_proba",
+        "y_pred_proba",
+    },
+    "target": {"target", "label", "y", "y_true", "actual", "ground_truth", "truth", "outcome"},
+    "status": {"status", "status_code", "error", "is_error", "http_status"},
+    "version": {"model_version", "version"},
+    "sensitive": {"gender", "sex", "race", "ethnicity", "religion", "nationality", "age_group"},
+    "observed_at": {"observed_at", "label_time", "labelled_at", "labeled_at", "label_timestamp"},
+}
+LATENCY_WORDS = ("latency", "duration", "response_time", "elapsed")
+CLASS_SCORE_PREFIXES = ("proba_", "prob_", "score_")
+SINGLE_ROLES = ("id", "timestamp", "prediction", "target", "latency", "status", "version", "observed_at")
+
+
+@dataclass(frozen=True)
+class ColumnProfile:
+    """What one SQL pass over a staged file tells about a column."""
+
+    name: str
+    sql_type: str
+    non_null: int
+    numeric: int
+    integral: int
+    distinct: int
+    timestamps: int
+
+    @property
+    def is_text(self) -> bool:
+        return self.sql_type == "VARCHAR"
+
+    @property
+    def is_bool(self) -> bool:
+        return self.sql_type == "BOOLEAN"
+
+    @property
+    def mostly_numeric(self) -> bool:
+        return self.non_null > 0 and not self.is_bool and self.numeric >= NUMERIC_SHARE * self.non_null
+
+    @property
+    def looks_like_time(self) -> bool:
+        if "TIMESTAMP" in self.sql_type or self.sql_type == "DATE":
+            return True
+        return self.is_text and self.non_null > 0 and self.timestamps == self.non_null
+
+
+@dataclass
+class RoleOverrides:
+    """Roles and kinds the user chose; anything left empty is inferred."""
+
+    task: str | None = None
+    id: str | None = None
+    timestamp: str | None = None
+    prediction: str | None = None
+    score: list[str] = field(default_factory=list)
+    target: str | None = None
+    latency: str | None = None
+    status: str | None = None
+    version: str | None = None
+    observed_at: str | None = None
+    sensitive: list[str] = field(default_factory=list)
+    segment: list[str] = field(default_factory=list)
+    categorical: list[str] = field(default_factory=list)
+    numeric: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+
+    def chosen_roles(self) -> dict[str, str]:
+        chosen = {getattr(self, role): role for role in SINGLE_ROLES if getattr(self, role)}
+        for role in ("score", "sensitive", "segment", "ignore"):
+            chosen.update({name: role for name in getattr(self, role)})
+        return chosen
+
+    def named_columns(self) -> set[str]:
+        return set(self.chosen_roles()) | set(self.categorical) | set(self.numeric)
+
+    def only(self, present: set[str]) -> "RoleOverrides":
+        """The same choices, without those naming columns that are not in `present`."""
+        values = {}
+        for name, value in vars(self).items():
+            if isinstance(value, list):
+                values[name] = [v for v in value if v in present]
+            elif name != "task":
+                values[name] = value if value in present else None
+            else:
+                values[name] = value
+        return RoleOverrides(**values)
+
+
+def role_from_name(name: str) -> str:
+    lower = name.strip().lower()
+    for role, names in NAME_HINTS.items():
+        if lower in names:
+            return role
+    if any(word in lower for word in LATENCY_WORDS):
+        return "latency"
+    if lower.startswith(CLASS_SCORE_PREFIXES):
+        return "score"
+    return "feature"
+
+
+def kind_from_values(profile: ColumnProfile) -> str:
+    if profile.is_bool or not profile.mostly_numeric:
+        return "categorical"
+    if profile.integral == profile.non_null and profile.distinct <= MAX_CODE_VALUES:
+        return "categorical"
+    return "numeric"
+
+
+def kind_for_role(role: str, profile: ColumnProfile, task: str | None) -> str:
+    if role == "id":
+        return "id"
+    if role in ("timestamp", "observed_at"):
+        return "timestamp"
+    if role in ("score", "latency"):
+        return "numeric"
+    if role in ("status", "version"):
+        return "categorical"
+    if role in ("prediction", "target"):
+        return "numeric" if task == "regression" else "categorical"
+    return kind_from_values(profile)
+
+
+def infer_roles(
+    profiles: list[ColumnProfile], overrides: RoleOverrides, taken: frozenset = frozenset()
+) -> dict[str, str]:
+    """A role for every column: the user's choice, else a name hint, else `feature`."""
+    names = {p.name for p in profiles}
+    unknown = sorted(overrides.named_columns() - names)
+    if unknown:
+        raise InputError(
+            f"the file has no column {', '.join(map(repr, unknown))}; its columns are "
+            f"{', '.join(map(repr, sorted(names)))}"
+        )
+    chosen = overrides.chosen_roles()
+    taken = (set(chosen.values()) & set(SINGLE_ROLES)) | set(taken)
+    roles = {}
+    for profile in profiles:
+        if profile.name in chosen:
+            roles[profile.name] = chosen[profile.name]
+            continue
+        role = role_from_name(profile.name)
+        if role == "timestamp" and not profile.looks_like_time:
+            role = "feature"
+        if role in taken:
+            role = "feature"
+        if role in SINGLE_ROLES:
+            taken.add(role)
+        roles[profile.name] = role
+    if "timestamp" not in roles.values():
+        timed = [p.name for p in profiles if p.looks_like_time and roles[p.name] == "feature"]
+        if timed:
+            roles[timed[0]] = "timestamp"
+    return roles
+
+
+def infer_task(profiles: dict[str, ColumnProfile], roles: dict[str, str]) -> str:
+    """binary, multiclass or regression, from the prediction (or target) values."""
+    for role in ("prediction", "target"):
+        name = next((n for n, r in roles.items() if r == role), None)
+        if name is None:
+            continue
+        profile = profiles[name]
+        if profile.distinct <= 2:
+            return "binary"
+        if profile.mostly_numeric and profile.integral < profile.non_null:
+            return "regression"
+        if profile.mostly_numeric and profile.distinct > MAX_CLASSES:
+            return "regression"
+        return "multiclass"
+    raise InputError(
+        "cannot tell the model's task: the file has no prediction or target column I recognise; "
+        "name one with --prediction COL (or --target COL) and the task with --task"
+    )
+
+
+def build_columns(
+    profiles: list[ColumnProfile],
+    overrides: RoleOverrides,
+    task: str | None,
+    taken: frozenset = frozenset(),
+) -> list[Column]:
+    """Columns with roles and kinds; `taken` holds single roles other columns already play."""
+    roles = infer_roles(profiles, overrides, taken)
+    chosen = overrides.chosen_roles()
+    columns = []
+    for profile in profiles:
+        role = roles[profile.name]
+        kind = kind_for_role(role, profile, task)
+        if role in ("feature", "sensitive", "segment"):
+            if profile.name in overrides.categorical:
+                kind = "categorical"
+            elif profile.name in overrides.numeric:
+                kind = "numeric"
+        user_chose = profile.name in chosen or profile.name in overrides.named_columns()
+        columns.append(Column(profile.name, role, kind, inferred=not user_chose))
+    return columns

@@ -1,0 +1,191 @@
+"""Models, their columns and their batches: the catalog of what is stored."""
+
+import json
+from dataclasses import dataclass, field
+
+from monitoring.errors import InputError, NotFoundError
+from monitoring.settings import ModelSettings
+from monitoring.store.connection import quote  # noqa: F401 (re-exported)
+
+ROW_KINDS = ("reference", "production")
+BATCH_KINDS = ("reference", "production", "labels")
+TASKS = ("binary", "multiclass", "regression")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    role: str
+    kind: str
+    inferred: bool = True
+
+
+@dataclass(frozen=True)
+class Model:
+    id: int
+    name: str
+    task: str
+    settings: ModelSettings
+    data_version: int
+    columns: tuple[Column, ...] = field(default=())
+
+    def columns_with(self, *roles: str) -> list[Column]:
+        return [c for c in self.columns if c.role in roles]
+
+    def column(self, role: str) -> Column | None:
+        found = self.columns_with(role)
+        return found[0] if found else None
+
+    @property
+    def features(self) -> list[Column]:
+        return self.columns_with("feature", "sensitive", "segment")
+
+    def table(self, kind: str) -> str:
+        """The quoted name of this model's table of reference rows, production rows or labels."""
+        if kind not in BATCH_KINDS:
+            raise InputError(f"unknown kind {kind!r}; use one of {', '.join(BATCH_KINDS)}")
+        return quote(f"m{self.id}_{kind}")
+
+
+def list_models(con) -> list[Model]:
+    rows = con.execute("SELECT name FROM models ORDER BY name").fetchall()
+    return [get_model(con, name) for (name,) in rows]
+
+
+def get_model(con, name: str) -> Model:
+    row = con.execute(
+        "SELECT id, name, task, settings, data_version FROM models WHERE name = ?", [name]
+    ).fetchall()
+    if not row:
+        known = [n for (n,) in con.execute("SELECT name FROM models ORDER BY name").fetchall()]
+        hint = f"known models: {', '.join(known)}" if known else "the database has no models yet"
+        raise NotFoundError(f"no model named {name!r}; {hint}")
+    model_id, name, task, settings, version = row[0]
+    columns = con.execute(
+        "SELECT name, role, kind, inferred FROM model_columns WHERE model_id = ? ORDER BY position",
+        [model_id],
+    ).fetchall()
+    return Model(
+        id=model_id,
+        name=name,
+        task=task,
+        settings=ModelSettings.from_dict(json.loads(settings)),
+        data_version=version,
+        columns=tuple(Column(*c) for c in columns),
+    )
+
+
+def model_exists(con, name: str) -> bool:
+    return bool(con.execute("SELECT 1 FROM models WHERE name = ?", [name]).fetchall())
+
+
+def create_model(con, name: str, task: str, settings: ModelSettings) -> int:
+    if task not in TASKS:
+        raise InputError(f"unknown task {task!r}; use one of {', '.join(TASKS)}")
+    row = con.execute(
+        "INSERT INTO models (name, task, settings) VALUES (?, ?, ?) RETURNING id",
+        [name, task, json.dumps(settings.to_dict())],
+    ).fetchall()
+    return row[0][0]
+
+
+def save_settings(con, model_id: int, settings: ModelSettings) -> None:
+    con.execute(
+        "UPDATE models SET settings = ?, data_version = data_version + 1 WHERE id = ?",
+        [json.dumps(settings.to_dict()), model_id],
+    )
+
+
+def bump_data_version(con, model_id: int) -> None:
+    con.execute("UPDATE models SET data_version = data_version + 1 WHERE id = ?", [model_id])
+
+
+def save_columns(con, model_id: int, columns: list[Column]) -> None:
+    con.execute("DELETE FROM model_columns WHERE model_id = ?", [model_id])
+    con.executemany(
+        "INSERT INTO model_columns VALUES (?, ?, ?, ?, ?, ?)",
+        [(model_id, c.name, c.role, c.kind, i, c.inferred) for i, c in enumerate(columns)],
+    )
+
+
+def table_exists(con, table: str) -> bool:
+    name = table.strip('"').replace('""', '"')
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchall()
+    return found[0][0] > 0
+
+
+def table_columns(con, table: str) -> list[str]:
+    name = table.strip('"').replace('""', '"')
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+        [name],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def find_batch_by_hash(con, model_id: int, kind: str, content_hash: str):
+    rows = con.execute(
+        "SELECT id, file_name, ingested_at FROM batches WHERE model_id = ? AND kind = ? AND content_hash = ?",
+        [model_id, kind, content_hash],
+    ).fetchall()
+    return rows[0] if rows else None
+
+
+def insert_batch(con, model_id, kind, file_name, content_hash, rows, start_ts, end_ts) -> int:
+    found = con.execute(
+        "INSERT INTO batches (model_id, kind, file_name, content_hash, rows, start_ts, end_ts) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        [model_id, kind, file_name, content_hash, rows, start_ts, end_ts],
+    ).fetchall()
+    return found[0][0]
+
+
+def insert_schema_changes(con, batch_id: int, changes: list[tuple[str, str, str]]) -> None:
+    if changes:
+        con.executemany(
+            "INSERT INTO schema_changes VALUES (?, ?, ?, ?)",
+            [(batch_id, column, change, detail) for column, change, detail in changes],
+        )
+
+
+BATCH_QUERY = """
+SELECT b.id, m.name AS model, b.kind, b.file_name, b.rows, b.start_ts, b.end_ts,
+       b.ingested_at, b.content_hash,
+       (SELECT count(*) FROM schema_changes s WHERE s.batch_id = b.id) AS schema_changes
+FROM batches b JOIN models m ON m.id = b.model_id
+WHERE m.name = ?
+ORDER BY b.id
+"""
+
+
+def list_batches(con, model_name: str):
+    """The batches of a model as a DataFrame, oldest first."""
+    return con.execute(BATCH_QUERY, [model_name]).df()
+
+
+def list_schema_changes(con, model_id: int):
+    return con.execute(
+        "SELECT s.batch_id, b.file_name, s.column_name, s.change, s.detail "
+        "FROM schema_changes s JOIN batches b ON b.id = s.batch_id "
+        "WHERE b.model_id = ? ORDER BY s.batch_id, s.column_name",
+        [model_id],
+    ).df()
+
+
+def delete_batch(con, model: Model, batch_id: int) -> int:
+    """Delete one batch and its rows; call inside a transaction. Returns the rows removed."""
+    found = con.execute(
+        "SELECT kind, rows FROM batches WHERE id = ? AND model_id = ?", [batch_id, model.id]
+    ).fetchall()
+    if not found:
+        raise NotFoundError(f"model {model.name!r} has no batch {batch_id}")
+    kind, rows = found[0]
+    table = model.table(kind)
+    if table_exists(con, table):
+        con.execute(f"DELETE FROM {table} WHERE __batch = ?", [batch_id])
+    con.execute("DELETE FROM schema_changes WHERE batch_id = ?", [batch_id])
+    con.execute("DELETE FROM batches WHERE id = ?", [batch_id])
+    bump_data_version(con, model.id)
+    return rows

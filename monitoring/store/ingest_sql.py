@@ -1,0 +1,154 @@
+"""SQL for ingest: stage a file as a view, profile it, find bad values, append its rows."""
+
+from monitoring.roles import ColumnProfile
+from monitoring.store.catalog import Column, table_columns, table_exists
+from monitoring.store.connection import quote
+
+STAGE = "__stage"
+SQL_TYPES = {"numeric": "DOUBLE", "categorical": "VARCHAR", "id": "VARCHAR", "timestamp": "TIMESTAMP"}
+
+
+def literal(text: str) -> str:
+    """A string literal for the few places DuckDB does not take a parameter (table functions)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def stage_file(con, path: str, file_format: str, delimiter: str = ",", gzip: bool = False) -> None:
+    """Expose the file as the view __stage, read by DuckDB from its path (never through pandas)."""
+    if file_format == "parquet":
+        source = f"read_parquet({literal(path)})"
+    else:
+        compression = ", compression='gzip'" if gzip else ""
+        source = (
+            f"read_csv({literal(path)}, all_varchar=true, header=true, delim={literal(delimiter)}, "
+            f"quote='\"', escape='\"', strict_mode=true, null_padding=false{compression})"
+        )
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {STAGE} AS SELECT * FROM {source}")
+
+
+def stage_columns(con) -> list[tuple[str, str]]:
+    return [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {STAGE}").fetchall()]
+
+
+def stage_row_count(con) -> int:
+    return con.execute(f"SELECT count(*) FROM {STAGE}").fetchall()[0][0]
+
+
+def _as_text(name: str) -> str:
+    return f"NULLIF(trim(CAST({quote(name)} AS VARCHAR)), '')"
+
+
+def profile_stage(con, columns: list[tuple[str, str]]) -> list[ColumnProfile]:
+    """One pass over the file: per column, counts of values, numbers, whole numbers, dates."""
+    parts = []
+    for name, _ in columns:
+        text = _as_text(name)
+        number = f"TRY_CAST({text} AS DOUBLE)"
+        parts += [
+            f"count({text})",
+            f"count({number})",
+            f"count_if({number} = floor({number}))",
+            f"approx_count_distinct({text})",
+            f"count(TRY_CAST({text} AS TIMESTAMPTZ))",
+        ]
+    row = con.execute(f"SELECT {', '.join(parts)} FROM {STAGE}").fetchall()[0]
+    profiles = []
+    for i, (name, sql_type) in enumerate(columns):
+        counts = [int(v or 0) for v in row[i * 5 : i * 5 + 5]]
+        profiles.append(ColumnProfile(name, sql_type, *counts))
+    return profiles
+
+
+def cast_expression(name: str, kind: str, sql_type: str, is_class_label: bool = False) -> str:
+    """How a staged column becomes the stored type; values that do not fit become NULL."""
+    text = _as_text(name)
+    if kind == "numeric":
+        if sql_type == "BOOLEAN":
+            return f"CAST({quote(name)} AS DOUBLE)"
+        return f"TRY_CAST({text} AS DOUBLE)"
+    if kind == "timestamp":
+        if sql_type.startswith("TIMESTAMP") or sql_type == "DATE":
+            return f"CAST({quote(name)} AS TIMESTAMP)"
+        return f"CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP)"
+    if is_class_label:
+        number = f"TRY_CAST({text} AS DOUBLE)"
+        return (
+            f"CASE WHEN {number} = floor({number}) AND abs({number}) < 1e15 "
+            f"THEN CAST(CAST({number} AS BIGINT) AS VARCHAR) ELSE lower({text}) END"
+        )
+    return text
+
+
+def bad_value_count(con, name: str, kind: str, sql_type: str) -> int:
+    cast = cast_expression(name, kind, sql_type)
+    return con.execute(
+        f"SELECT count(*) FROM {STAGE} WHERE {_as_text(name)} IS NOT NULL AND {cast} IS NULL"
+    ).fetchall()[0][0]
+
+
+def first_bad_value(con, name: str, kind: str, sql_type: str) -> tuple[int, str]:
+    """The data row number (1 = first row after the header) and value of the first bad value."""
+    cast = cast_expression(name, kind, sql_type)
+    row = con.execute(
+        f"SELECT row_no, value FROM (SELECT row_number() OVER () AS row_no, "
+        f"{_as_text(name)} AS value, {cast} AS parsed FROM {STAGE}) "
+        "WHERE value IS NOT NULL AND parsed IS NULL ORDER BY row_no LIMIT 1"
+    ).fetchall()
+    return row[0]
+
+
+def ensure_row_table(con, table: str, columns: list[Column]) -> list[str]:
+    """Create the table or add the new columns to it; returns the column names it has."""
+    if not table_exists(con, table):
+        defs = [f"{quote(c.name)} {SQL_TYPES[c.kind]}" for c in columns]
+        defs += ["__batch INTEGER NOT NULL", "__invalid VARCHAR[]"]
+        con.execute(f"CREATE TABLE {table} ({', '.join(defs)})")
+        return table_columns(con, table)
+    existing = set(table_columns(con, table))
+    for column in columns:
+        if column.name not in existing:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {quote(column.name)} {SQL_TYPES[column.kind]}")
+    return table_columns(con, table)
+
+
+def insert_rows(con, table: str, expressions: dict[str, str], batch_id: int, invalid: str) -> None:
+    """Append the staged rows: `expressions` maps each stored column to its cast of the file."""
+    names = [quote(n) for n in expressions] + ["__batch", "__invalid"]
+    values = list(expressions.values()) + [str(int(batch_id)), invalid]
+    con.execute(f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(values)} FROM {STAGE}")
+
+
+def invalid_list_expression(checks: dict[str, str]) -> str:
+    """A VARCHAR[] naming the columns whose value failed to parse in this row (NULL if none)."""
+    if not checks:
+        return "NULL"
+    items = [f"CASE WHEN {cond} THEN {literal(name)} END" for name, cond in checks.items()]
+    return f"NULLIF(list_filter([{', '.join(items)}], x -> x IS NOT NULL), [])"
+
+
+def batch_time_span(con, table: str, timestamp: str | None, batch_id: int):
+    if timestamp is None:
+        return None, None
+    row = con.execute(
+        f"SELECT min({quote(timestamp)}), max({quote(timestamp)}) FROM {table} WHERE __batch = ?",
+        [batch_id],
+    ).fetchall()
+    return row[0]
+
+
+def unmatched_label_count(
+    con, labels_table: str, production_table: str, id_column: str, batch_id: int
+) -> int:
+    if not table_exists(con, production_table):
+        return con.execute(f"SELECT count(*) FROM {labels_table} WHERE __batch = ?", [batch_id]).fetchall()[
+            0
+        ][0]
+    return con.execute(
+        f"SELECT count(*) FROM {labels_table} l WHERE l.__batch = ? AND NOT EXISTS "
+        f"(SELECT 1 FROM {production_table} p WHERE p.{quote(id_column)} = l.id)",
+        [batch_id],
+    ).fetchall()[0][0]
+
+
+def null_timestamp_count(con, cast: str) -> int:
+    return con.execute(f"SELECT count(*) FROM {STAGE} WHERE {cast} IS NULL").fetchall()[0][0]

@@ -1,0 +1,72 @@
+"""Tables and their migrations. Every change to the schema is a new entry in MIGRATIONS."""
+
+SCHEMA_VERSION_KEY = "schema_version"
+
+BASE_TABLES = """
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE SEQUENCE IF NOT EXISTS model_ids START 1;
+CREATE TABLE IF NOT EXISTS models (
+    id INTEGER PRIMARY KEY DEFAULT nextval('model_ids'),
+    name VARCHAR NOT NULL UNIQUE,
+    task VARCHAR NOT NULL,
+    settings VARCHAR NOT NULL DEFAULT '{}',
+    data_version INTEGER NOT NULL DEFAULT 0,
+    created_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp()
+);
+CREATE TABLE IF NOT EXISTS model_columns (
+    model_id INTEGER NOT NULL,
+    name VARCHAR NOT NULL,
+    role VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    position INTEGER NOT NULL,
+    inferred BOOLEAN NOT NULL,
+    PRIMARY KEY (model_id, name)
+);
+CREATE SEQUENCE IF NOT EXISTS batch_ids START 1;
+CREATE TABLE IF NOT EXISTS batches (
+    id INTEGER PRIMARY KEY DEFAULT nextval('batch_ids'),
+    model_id INTEGER NOT NULL,
+    kind VARCHAR NOT NULL,
+    file_name VARCHAR NOT NULL,
+    content_hash VARCHAR NOT NULL,
+    rows BIGINT NOT NULL,
+    start_ts TIMESTAMP,
+    end_ts TIMESTAMP,
+    ingested_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp()
+);
+CREATE TABLE IF NOT EXISTS schema_changes (
+    batch_id INTEGER NOT NULL,
+    column_name VARCHAR NOT NULL,
+    change VARCHAR NOT NULL,
+    detail VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS summary_cache (
+    model_id INTEGER NOT NULL,
+    key VARCHAR NOT NULL,
+    data_version INTEGER NOT NULL,
+    payload VARCHAR NOT NULL,
+    PRIMARY KEY (model_id, key)
+);
+"""
+
+MIGRATIONS = [BASE_TABLES]
+
+
+def schema_version(con) -> int:
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+    ).fetchall()[0][0]
+    if not exists:
+        return 0
+    row = con.execute("SELECT value FROM meta WHERE key = ?", [SCHEMA_VERSION_KEY]).fetchall()
+    return int(row[0][0]) if row else 0
+
+
+def migrate(con) -> None:
+    """Bring the database up to the newest schema, one migration per transaction."""
+    current = schema_version(con)
+    for version, ddl in enumerate(MIGRATIONS[current:], start=current + 1):
+        con.execute("BEGIN TRANSACTION")
+        con.execute(ddl)
+        con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [SCHEMA_VERSION_KEY, str(version)])
+        con.execute("COMMIT")

@@ -1,0 +1,114 @@
+"""SQL sources every area reads: production rows with labels joined and a window key, reference rows."""
+
+from datetime import timedelta
+
+from monitoring.errors import InputError
+from monitoring.store.catalog import Model, table_exists
+from monitoring.store.connection import quote
+from monitoring.windows import WHOLE_PERIOD, Period, Window, WindowSpec
+
+LABEL = "__label"
+WINDOW = "__window"
+TIME_STEPS = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1)}
+
+
+def _label_expression(con, model: Model, alias: str) -> tuple[str, str]:
+    """The effective target: a label that arrived later wins over one in the prediction log."""
+    target, id_column = model.column("target"), model.column("id")
+    logged = f"{alias}.{quote(target.name)}" if target else "NULL"
+    labels = model.table("labels")
+    if id_column is None or not table_exists(con, labels):
+        return logged, ""
+    join = (
+        f" LEFT JOIN (SELECT id, arg_max(target, __batch) AS target FROM {labels} GROUP BY id) l "
+        f"ON l.id = {alias}.{quote(id_column.name)}"
+    )
+    return f"coalesce(l.target, {logged})", join
+
+
+def has_rows(con, model: Model, kind: str) -> bool:
+    return table_exists(con, model.table(kind))
+
+
+def reference_source(con, model: Model, reference_batch: int | None = None) -> tuple[str, list]:
+    """SQL (and its parameters) for the reference rows, with the target as __label."""
+    if not has_rows(con, model, "reference"):
+        raise InputError(
+            f"model {model.name!r} has no reference data yet; ingest a reference file "
+            "(--kind reference), e.g. the training or validation set"
+        )
+    target = model.column("target")
+    label = f"r.{quote(target.name)}" if target else "NULL"
+    where, params = "", []
+    if reference_batch is not None:
+        where, params = " WHERE r.__batch = ?", [reference_batch]
+    return f"SELECT r.*, {label} AS {LABEL} FROM {model.table('reference')} r{where}", params
+
+
+def _window_key(model: Model, spec: WindowSpec) -> str:
+    timestamp = model.column("timestamp")
+    if spec.unit == "batch":
+        return "p.__batch"
+    if timestamp is None:
+        raise InputError(
+            f"model {model.name!r} has no timestamp column, so windows must be 'batch' or 'rows:N'"
+        )
+    ts = f"p.{quote(timestamp.name)}"
+    if spec.unit == "rows":
+        return f"(row_number() OVER (ORDER BY {ts}, p.__batch) - 1) // {int(spec.size)}"
+    return f"date_trunc('{spec.unit}', {ts})"
+
+
+def production_source(con, model: Model, spec: WindowSpec, period: Period = WHOLE_PERIOD) -> tuple[str, list]:
+    """SQL for production rows in the period, with __label (joined labels) and __window (key)."""
+    if not has_rows(con, model, "production"):
+        raise InputError(f"model {model.name!r} has no production data yet; ingest a production file")
+    label, join = _label_expression(con, model, "p")
+    conditions, params = [], []
+    timestamp = model.column("timestamp")
+    if timestamp is not None:
+        ts = f"p.{quote(timestamp.name)}"
+        if period.start is not None:
+            conditions.append(f"{ts} >= ?")
+            params.append(period.start)
+        if period.end is not None:
+            conditions.append(f"{ts} < ?")
+            params.append(period.end)
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    rows = f"SELECT p.*, {label} AS {LABEL} FROM {model.table('production')} p{join}{where}"
+    keyed = f"SELECT p.*, {_window_key(model, spec)} AS {WINDOW} FROM ({rows}) p"
+    return keyed, params
+
+
+def list_windows(con, model: Model, spec: WindowSpec, period: Period = WHOLE_PERIOD) -> list[Window]:
+    """The windows that hold production rows in the period, oldest first, indexed from 0."""
+    source, params = production_source(con, model, spec, period)
+    timestamp = model.column("timestamp")
+    ts = quote(timestamp.name) if timestamp else "NULL"
+    rows = con.execute(
+        f"SELECT {WINDOW}, min({ts}), max({ts}), count(*) FROM ({source}) "
+        f"GROUP BY {WINDOW} ORDER BY {WINDOW}",
+        params,
+    ).fetchall()
+    return [
+        Window(i, key, *_bounds(spec, key, first, last), count)
+        for i, (key, first, last, count) in enumerate(rows)
+    ]
+
+
+def _bounds(spec: WindowSpec, key, first, last):
+    if spec.unit in TIME_STEPS:
+        return key, key + TIME_STEPS[spec.unit]
+    if spec.unit == "month":
+        year, month = (key.year + 1, 1) if key.month == 12 else (key.year, key.month + 1)
+        return key, key.replace(year=year, month=month)
+    return first, last
+
+
+def data_span(con, model: Model):
+    """First and last production timestamp, or (None, None)."""
+    timestamp = model.column("timestamp")
+    if timestamp is None or not has_rows(con, model, "production"):
+        return None, None
+    ts = quote(timestamp.name)
+    return con.execute(f"SELECT min({ts}), max({ts}) FROM {model.table('production')}").fetchall()[0]
