@@ -82,6 +82,9 @@ def ingest(args) -> int:
             print(f"  schema change: {change[0]!r} {change[1]} ({change[2]})")
         for warning in result.warnings:
             print(f"  warning: {warning}")
+    from monitoring.alerts_cli import report_after_ingest
+
+    report_after_ingest(store, args.model)
     return 0
 
 
@@ -122,6 +125,18 @@ def demo(args) -> int:
     return 0
 
 
+@command("hash-password", "print a password hash for .streamlit/secrets.toml (reads the password)")
+def hash_password(args) -> int:
+    import getpass
+
+    from monitoring.access import hash_password as make_hash
+
+    print(
+        make_hash(getpass.getpass("Password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n"))
+    )
+    return 0
+
+
 @command("report", "compute the report as JSON")
 def report(args) -> int:
     from monitoring.report import ReportRequest, build_report
@@ -133,8 +148,12 @@ def report(args) -> int:
         method=args.method,
         threshold=args.threshold,
     )
-    result = build_report(Store(args.db), request)
-    text = json.dumps(result, indent=2, default=str)
+    if getattr(args, "format", "json") == "html":
+        from monitoring.html_report import build_html_report
+
+        text = build_html_report(Store(args.db), request)
+    else:
+        text = json.dumps(build_report(Store(args.db), request), indent=2, default=str)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -168,7 +187,13 @@ def build_parser() -> argparse.ArgumentParser:
     found["report"].add_argument("--threshold", choices=["fixed", "calibrated"])
     found["report"].add_argument("--format", choices=["json", "html"], default="json")
     found["report"].add_argument("-o", "--output", metavar="FILE")
+    for name, (function, _) in COMMANDS.items():
+        if hasattr(function, "configure"):  # a command that declares its own arguments
+            function.configure(found[name])
     return parser
+
+
+import monitoring.alerts_cli  # noqa: E402, F401  (registers check, alerts, ack, resolve, rules, ...)
 
 
 def main(argv=None) -> int:

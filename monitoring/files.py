@@ -5,6 +5,8 @@ import csv
 import gzip
 import hashlib
 import io
+import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +21,7 @@ NOT_TABULAR = {
     b"GIF8": "a GIF image",
     b"\x7fELF": "a program",
 }
+RESERVED_PREFIX = "__"
 CSV_FIX = "save it as CSV (UTF-8, comma or semicolon separated, one header row) or Parquet"
 
 
@@ -27,6 +30,8 @@ class FileFormat:
     kind: str  # csv or parquet
     gzip: bool = False
     delimiter: str = ","
+    columns: tuple[str, ...] = ()  # the header's names, verbatim (CSV only)
+    skip: int = 0  # blank lines before the header (CSV only)
 
 
 def content_hash(path: str) -> str:
@@ -47,6 +52,7 @@ def detect_format(path: str, file_name: str) -> FileFormat:
     with open(path, "rb") as handle:
         head = handle.read(SNIFF_BYTES)
     if head.startswith(b"PAR1"):
+        _check_parquet(path, file_name)
         return FileFormat("parquet")
     for magic, what in NOT_TABULAR.items():
         if head.startswith(magic):
@@ -57,15 +63,17 @@ def detect_format(path: str, file_name: str) -> FileFormat:
     text = _decode_head(head, file_name)
     if not text.strip():
         raise InputError(f"{file_name} holds only blank space; export the data again")
-    header = _check_header(text, file_name)
-    return FileFormat("csv", gzip=is_gzip, delimiter=header)
+    delimiter, names = _check_header(text, file_name)
+    blank = text[: len(text) - len(text.lstrip("\r\n"))]
+    skip = blank.count("\n") or blank.count("\r")
+    return FileFormat("csv", gzip=is_gzip, delimiter=delimiter, columns=tuple(names), skip=skip)
 
 
 def _gunzip_head(path: str, file_name: str) -> bytes:
     try:
         with gzip.open(path, "rb") as handle:
             return handle.read(SNIFF_BYTES)
-    except (OSError, EOFError) as error:
+    except (OSError, EOFError, zlib.error) as error:
         raise InputError(f"{file_name} looks gzip-compressed but cannot be unpacked ({error})") from None
 
 
@@ -83,24 +91,85 @@ def _decode_head(head: bytes, file_name: str) -> str:
         ) from None
 
 
-def _check_header(text: str, file_name: str) -> str:
-    """Pick the delimiter and refuse duplicate or empty column names."""
-    first_line = text.splitlines()[0]
+def _check_header(text: str, file_name: str) -> tuple[str, list[str]]:
+    """Pick the delimiter, read the header's names and refuse duplicate, empty or reserved ones."""
+    first_line = text.lstrip("\r\n").splitlines()[0]
     delimiter = max(",;\t|", key=first_line.count)
     if first_line.count(delimiter) == 0:
         delimiter = ","
-    names = next(csv.reader(io.StringIO(first_line), delimiter=delimiter))
-    seen, duplicates = set(), []
-    for name in names:
-        if name in seen and name not in duplicates:
-            duplicates.append(name)
-        seen.add(name)
-    if duplicates:
-        raise InputError(
-            f"{file_name} has duplicate column names: {', '.join(map(repr, duplicates))}; "
-            "rename them so every column has its own name"
-        )
+    try:
+        names = next(csv.reader(io.StringIO(text.lstrip("\r\n"), newline=None), delimiter=delimiter))
+    except csv.Error as error:
+        raise InputError(f"{file_name}: the header row cannot be read ({error}); {CSV_FIX}") from None
+    check_column_names(names, file_name)
+    return delimiter, names
+
+
+def check_column_names(names: list[str], file_name: str) -> None:
+    """Every column needs its own name (DuckDB ignores case) that is not one the store uses."""
     if any(not name.strip() for name in names):
         position = [i + 1 for i, name in enumerate(names) if not name.strip()][0]
         raise InputError(f"{file_name}: column {position} has no name in the header row; name it")
-    return delimiter
+    seen, duplicates = {}, []
+    for position, name in enumerate(names):
+        first = seen.setdefault(name.lower(), position)
+        pair = (names[first], name)
+        if first != position and pair not in duplicates:
+            duplicates.append(pair)
+    if duplicates:
+        pairs = ", ".join(repr(a) if a == b else f"{a!r} and {b!r}" for a, b in duplicates)
+        raise InputError(
+            f"{file_name} has duplicate column names (upper and lower case count as the same): "
+            f"{pairs}; rename them so every column has its own name"
+        )
+    reserved = [name for name in names if name.startswith(RESERVED_PREFIX)]
+    if reserved:
+        raise InputError(
+            f"{file_name}: column name {reserved[0]!r} starts with {RESERVED_PREFIX!r}, which the "
+            "store keeps for its own columns; rename it"
+        )
+
+
+def _check_parquet(path: str, file_name: str) -> None:
+    """Read the Parquet footer only: a damaged file or duplicate names are refused up front."""
+    import pyarrow.parquet as pq
+
+    try:
+        names = pq.read_schema(path).names
+    except Exception as error:  # pyarrow raises several types for damaged files
+        raise InputError(
+            f"{file_name} starts like a Parquet file but cannot be read ({error}); "
+            "export it again, it may be truncated"
+        ) from None
+    if not names:
+        raise InputError(f"{file_name} is a Parquet file without columns; export the data again")
+    check_column_names(names, file_name)
+
+
+CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
+COLUMN_COUNT = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+
+
+def reader_error(text: str, file_name: str) -> InputError:
+    """DuckDB's reader errors as one short sentence that names the file and line and the fix."""
+    line = CSV_LINE.search(text)
+    where = f" on line {line.group(1)}" if line else ""
+    if "Invalid unicode" in text:
+        return InputError(
+            f"{file_name} is not UTF-8 text (invalid bytes{where}); save it with UTF-8 encoding"
+        )
+    counts = COLUMN_COUNT.search(text)
+    if counts:
+        expected, found = counts.groups()
+        return InputError(
+            f"{file_name}: line {line.group(1) if line else '?'} has {found} fields but the header has "
+            f"{expected} columns; fix that row (a missing or extra separator, or an unquoted one "
+            "inside a value)"
+        )
+    if "unterminated quote" in text:
+        return InputError(
+            f"{file_name}: a quoted value starting{where} is never closed; close the quote "
+            'or double quotes inside values ("")'
+        )
+    first = text.strip().splitlines()[0] if text.strip() else "no details"
+    return InputError(f"{file_name} could not be read as a table ({first}); {CSV_FIX}")

@@ -6,8 +6,8 @@ from pathlib import Path
 import duckdb
 
 from monitoring.errors import InputError, SchemaError
-from monitoring.files import FileFormat, content_hash, detect_format
-from monitoring.roles import ColumnProfile, RoleOverrides, build_columns, infer_task
+from monitoring.files import FileFormat, content_hash, detect_format, reader_error
+from monitoring.roles import ColumnProfile, RoleOverrides, build_columns, infer_task, kind_from_values
 from monitoring.settings import ModelSettings
 from monitoring.store import catalog
 from monitoring.store import ingest_sql as sql
@@ -67,15 +67,12 @@ def ingest_file(
     with store.transaction() as con:
         try:
             return _ingest(con, path, file_format, digest, model, kind, overrides, file_name, keep_bad_values)
-        except duckdb.Error as error:
-            raise _readable(error, file_name) from None
+        except READER_ERRORS as error:
+            raise reader_error(str(error), file_name) from None
 
 
-def _readable(error: duckdb.Error, file_name: str) -> InputError:
-    text = str(error).split("\n\n")[0].strip()
-    if "unicode" in text.lower() or "utf-8" in text.lower():
-        return InputError(f"{file_name} is not UTF-8 text ({text}); save it with UTF-8 encoding")
-    return InputError(f"{file_name} could not be read as a table: {text}")
+# What DuckDB's readers raise for a malformed file; other DuckDB errors are our bugs and surface.
+READER_ERRORS = (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException)
 
 
 def _ingest(con, path, file_format, digest, model_name, kind, overrides, file_name, keep_bad):
@@ -94,7 +91,15 @@ def _ingest(con, path, file_format, digest, model_name, kind, overrides, file_na
 
 
 def _stage(con, path: str, file_format: FileFormat, file_name: str) -> list[tuple[str, str]]:
-    sql.stage_file(con, path, file_format.kind, file_format.delimiter, file_format.gzip)
+    sql.stage_file(
+        con,
+        path,
+        file_format.kind,
+        file_format.delimiter,
+        file_format.gzip,
+        file_format.columns,
+        file_format.skip,
+    )
     columns = sql.stage_columns(con)
     if sql.stage_row_count(con) == 0:
         names = ", ".join(name for name, _ in columns)
@@ -151,8 +156,20 @@ def _require(model: Model, kind: str, present: set[str], file_name: str) -> None
         )
 
 
+def _check_case(model: Model, present: set[str], file_name: str) -> None:
+    """A file column that differs from a model column only in case would clash in DuckDB."""
+    known = {c.name.lower(): c.name for c in model.columns}
+    for name in sorted(present):
+        if name not in known.values() and name.lower() in known:
+            raise SchemaError(
+                f"{file_name}: column {name!r} differs from model {model.name!r}'s column "
+                f"{known[name.lower()]!r} only in upper/lower case; rename it to {known[name.lower()]!r}"
+            )
+
+
 def _store_rows(con, model, kind, profiles, overrides, file_name, digest, keep_bad) -> IngestResult:
     present = {p.name for p in profiles}
+    _check_case(model, present, file_name)
     _require(model, kind, present, file_name)
     columns, changes = _merge_columns(model, kind, profiles, overrides)
     by_name = {p.name: p for p in profiles}
@@ -167,10 +184,7 @@ def _store_rows(con, model, kind, profiles, overrides, file_name, digest, keep_b
     ts_name = next((c.name for c in stored if c.role == "timestamp"), None)
     start, end = sql.batch_time_span(con, table, ts_name, batch_id)
     rows = sql.stage_row_count(con)
-    con.execute(
-        "UPDATE batches SET rows = ?, start_ts = ?, end_ts = ? WHERE id = ?",
-        [rows, start, end, batch_id],
-    )
+    catalog.update_batch(con, batch_id, rows, start, end)
     return _finish(con, model, columns, changes, kind, file_name, rows, batch_id, ())
 
 
@@ -196,26 +210,35 @@ def _cast(column: Column, profile: ColumnProfile, task: str) -> str:
 
 
 def _type_changes(stored: list[Column], by_name: dict) -> list[tuple[str, str, str]]:
+    """Columns whose values in this file look like another kind than the model keeps."""
     changes = []
     for column in stored:
         profile = by_name[column.name]
-        if column.kind == "categorical" and profile.sql_type in ("DOUBLE", "FLOAT"):
-            changes.append(
-                (column.name, "type changed", f"file has {profile.sql_type}, model keeps categorical")
-            )
-        if column.kind == "numeric" and profile.non_null and not profile.mostly_numeric:
+        if column.role not in ("feature", "sensitive", "segment") or not profile.non_null:
+            continue
+        looks = kind_from_values(profile)
+        if column.kind == "categorical" and looks == "numeric":
+            changes.append((column.name, "type changed", "values now look numeric, model keeps categorical"))
+        if column.kind == "numeric" and not profile.mostly_numeric:
             changes.append((column.name, "type changed", "values are mostly text, model keeps numeric"))
     return changes
+
+
+def _bad_count(column: Column, profile: ColumnProfile) -> int:
+    """Values the stored cast will refuse, from the profile's counts (no extra scan)."""
+    if column.kind == "numeric":
+        return profile.non_null - profile.numeric
+    if column.kind == "timestamp":
+        return profile.non_null - profile.timestamps
+    return 0
 
 
 def _check_values(con, stored, by_name, file_name, keep_bad, model) -> dict[str, str]:
     """Refuse values that do not fit the column's type (or, if asked, keep them as missing)."""
     checks = {}
     for column in stored:
-        if column.kind not in ("numeric", "timestamp"):
-            continue
         profile = by_name[column.name]
-        count = sql.bad_value_count(con, column.name, column.kind, profile.sql_type)
+        count = _bad_count(column, profile)
         if count == 0:
             continue
         strict = column.kind == "timestamp" or column.role in ("prediction", "score", "target")
@@ -223,7 +246,7 @@ def _check_values(con, stored, by_name, file_name, keep_bad, model) -> dict[str,
             cast = sql.cast_expression(column.name, column.kind, profile.sql_type)
             checks[column.name] = f"{sql._as_text(column.name)} IS NOT NULL AND {cast} IS NULL"
             continue
-        row, value = sql.first_bad_value(con, column.name, column.kind, profile.sql_type)
+        row, value = sql.first_bad_value(con, column.name, column.kind, profile.sql_type) or ("?", "?")
         raise SchemaError(_bad_value_message(file_name, column, count, row, value, model))
     return checks
 
@@ -236,45 +259,49 @@ def _bad_value_message(file_name, column, count, row, value, model) -> str:
         )
     fix = "fix the file"
     if column.role in ("feature", "sensitive", "segment"):
-        fix += (
-            f", mark the column categorical (--categorical {column.name}), or keep such values "
-            "as missing (--keep-bad-values)"
-        )
+        first_file = model.data_version == 0 or column.name not in {c.name for c in model.columns}
+        categorical = f", mark the column categorical (--categorical {column.name})" if first_file else ""
+        fix += f"{categorical}, or keep such values as missing (--keep-bad-values)"
     return (
         f"{file_name}: column {column.name!r} is numeric in model {model.name!r} but has "
         f"{count:,} non-numeric value(s), e.g. {value!r} in row {row}; {fix}"
     )
 
 
-def _store_labels(con, model, profiles, overrides, file_name, digest, keep_bad) -> IngestResult:
+def _label_sources(model, profiles, overrides, file_name) -> tuple[Column, str, str | None]:
+    """(the model's id column, the file's target column, its observed_at column or None)."""
     id_column, target = model.column("id"), model.column("target")
     if id_column is None:
         raise SchemaError(
             f"model {model.name!r} has no id column, so labels cannot be joined to predictions; "
             "ingest production files with --id COL"
         )
-    by_name = {p.name: p for p in profiles}
+    names = [p.name for p in profiles]
     target_name = overrides.target or (target.name if target else None)
     if target_name is None:
-        target_name = next(
-            (p.name for p in profiles if p.name.lower() in ("target", "label", "y_true", "actual")), None
-        )
-    missing = [n for n in (id_column.name, target_name) if n is None or n not in by_name]
-    if missing:
+        target_name = next((n for n in names if n.lower() in ("target", "label", "y_true", "actual")), None)
+    if any(n is None or n not in names for n in (id_column.name, target_name)):
         raise SchemaError(
             f"{file_name} needs the id column {id_column.name!r} and a target column "
-            f"({target_name or 'name it with --target COL'}); it has {', '.join(map(repr, by_name))}"
+            f"({target_name or 'none found'}); it has {', '.join(map(repr, names))}; rename the "
+            "columns or name the target with --target COL"
         )
+    observed = overrides.observed_at or next(
+        (n for n in names if n.lower() in ("observed_at", "label_time", "labelled_at")), None
+    )
+    return id_column, target_name, observed
+
+
+def _store_labels(con, model, profiles, overrides, file_name, digest, keep_bad) -> IngestResult:
+    id_column, target_name, observed = _label_sources(model, profiles, overrides, file_name)
+    by_name = {p.name: p for p in profiles}
     target_kind = "numeric" if model.task == "regression" else "categorical"
     columns = list(model.columns)
-    if target is None:
+    if model.column("target") is None:
         columns.append(Column(target_name, "target", target_kind, inferred=overrides.target is None))
     target_column = Column(target_name, "target", target_kind)
-    observed = overrides.observed_at or next(
-        (p.name for p in profiles if p.name.lower() in ("observed_at", "label_time", "labelled_at")), None
-    )
-    if target_kind == "numeric":
-        _check_values(con, [target_column], by_name, file_name, False, model)
+    checked = [target_column] + ([Column(observed, "observed_at", "timestamp")] if observed else [])
+    _check_values(con, checked, by_name, file_name, False, model)
     expressions = {
         "id": sql.cast_expression(id_column.name, "id", by_name[id_column.name].sql_type),
         "target": _cast(target_column, by_name[target_name], model.task),
@@ -288,7 +315,7 @@ def _store_labels(con, model, profiles, overrides, file_name, digest, keep_bad) 
     batch_id = catalog.insert_batch(con, model.id, "labels", file_name, digest, 0, None, None)
     sql.insert_rows(con, table, expressions, batch_id, "NULL")
     rows = sql.stage_row_count(con)
-    con.execute("UPDATE batches SET rows = ? WHERE id = ?", [rows, batch_id])
+    catalog.update_batch(con, batch_id, rows, None, None)
     unmatched = sql.unmatched_label_count(con, table, model.table("production"), id_column.name, batch_id)
     warnings = []
     if unmatched:
@@ -297,3 +324,51 @@ def _store_labels(con, model, profiles, overrides, file_name, digest, keep_bad) 
             "they are kept and will join when those predictions arrive"
         )
     return _finish(con, model, columns, [], "labels", file_name, rows, batch_id, warnings)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What ingesting a file would do: its rows and each column's role and kind (nothing stored)."""
+
+    file_name: str
+    rows: int
+    task: str | None
+    columns: tuple[Column, ...]
+    new_model: bool
+
+
+def preview_file(
+    store,
+    path: str,
+    *,
+    model: str,
+    kind: str,
+    overrides: RoleOverrides | None = None,
+    file_name: str | None = None,
+) -> Preview:
+    """Read `path` and infer roles and kinds the way ingest_file would, without storing anything."""
+    overrides = overrides or RoleOverrides()
+    file_name = file_name or Path(path).name
+    file_format = detect_format(path, file_name)
+    with store.connect() as con:
+        try:
+            staged = _stage(con, path, file_format, file_name)
+            profiles = sql.profile_stage(con, staged)
+            rows = sql.stage_row_count(con)
+        except READER_ERRORS as error:
+            raise reader_error(str(error), file_name) from None
+        existing = catalog.get_model(con, model) if model and catalog.model_exists(con, model) else None
+    if existing is not None:
+        columns, _ = _merge_columns(existing, kind, profiles, overrides)
+        present = {p.name for p in profiles}
+        return Preview(file_name, rows, existing.task, tuple(c for c in columns if c.name in present), False)
+    task = overrides.task or (
+        None if kind == "labels" else infer_task({p.name: p for p in profiles}, _roles(profiles, overrides))
+    )
+    return Preview(file_name, rows, task, tuple(build_columns(profiles, overrides, task)), True)
+
+
+def _roles(profiles, overrides) -> dict[str, str]:
+    from monitoring.roles import infer_roles
+
+    return infer_roles(profiles, overrides)

@@ -6,6 +6,12 @@ Each area registers a function `(con, context) -> {section_name: [flat records]}
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from monitoring.alert_history import alerts_section
+from monitoring.data_quality import data_quality_section
+from monitoring.drift import drift_section
+from monitoring.fairness import fairness_section
+from monitoring.operations import operations_section
+from monitoring.performance import performance_section
 from monitoring.settings import ModelSettings
 from monitoring.store import catalog
 from monitoring.store import windows as window_sql
@@ -67,6 +73,12 @@ def make_context(con, request: ReportRequest) -> Context:
 
 
 SECTIONS: dict = {}
+SECTIONS["drift"] = drift_section
+SECTIONS["performance"] = performance_section  # performance, confusion_matrix
+SECTIONS["fairness"] = fairness_section  # fairness (groups), fairness_disparities
+SECTIONS["operations"] = operations_section
+SECTIONS["data_quality"] = data_quality_section  # data_quality, schema_changes
+SECTIONS["alerts"] = alerts_section  # reads the stored alert history; never evaluates rules
 
 
 def reference_record(con, context: Context) -> dict:

@@ -1,13 +1,20 @@
 """Which column plays which part, and whether a feature is numeric or categorical.
 
 Inference looks at names first and values second, is always shown to the user, and every guess
-can be overridden. The numeric/categorical rule (also in the README):
-- text, booleans -> categorical;
-- numbers with a fractional part -> numeric;
-- whole numbers with at most MAX_CODE_VALUES distinct values -> categorical (codes such as
-  season 1-4 or weekday 0-6); with more -> numeric;
+can be overridden. Empty or blank values are missing and do not count. The numeric/categorical
+rule for features (also in the README):
+- booleans, and text (fewer than NUMERIC_SHARE of the values are numbers) -> categorical;
+- numbers, if any value has a fractional part -> numeric;
+- whole numbers (1, 2.0) with at most MAX_CODE_VALUES distinct values -> categorical (codes such
+  as season 1-4 or weekday 0-6); with more -> numeric;
 - a column where at least NUMERIC_SHARE of the values are numbers but some are not is taken as
-  numeric and the file is rejected with the bad values named, rather than silently becoming text.
+  numeric and the file is rejected with the bad values named, rather than silently becoming text
+  (`--categorical COL` or `--keep-bad-values` are the ways out).
+Other roles have a fixed kind: score and latency numeric; status and version categorical;
+prediction and target categorical for classification, numeric for regression. A column named
+like a timestamp becomes the timestamp if at least NUMERIC_SHARE of its values are dates (the
+rest are then refused as bad values); without such a name, the first column whose values are all
+dates is taken.
 """
 
 from dataclasses import dataclass, field
@@ -104,9 +111,17 @@ class ColumnProfile:
 
     @property
     def looks_like_time(self) -> bool:
+        """Every value is a date or time (or the file's own type says so)."""
         if "TIMESTAMP" in self.sql_type or self.sql_type == "DATE":
             return True
         return self.is_text and self.non_null > 0 and self.timestamps == self.non_null
+
+    @property
+    def mostly_time(self) -> bool:
+        """At least NUMERIC_SHARE of the values are dates: enough for a column named like one."""
+        if self.looks_like_time:
+            return True
+        return self.is_text and self.non_null > 0 and self.timestamps >= NUMERIC_SHARE * self.non_null
 
 
 @dataclass
@@ -204,7 +219,7 @@ def infer_roles(
             roles[profile.name] = chosen[profile.name]
             continue
         role = role_from_name(profile.name)
-        if role == "timestamp" and not profile.looks_like_time:
+        if role in ("timestamp", "observed_at") and not profile.mostly_time:
             role = "feature"
         if role in taken:
             role = "feature"

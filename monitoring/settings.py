@@ -33,6 +33,10 @@ class ModelSettings:
     multiple_testing: str = setting("none", "none, bonferroni or bh (Benjamini-Hochberg) for p-value tests.")
     min_labels: int = setting(100, "A window with fewer labelled rows reports no realized performance.")
     min_group_size: int = setting(30, "Fairness groups smaller than this are flagged as too small.")
+    fairness_max_difference: float = setting(
+        0.1, "A fairness disparity (max - min rate over groups) at most this passes."
+    )
+    fairness_cross: tuple = setting((), "Two sensitive attributes to also cross, e.g. ['gender', 'region'].")
     latency_slo_ms: float = setting(500.0, "Latency objective drawn on charts and used by the default rule.")
     range_quantiles: tuple = setting(
         (0.001, 0.999), "Reference quantiles outside which values count as out of range."

@@ -1,15 +1,89 @@
-"""Who is using the app: viewer or editor. Without configured users the app runs in local
-single-user mode, where the one user is an editor."""
+"""Who is using the app: viewer or editor.
+
+Users come from `.streamlit/secrets.toml` (`[access.users.NAME]` with role and password_hash), or
+from Streamlit's `st.login` when an identity provider is configured (`[auth]`; role from
+`[access.roles]`, default viewer). Without either, the app runs in local single-user mode, where
+the one user is an editor. The role lives in session state and is set only by this module.
+"""
 
 import streamlit as st
 
-EDITOR = "editor"
-VIEWER = "viewer"
+from monitoring.access import EDITOR, VIEWER, authenticate, load_users
+
+__all__ = ["EDITOR", "VIEWER", "can_edit", "current_role", "require_editor", "sign_in"]
+
+
+def _secrets() -> dict:
+    try:
+        return {k: st.secrets[k] for k in ("access", "auth") if k in st.secrets}
+    except FileNotFoundError:
+        return {}
+
+
+def mode() -> str:
+    """'password', 'login' (identity provider) or 'local'."""
+    found = _secrets()
+    if found.get("access", {}).get("users"):
+        return "password"
+    if found.get("auth"):
+        return "login"
+    return "local"
 
 
 def current_role() -> str:
-    return st.session_state.get("role", EDITOR)
+    """The signed-in user's role; editor in local single-user mode, viewer when not signed in."""
+    if mode() == "local":
+        return st.session_state.get("role", EDITOR)
+    if mode() == "login" and getattr(st.user, "is_logged_in", False):
+        roles = dict(_secrets()["access"].get("roles", {})) if "access" in _secrets() else {}
+        return roles.get(st.user.get("email"), VIEWER)
+    return st.session_state.get("role", VIEWER)
 
 
 def can_edit() -> bool:
     return current_role() == EDITOR
+
+
+def require_editor(action: str = "this action") -> None:
+    """Stop the script with a message when a viewer reaches an editor action."""
+    if not can_edit():
+        st.warning(f"Only editors can do {action}. Ask an editor, or sign in as one.", icon=":material/lock:")
+        st.stop()
+
+
+def sign_in() -> bool:
+    """Show sign-in in the sidebar (or the local-mode note); True when the app may be shown."""
+    current = mode()
+    if current == "local":
+        st.sidebar.caption("Local single-user mode: no users configured.")
+        return True
+    if current == "login":
+        if not getattr(st.user, "is_logged_in", False):
+            st.button("Sign in", on_click=st.login)
+            return False
+        st.sidebar.caption(f"Signed in as {st.user.get('email', '')} ({current_role()})")
+        st.sidebar.button("Sign out", on_click=st.logout)
+        return True
+    return _password_form()
+
+
+def _password_form() -> bool:
+    if st.session_state.get("user"):
+        st.sidebar.caption(f"Signed in as {st.session_state['user']} ({current_role()})")
+        if st.sidebar.button("Sign out"):
+            st.session_state.pop("user", None)
+            st.session_state.pop("role", None)
+            st.rerun()
+        return True
+    with st.form("sign_in"):
+        name = st.text_input("User")
+        password = st.text_input("Password", type="password")
+        submitted = st.form_submit_button("Sign in")
+    if submitted:
+        user = authenticate(load_users(_secrets()["access"]["users"]), name, password)
+        if user is None:
+            st.error("Unknown user or wrong password.")
+            return False
+        st.session_state["user"], st.session_state["role"] = user.name, user.role
+        st.rerun()
+    return False

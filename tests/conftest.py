@@ -18,3 +18,50 @@ def demo_store():
     seeded = Store(":memory:")
     seed_demo(seeded)
     return seeded
+
+
+@pytest.fixture
+def ingest_frame(tmp_path):
+    """Ingest a DataFrame through the real path: ingest_frame(store, frame, model=, kind=, overrides=)."""
+    from monitoring.ingest import ingest_file
+
+    def ingest(store, frame, *, model, kind, overrides=None, keep_bad_values=False):
+        path = tmp_path / f"{model}_{kind}_{len(list(tmp_path.iterdir()))}.parquet"
+        frame.to_parquet(path, index=False)
+        return ingest_file(store, str(path), model=model, kind=kind, overrides=overrides, keep_bad_values=keep_bad_values)
+
+    return ingest
+
+
+@pytest.fixture
+def small_credit(ingest_frame):
+    """A small credit demo (300 rows a day) in a fresh store: small_credit(until_day=60) -> Store.
+
+    Production rows of days [from_day, until_day) are ingested; call again on the returned store with
+    `store=` to add later days (as a new batch), e.g. to see an alert clear.
+    """
+    import pandas as pd
+
+    from monitoring.demo import START, credit_frames
+    from monitoring.roles import RoleOverrides
+
+    reference, production, labels = credit_frames(per_day=300, reference_rows=3000)
+    overrides = RoleOverrides(
+        id="request_id", timestamp="timestamp", target="defaulted", prediction="prediction",
+        score=["score"], sensitive=["gender"], version="model_version", task="binary",
+    )
+
+    def make(until_day: int = 60, from_day: int = 0, store=None):
+        day = production["timestamp"] - START
+        part = production[(day >= pd.Timedelta(days=from_day)) & (day < pd.Timedelta(days=until_day))]
+        fresh = store is None
+        store = store or Store(":memory:")
+        for kind, frame in [("production", part)] + ([("reference", reference)] if fresh else []):
+            ingest_frame(store, frame, model="credit", kind=kind, overrides=overrides.only(set(frame.columns)))
+        ids = set(part["request_id"])
+        found = labels[labels["request_id"].isin(ids)]
+        if len(found):
+            ingest_frame(store, found, model="credit", kind="labels", overrides=overrides.only(set(found.columns)))
+        return store
+
+    return make

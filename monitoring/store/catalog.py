@@ -142,6 +142,14 @@ def insert_batch(con, model_id, kind, file_name, content_hash, rows, start_ts, e
     return found[0][0]
 
 
+def update_batch(con, batch_id: int, rows: int, start_ts, end_ts) -> None:
+    """Set a batch's row count and time span once its rows are stored."""
+    con.execute(
+        "UPDATE batches SET rows = ?, start_ts = ?, end_ts = ? WHERE id = ?",
+        [rows, start_ts, end_ts, batch_id],
+    )
+
+
 def insert_schema_changes(con, batch_id: int, changes: list[tuple[str, str, str]]) -> None:
     if changes:
         con.executemany(

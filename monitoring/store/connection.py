@@ -1,5 +1,6 @@
 """Opening the database: short-lived connections with a retry while another process holds it."""
 
+import os
 import threading
 import time
 from contextlib import contextmanager
@@ -13,6 +14,20 @@ from monitoring.store.schema import migrate
 
 MEMORY = ":memory:"
 LOCK_WAIT_SECONDS = 60.0
+MEMORY_LIMIT_ENV_VAR = "MONITORING_MEMORY_LIMIT"
+# DuckDB's own default (80% of RAM) lets its block cache grow with every file ingested; a fixed
+# limit keeps peak memory flat (bigger work spills to <db>.tmp). Not applied to `:memory:`, whose
+# data must fit in memory anyway.
+DEFAULT_MEMORY_LIMIT = "512MB"
+# One writer at a time per database within this process: DuckDB lets threads of one process share
+# a file, but two transactions that touch the same rows conflict and one of them is lost.
+_WRITE_LOCKS: dict[str, threading.Lock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock(key: str) -> threading.Lock:
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(key, threading.Lock())
 
 
 def quote(identifier: str) -> str:
@@ -23,6 +38,11 @@ def quote(identifier: str) -> str:
 def _is_lock_error(error: Exception) -> bool:
     text = str(error)
     return "Could not set lock" in text or "Conflicting lock" in text
+
+
+def memory_limit() -> str:
+    """DuckDB's memory limit for database files: $MONITORING_MEMORY_LIMIT (e.g. 2GB) or 512MB."""
+    return os.environ.get(MEMORY_LIMIT_ENV_VAR) or DEFAULT_MEMORY_LIMIT
 
 
 class Store:
@@ -37,6 +57,8 @@ class Store:
         self.lock_wait = lock_wait
         self._memory_con = None
         self._guard = threading.Lock()
+        memory = self.path == MEMORY
+        self._write_guard = self._guard if memory else _write_lock(str(Path(self.path).resolve()))
         if self.path == MEMORY:
             self._memory_con = duckdb.connect(MEMORY)
             migrate(self._memory_con)
@@ -58,6 +80,7 @@ class Store:
         if self._memory_con is not None:
             cursor = self._memory_con.cursor()
             cursor.execute("SET TimeZone = 'UTC'")
+            cursor.execute("SET enable_progress_bar = false")
             try:
                 yield cursor
             finally:
@@ -65,6 +88,8 @@ class Store:
             return
         con = self._open_with_retry()
         con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")
+        con.execute("SET memory_limit = ?", [memory_limit()])
         try:
             yield con
         finally:
@@ -72,8 +97,12 @@ class Store:
 
     @contextmanager
     def transaction(self):
-        """Yield a connection inside one transaction: all of the work is stored, or none of it."""
-        with self.connect() as con:
+        """Yield a connection inside one transaction: all of the work is stored, or none of it.
+
+        Transactions of one process on one database run one after the other (see _WRITE_LOCKS);
+        other processes wait for the file in connect().
+        """
+        with self._write_guard, self.connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
                 yield con

@@ -13,14 +13,31 @@ def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def stage_file(con, path: str, file_format: str, delimiter: str = ",", gzip: bool = False) -> None:
-    """Expose the file as the view __stage, read by DuckDB from its path (never through pandas)."""
+def stage_file(
+    con,
+    path: str,
+    file_format: str,
+    delimiter: str = ",",
+    gzip: bool = False,
+    columns: tuple = (),
+    skip: int = 0,
+) -> None:
+    """Expose the file as the view __stage, read by DuckDB from its path (never through pandas).
+
+    A CSV is read as text with the header's names given (`columns`), so DuckDB does not sniff:
+    every row must have as many fields as the header, and no row is mistaken for the header.
+    """
     if file_format == "parquet":
         source = f"read_parquet({literal(path)})"
     else:
         compression = ", compression='gzip'" if gzip else ""
+        if columns:
+            types = ", ".join(f"{literal(name)}: 'VARCHAR'" for name in columns)
+            shape = f"auto_detect=false, columns={{{types}}}, skip={int(skip)}"
+        else:
+            shape = "all_varchar=true"
         source = (
-            f"read_csv({literal(path)}, all_varchar=true, header=true, delim={literal(delimiter)}, "
+            f"read_csv({literal(path)}, {shape}, header=true, delim={literal(delimiter)}, "
             f"quote='\"', escape='\"', strict_mode=true, null_padding=false{compression})"
         )
     con.execute(f"CREATE OR REPLACE TEMP VIEW {STAGE} AS SELECT * FROM {source}")
@@ -38,20 +55,67 @@ def _as_text(name: str) -> str:
     return f"NULLIF(trim(CAST({quote(name)} AS VARCHAR)), '')"
 
 
+NUMBER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL")
+WHOLE_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT")
+
+
+def _base_type(sql_type: str) -> str:
+    """DECIMAL(18,3) -> DECIMAL, UBIGINT -> BIGINT, TIMESTAMP WITH TIME ZONE -> TIMESTAMP..."""
+    base = sql_type.split("(")[0]
+    return base[1:] if base.startswith("U") and base[1:] in WHOLE_TYPES else base
+
+
+def is_number_type(sql_type: str) -> bool:
+    return _base_type(sql_type) in NUMBER_TYPES
+
+
+def is_time_type(sql_type: str) -> bool:
+    return sql_type.startswith("TIMESTAMP") or sql_type == "DATE"
+
+
+def _text_to_time(text: str) -> str:
+    """Text as TIMESTAMPTZ, or NULL; only text starting with a digit is tried (dates always do),
+    which spares the slow cast on ids and labels."""
+    return f"CASE WHEN {text} >= '0' AND {text} < ':' THEN TRY_CAST({text} AS TIMESTAMPTZ) END"
+
+
+def _profile_parts(name: str, sql_type: str, i: int) -> tuple[str, list[str]]:
+    """(the column's projection, its five aggregates) for profile_stage's single pass."""
+    base = _base_type(sql_type)
+    value = f"c{i}"
+    if base in NUMBER_TYPES:
+        whole = f"count({value})" if base in WHOLE_TYPES else f"count_if({value} = floor({value}))"
+        counts = [f"count({value})", f"count({value})", whole, f"approx_count_distinct({value})", "0"]
+        return f"{quote(name)} AS {value}", counts
+    if base == "BOOLEAN":
+        counts = [f"count({value})", f"count({value})", "0", f"approx_count_distinct({value})", "0"]
+        return f"{quote(name)} AS {value}", counts
+    if is_time_type(sql_type):
+        counts = [f"count({value})", "0", "0", f"approx_count_distinct({value})", f"count({value})"]
+        return f"{quote(name)} AS {value}", counts
+    number = f"n{i}"
+    counts = [
+        f"count({value})",
+        f"count({number})",
+        f"count_if({number} = floor({number}))",
+        f"approx_count_distinct({value})",
+        f"count({_text_to_time(value)})",
+    ]
+    text = _as_text(name)
+    return f"{text} AS {value}, TRY_CAST({text} AS DOUBLE) AS {number}", counts
+
+
 def profile_stage(con, columns: list[tuple[str, str]]) -> list[ColumnProfile]:
-    """One pass over the file: per column, counts of values, numbers, whole numbers, dates."""
-    parts = []
-    for name, _ in columns:
-        text = _as_text(name)
-        number = f"TRY_CAST({text} AS DOUBLE)"
-        parts += [
-            f"count({text})",
-            f"count({number})",
-            f"count_if({number} = floor({number}))",
-            f"approx_count_distinct({text})",
-            f"count(TRY_CAST({text} AS TIMESTAMPTZ))",
-        ]
-    row = con.execute(f"SELECT {', '.join(parts)} FROM {STAGE}").fetchall()[0]
+    """One pass over the file: per column, counts of values, numbers, whole numbers, distinct
+    values and dates, each counted the way cast_expression will store it (so bad values are
+    `non_null - numeric` for a numeric column and `non_null - timestamps` for a timestamp)."""
+    projections, aggregates = [], []
+    for i, (name, sql_type) in enumerate(columns):
+        projection, counts = _profile_parts(name, sql_type, i)
+        projections.append(projection)
+        aggregates += counts
+    query = f"SELECT {', '.join(aggregates)} FROM (SELECT {', '.join(projections)} FROM {STAGE})"
+    row = con.execute(query).fetchall()[0]
     profiles = []
     for i, (name, sql_type) in enumerate(columns):
         counts = [int(v or 0) for v in row[i * 5 : i * 5 + 5]]
@@ -60,17 +124,22 @@ def profile_stage(con, columns: list[tuple[str, str]]) -> list[ColumnProfile]:
 
 
 def cast_expression(name: str, kind: str, sql_type: str, is_class_label: bool = False) -> str:
-    """How a staged column becomes the stored type; values that do not fit become NULL."""
+    """How a staged column becomes the stored type; values that do not fit become NULL.
+
+    profile_stage counts exactly the values these expressions accept.
+    """
     text = _as_text(name)
     if kind == "numeric":
-        if sql_type == "BOOLEAN":
+        if sql_type == "BOOLEAN" or is_number_type(sql_type):
             return f"CAST({quote(name)} AS DOUBLE)"
         return f"TRY_CAST({text} AS DOUBLE)"
     if kind == "timestamp":
-        if sql_type.startswith("TIMESTAMP") or sql_type == "DATE":
+        if is_time_type(sql_type):
             return f"CAST({quote(name)} AS TIMESTAMP)"
-        return f"CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP)"
+        return f"CAST({_text_to_time(text)} AS TIMESTAMP)"
     if is_class_label:
+        if _base_type(sql_type) in WHOLE_TYPES:
+            return f"CAST({quote(name)} AS VARCHAR)"
         number = f"TRY_CAST({text} AS DOUBLE)"
         return (
             f"CASE WHEN {number} = floor({number}) AND abs({number}) < 1e15 "
@@ -80,13 +149,14 @@ def cast_expression(name: str, kind: str, sql_type: str, is_class_label: bool = 
 
 
 def bad_value_count(con, name: str, kind: str, sql_type: str) -> int:
+    """Values of the staged column that its cast to `kind` turns into NULL (one scan)."""
     cast = cast_expression(name, kind, sql_type)
     return con.execute(
         f"SELECT count(*) FROM {STAGE} WHERE {_as_text(name)} IS NOT NULL AND {cast} IS NULL"
     ).fetchall()[0][0]
 
 
-def first_bad_value(con, name: str, kind: str, sql_type: str) -> tuple[int, str]:
+def first_bad_value(con, name: str, kind: str, sql_type: str) -> tuple[int, str] | None:
     """The data row number (1 = first row after the header) and value of the first bad value."""
     cast = cast_expression(name, kind, sql_type)
     row = con.execute(
@@ -94,7 +164,7 @@ def first_bad_value(con, name: str, kind: str, sql_type: str) -> tuple[int, str]
         f"{_as_text(name)} AS value, {cast} AS parsed FROM {STAGE}) "
         "WHERE value IS NOT NULL AND parsed IS NULL ORDER BY row_no LIMIT 1"
     ).fetchall()
-    return row[0]
+    return row[0] if row else None
 
 
 def ensure_row_table(con, table: str, columns: list[Column]) -> list[str]:
@@ -123,7 +193,7 @@ def invalid_list_expression(checks: dict[str, str]) -> str:
     if not checks:
         return "NULL"
     items = [f"CASE WHEN {cond} THEN {literal(name)} END" for name, cond in checks.items()]
-    return f"NULLIF(list_filter([{', '.join(items)}], x -> x IS NOT NULL), [])"
+    return f"NULLIF(list_filter([{', '.join(items)}], lambda x: x IS NOT NULL), [])"
 
 
 def batch_time_span(con, table: str, timestamp: str | None, batch_id: int):

@@ -49,7 +49,53 @@ CREATE TABLE IF NOT EXISTS summary_cache (
 );
 """
 
+ALERT_TABLES = """
+CREATE TABLE IF NOT EXISTS alert_rules (
+    model_id INTEGER NOT NULL,
+    name VARCHAR NOT NULL,
+    position INTEGER NOT NULL,
+    rule VARCHAR NOT NULL
+);
+CREATE SEQUENCE IF NOT EXISTS alert_ids START 1;
+CREATE TABLE IF NOT EXISTS alerts (
+    id INTEGER PRIMARY KEY DEFAULT nextval('alert_ids'),
+    model_id INTEGER NOT NULL,
+    key VARCHAR NOT NULL,
+    rule VARCHAR NOT NULL,
+    metric VARCHAR NOT NULL,
+    severity VARCHAR NOT NULL,
+    scope VARCHAR NOT NULL,
+    window_start VARCHAR,
+    window_label VARCHAR NOT NULL,
+    value DOUBLE,
+    threshold DOUBLE,
+    message VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    first_seen TIMESTAMP NOT NULL,
+    last_seen TIMESTAMP NOT NULL,
+    changed_by VARCHAR NOT NULL,
+    note VARCHAR NOT NULL DEFAULT '',
+    delivery VARCHAR,
+    UNIQUE (model_id, key)
+);
+CREATE TABLE IF NOT EXISTS alert_events (
+    alert_id INTEGER NOT NULL,
+    "at" TIMESTAMP NOT NULL,
+    status VARCHAR NOT NULL,
+    who VARCHAR NOT NULL,
+    note VARCHAR NOT NULL
+);
+CREATE SEQUENCE IF NOT EXISTS webhook_ids START 1;
+CREATE TABLE IF NOT EXISTS webhooks (
+    id INTEGER PRIMARY KEY DEFAULT nextval('webhook_ids'),
+    model_id INTEGER NOT NULL,
+    url VARCHAR NOT NULL,
+    min_severity VARCHAR NOT NULL
+);
+"""
+
 MIGRATIONS = [BASE_TABLES]
+MIGRATIONS.append(ALERT_TABLES)  # 2: alert rules, alert history and webhooks
 
 
 def schema_version(con) -> int:

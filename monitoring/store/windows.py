@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from monitoring.errors import InputError
-from monitoring.store.catalog import Model, table_exists
+from monitoring.store.catalog import Model, table_columns, table_exists
 from monitoring.store.connection import quote
 from monitoring.windows import WHOLE_PERIOD, Period, Window, WindowSpec
 
@@ -15,7 +15,9 @@ TIME_STEPS = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": time
 def _label_expression(con, model: Model, alias: str) -> tuple[str, str]:
     """The effective target: a label that arrived later wins over one in the prediction log."""
     target, id_column = model.column("target"), model.column("id")
-    logged = f"{alias}.{quote(target.name)}" if target else "NULL"
+    logged = "NULL"
+    if target and target.name in table_columns(con, model.table("production")):
+        logged = f"{alias}.{quote(target.name)}"
     labels = model.table("labels")
     if id_column is None or not table_exists(con, labels):
         return logged, ""

@@ -1,0 +1,144 @@
+"""Time to a rendered page in Chromium, cold and warm, for every dashboard page.
+
+    python bench/pages.py --db /tmp/demo.duckdb --model credit [--shots docs/shots]
+    python bench/pages.py --big 10m            # builds a 10M-row database first (takes minutes)
+
+Cold: the first visit after the app started (the report is computed). Warm: the same URL loaded
+again in a new tab (the report comes from the cache). Nav: switching to the page from the sidebar,
+as a user does. Prints a Markdown table.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
+
+from test_browser import ARGS, _free_port, _wait_healthy, wait_done  # noqa: E402
+
+PAGES = {
+    "Executive summary": "",
+    "Performance": "performance",
+    "Drift": "drift",
+    "Distributions": "distributions",
+    "Fairness": "fairness",
+    "Data quality": "data_quality",
+    "Operations": "operations",
+    "Alerts": "alerts",
+    "Upload": "upload",
+    "Batches and settings": "batches",
+}
+
+
+def build_big(rows: int, path: Path) -> str:
+    """A database with one model of `rows` production rows from bench/datagen.py."""
+    import datagen
+
+    from monitoring.ingest import ingest_file
+    from monitoring.roles import RoleOverrides
+    from monitoring.store import Store
+
+    store = Store(str(path))
+    overrides = RoleOverrides(**datagen.ROLES)
+    for kind, count in (("reference", min(rows, 1_000_000)), ("production", rows)):
+        target = datagen.reference_path(count) if kind == "reference" else datagen.production_path(count)
+        if not target.exists():
+            datagen.write(kind, count, target)
+        ingest_file(store, str(target), model="big", kind=kind, overrides=overrides)
+    return "big"
+
+
+def timed(page, url: str) -> float:
+    start = time.perf_counter()
+    page.goto(url)
+    wait_done(page, timeout=900)
+    return time.perf_counter() - start
+
+
+def measure(url: str, model: str, window: str, shots: Path | None) -> list[dict]:
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        query = f"?model={model}&window={window}"
+        for title, path in PAGES.items():
+            cold = timed(page, url + path + query)
+            warm = timed(page, url + path + query)
+            page.goto(url + "batches" + query)  # then come back through the sidebar
+            wait_done(page, timeout=900)
+            start = time.perf_counter()
+            page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
+            time.sleep(0.2)
+            wait_done(page, timeout=900)
+            nav = time.perf_counter() - start
+            rows.append({"page": title, "cold_s": cold, "warm_s": warm, "nav_s": nav})
+            if shots:
+                shots.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(shots / f"{path or 'summary'}.png"), full_page=True)
+        browser.close()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--db", help="an existing database (default: seed the demo into a temporary one)")
+    parser.add_argument("--model", default="credit")
+    parser.add_argument("--window", default="day")
+    parser.add_argument("--big", help="build a database with this many production rows, e.g. 10m")
+    parser.add_argument("--shots", type=Path, help="save a full-page screenshot of each page here")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="bench-pages-"))
+    db, model = args.db, args.model
+    if args.big:
+        import datagen
+
+        db, model = str(folder / "big.duckdb"), build_big(datagen.parse_size(args.big), folder / "big.duckdb")
+    elif not db:
+        db = str(folder / "demo.duckdb")
+        subprocess.run([sys.executable, "-m", "monitoring", "demo", "--db", db], cwd=ROOT, check=True)
+    port = _free_port()
+    env = {**os.environ, "MONITORING_DB": db}
+    app = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        _wait_healthy(url, app)
+        rows = measure(url, model, args.window, args.shots)
+    finally:
+        app.terminate()
+        app.wait(timeout=20)
+    print(f"| page ({model}, window={args.window}) | cold s | warm reload s | sidebar switch s |")
+    print("|---|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['page']} | {r['cold_s']:.2f} | {r['warm_s']:.2f} | {r['nav_s']:.2f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""Our full report (every registered section) over daily windows, through the CLI."""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from monitoring.cli import main as cli  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--output", required=True, help="where the JSON report goes")
+    parser.add_argument("--model", default="bench")
+    parser.add_argument("--window", default="day")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    code = cli(["report", "--model", args.model, "--window", args.window, "--db", args.db, "-o", args.output])
+    if code:
+        sys.exit(code)
+    with open(args.output, encoding="utf-8") as handle:
+        report = json.load(handle)
+    sections = {key: len(value) for key, value in report.items() if isinstance(value, list)}
+    seconds = round(time.perf_counter() - started, 3)
+    print(json.dumps({"inner_seconds": seconds, "windows": len(report["windows"]), "sections": sections}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""Plain-language alert messages: 'Accuracy fell to 0.81, 7.2 points below its baseline of 0.88, in
+the week of 3 Nov'."""
+
+from datetime import datetime
+
+LOWER_IS_BETTER = ("log_loss",)
+
+
+def score_direction(metric: str) -> int | None:
+    """+1 when higher is better, -1 when lower is better, None when neither."""
+    if metric.endswith("_score"):
+        return 1
+    if metric.endswith("_error") or metric in LOWER_IS_BETTER:
+        return -1
+    return None
+
+
+def window_label(window: dict | None, unit: str, index: int | None = None) -> str:
+    """'the week of 3 Nov', '3 Nov', 'November 2026', 'batch window 4'..."""
+    start = _parse(window.get("start")) if window else None
+    if start is None:
+        return f"window {index if window is None else window['index']}"
+    day = f"{start.day} {start.strftime('%b')}" + (
+        "" if start.year == datetime.now().year else f" {start.year}"
+    )
+    if unit == "week":
+        return f"the week of {day}"
+    if unit == "month":
+        return start.strftime("%B %Y")
+    if unit == "hour":
+        return f"{day} {start.strftime('%H:00')}"
+    if unit == "day":
+        return day
+    return f"window {window['index']} (from {day})"
+
+
+def _parse(text) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except (TypeError, ValueError):
+        return None
+
+
+def humanize(name: str) -> str:
+    """'accuracy_score' -> 'Accuracy', 'mean_absolute_error' -> 'Mean absolute error'."""
+    words = name.replace("_score", "").replace("_", " ").strip()
+    return (words[:1].upper() + words[1:]).replace("Roc auc", "ROC AUC")
+
+
+def _num(value) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.2f}" if abs(value) < 100 else f"{value:,.0f}"
+
+
+def _pct(value) -> str:
+    return "n/a" if value is None else f"{value * 100:.1f}%"
+
+
+def message(rule, o, window: dict | None, unit: str, run: int = 1) -> str:
+    """The plain-language sentence a person reads in the alert."""
+    when = window_label(window, unit, o.window)
+    when = f"on {when}" if unit == "day" else f"in {when}"
+    text = _sentence(rule, o)
+    if rule.consecutive > 1:
+        text += f" ({run} windows in a row)"
+    return f"{text}, {when}"
+
+
+def _sentence(rule, o) -> str:
+    metric = rule.metric
+    estimated = "Estimated " if o.kind == "estimated" else ""
+    if metric == "performance_drop":
+        name = humanize(o.scope)
+        name = estimated + (name.lower() if estimated else name)
+        if score_direction(o.scope) == 1:
+            return f"{name} fell to {_num(o.current)}, {o.value:.1f} points below its baseline of {_num(o.baseline)}"
+        return f"{name} rose to {_num(o.current)}, {o.value:.1f}% above its baseline of {_num(o.baseline)}"
+    if metric == "performance":
+        return f"{estimated}{humanize(o.scope)} was {_num(o.value)} (limit {rule.comparison} {_num(rule.threshold)})"
+    if metric in ("feature_drift", "prediction_drift", "target_drift"):
+        what = {
+            "feature_drift": f"Feature '{o.scope}'",
+            "prediction_drift": f"The prediction '{o.scope}'",
+            "target_drift": f"The target '{o.scope}'",
+        }[metric]
+        return f"{what} drifted ({_drift_evidence(o)})"
+    if metric == "drifted_features":
+        return f"{o.value:.0f} features drifted (limit {rule.comparison} {rule.threshold:g})"
+    if metric == "drift_share":
+        return f"{_pct(o.value)} of the features drifted"
+    if metric.startswith("latency"):
+        return (
+            f"{metric[-3:]} latency was {o.value:,.0f} ms (limit {rule.comparison} {rule.threshold:,.0f} ms)"
+        )
+    if metric == "error_rate":
+        return f"Error rate was {_pct(o.value)} (limit {rule.comparison} {_pct(rule.threshold)})"
+    if metric == "prediction_count":
+        return f"{o.value:,.0f} predictions (limit {rule.comparison} {rule.threshold:,.0f})"
+    if metric.startswith(("demographic", "equalized")):
+        return f"{humanize(metric)} for '{o.scope}' was {_num(o.value)}" + (
+            "" if rule.comparison == "flagged" else f" (limit {rule.comparison} {_num(rule.threshold)})"
+        )
+    if metric == "unseen_categories":
+        examples = f", e.g. {o.detail}" if o.detail else ""
+        return f"Column '{o.scope}' had {_pct(o.value)} of values in categories unseen in the reference{examples}"
+    return f"{humanize(metric)} of column '{o.scope}' was {_pct(o.value)} (limit {rule.comparison} {_pct(rule.threshold)})"
+
+
+def _drift_evidence(o) -> str:
+    """'ks test, p = 0.012 < 0.05' for p-value tests, 'wasserstein 0.34, threshold 0.10' for distances."""
+    p_value, line = o.current, o.baseline
+    if p_value is None:
+        return f"{o.detail} {_num(o.value)}, threshold {_num(line)}"
+    shown = "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}"
+    return f"{o.detail} test, {shown}" + ("" if line is None else f" < {line:g}")

@@ -1,0 +1,223 @@
+"""What alert rules can watch: each metric reads the report's records into Observations."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from monitoring.alert_messages import score_direction
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One value of a watched figure in one window, for one scope."""
+
+    window: int
+    scope: str
+    value: float | None
+    flagged: bool | None = None
+    baseline: float | None = None
+    kind: str = ""
+    detail: str = ""
+    current: float | None = None  # performance: the metric when `value` is the drop; drift: the p-value
+
+    @property
+    def identity(self) -> str:
+        return f"{self.scope}/{self.kind}" if self.kind and self.kind != "realized" else self.scope
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    name: str
+    help: str
+    scope: str  # model, column, attribute or metric
+    verdict: bool  # the section has its own yes/no verdict ("flagged" comparison)
+    observe: Callable[[dict], list[Observation]] = field(repr=False)
+
+
+def _performance_drop(report: dict) -> list[Observation]:
+    found = []
+    for r in report.get("performance", []):
+        direction = score_direction(r["metric"])
+        value, baseline = r.get("value"), r.get("baseline")
+        if direction is None or value is None or baseline is None:
+            continue
+        if direction > 0:
+            drop = (baseline - value) * 100
+        else:
+            drop = (value - baseline) / abs(baseline) * 100 if baseline else None
+        found.append(
+            Observation(r["window"], r["metric"], drop, None, baseline, r.get("kind", ""), "", value)
+        )
+    return found
+
+
+def _performance(report: dict) -> list[Observation]:
+    return [
+        Observation(r["window"], r["metric"], r.get("value"), None, r.get("baseline"), r.get("kind", ""))
+        for r in report.get("performance", [])
+    ]
+
+
+def _drift(role: str) -> Callable[[dict], list[Observation]]:
+    def observe(report: dict) -> list[Observation]:
+        return [
+            Observation(
+                r["window"],
+                r["column"],
+                r.get("statistic"),
+                r.get("drifted"),
+                r.get("threshold"),
+                "",
+                r["method"],
+                r.get("p_value"),
+            )
+            for r in report.get("drift", [])
+            if r.get("role") == role
+        ]
+
+    return observe
+
+
+def _drifted_features(report: dict) -> list[Observation]:
+    counts: dict[int, int] = {}
+    for r in report.get("drift", []):
+        if r.get("role") == "feature":
+            counts[r["window"]] = counts.get(r["window"], 0) + bool(r.get("drifted"))
+    return [Observation(w, "", float(n)) for w, n in sorted(counts.items())]
+
+
+def _dataset_drift(report: dict) -> list[Observation]:
+    return [
+        Observation(r["window"], "", r.get("share_drifted"), r.get("drifted"))
+        for r in report.get("dataset_drift", [])
+    ]
+
+
+def _operations(metric: str) -> Callable[[dict], list[Observation]]:
+    def observe(report: dict) -> list[Observation]:
+        return [
+            Observation(r["window"], "", r.get("value"))
+            for r in report.get("operations", [])
+            if r.get("metric") == metric
+        ]
+
+    return observe
+
+
+def _disparity(metric: str, part: str) -> Callable[[dict], list[Observation]]:
+    def observe(report: dict) -> list[Observation]:
+        return [
+            Observation(
+                r["window"], r["attribute"], r.get(part), None if r.get("passes") is None else not r["passes"]
+            )
+            for r in report.get("fairness_disparities", [])
+            if r.get("metric") == metric and r.get("window") is not None
+        ]
+
+    return observe
+
+
+def _quality(metric: str) -> Callable[[dict], list[Observation]]:
+    def observe(report: dict) -> list[Observation]:
+        return [
+            Observation(
+                r["window"],
+                r["column"],
+                r.get("value"),
+                bool(r.get("count")),
+                None,
+                "",
+                ", ".join(map(str, r.get("examples") or [])),
+            )
+            for r in report.get("data_quality", [])
+            if r.get("metric") == metric and r.get("window") is not None
+        ]
+
+    return observe
+
+
+SPECS = (
+    MetricSpec(
+        "performance_drop",
+        "points a performance metric is worse than its baseline "
+        "(scores: percentage points; errors: percent of the baseline)",
+        "metric",
+        False,
+        _performance_drop,
+    ),
+    MetricSpec(
+        "performance",
+        "a performance metric's value (realized or estimated)",
+        "metric",
+        False,
+        _performance,
+    ),
+    MetricSpec(
+        "feature_drift",
+        "a feature's drift statistic (flagged: the drift test's verdict)",
+        "column",
+        True,
+        _drift("feature"),
+    ),
+    MetricSpec("prediction_drift", "the prediction's drift statistic", "column", True, _drift("prediction")),
+    MetricSpec("target_drift", "the target's drift statistic", "column", True, _drift("target")),
+    MetricSpec(
+        "drifted_features", "how many features drifted in a window", "model", False, _drifted_features
+    ),
+    MetricSpec(
+        "drift_share", "share of drifted features (flagged: dataset drift)", "model", True, _dataset_drift
+    ),
+    MetricSpec("latency_p50", "median latency in ms", "model", False, _operations("latency_p50")),
+    MetricSpec("latency_p95", "95th percentile latency in ms", "model", False, _operations("latency_p95")),
+    MetricSpec("latency_p99", "99th percentile latency in ms", "model", False, _operations("latency_p99")),
+    MetricSpec(
+        "error_rate",
+        "share of predictions with an error status",
+        "model",
+        False,
+        _operations("error_rate"),
+    ),
+    MetricSpec(
+        "prediction_count", "predictions in a window", "model", False, _operations("prediction_count")
+    ),
+    MetricSpec(
+        "demographic_parity_ratio",
+        "lowest / highest selection rate over groups",
+        "attribute",
+        True,
+        _disparity("demographic_parity", "ratio"),
+    ),
+    MetricSpec(
+        "demographic_parity_difference",
+        "highest - lowest selection rate",
+        "attribute",
+        True,
+        _disparity("demographic_parity", "difference"),
+    ),
+    MetricSpec(
+        "equalized_odds_difference",
+        "larger of the TPR and FPR gaps",
+        "attribute",
+        True,
+        _disparity("equalized_odds", "difference"),
+    ),
+    MetricSpec(
+        "missing_share", "a column's share of missing values", "column", True, _quality("missing_share")
+    ),
+    MetricSpec(
+        "out_of_range_share",
+        "share of values outside the reference range",
+        "column",
+        True,
+        _quality("out_of_range_share"),
+    ),
+    MetricSpec(
+        "unseen_categories",
+        "share of values in categories unseen in the reference",
+        "column",
+        True,
+        _quality("unseen_category_share"),
+    ),
+)
+
+
+METRICS = {spec.name: spec for spec in SPECS}

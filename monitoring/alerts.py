@@ -1,0 +1,268 @@
+"""Alert rules: which figure of the report to watch, when it breaches, and how bad that is.
+
+A rule names a metric from METRICS, a comparison, a threshold, a severity, an optional scope (a
+column, a fairness attribute or a performance metric) and how many consecutive windows must breach
+before it fires. `evaluate(report, rules)` turns a report dict into findings: one per run of
+breaching windows ("episode"), each with a plain-language message and whether the condition still
+holds in the latest window that has a value.
+"""
+
+from dataclasses import asdict, dataclass, replace
+
+from monitoring.alert_messages import message, window_label
+from monitoring.alert_metrics import METRICS, Observation
+from monitoring.errors import InputError
+
+SEVERITIES = ("critical", "high", "medium", "low")
+SHARE_METRICS = ("error_rate", "drift_share", "missing_share", "out_of_range_share", "unseen_categories")
+UNIT_RANGE = SHARE_METRICS + (
+    "demographic_parity_ratio",
+    "demographic_parity_difference",
+    "equalized_odds_difference",
+)
+NON_NEGATIVE = ("latency_p50", "latency_p95", "latency_p99", "drifted_features", "prediction_count")
+COMPARISONS = (">", ">=", "<", "<=", "flagged")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A validated alert rule. `scope` None watches every column / attribute / metric."""
+
+    name: str
+    metric: str
+    comparison: str
+    threshold: float | None
+    severity: str
+    scope: str | None = None
+    consecutive: int = 1
+    enabled: bool = True
+
+    def __post_init__(self):
+        validate(self)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "Rule":
+        known = {"name", "metric", "comparison", "threshold", "severity", "scope", "consecutive", "enabled"}
+        unknown = set(values) - known
+        if unknown:
+            raise InputError(f"unknown rule fields {sorted(unknown)}; valid fields are {sorted(known)}")
+        missing = {"name", "metric", "comparison", "severity"} - set(values)
+        if missing:
+            raise InputError(f"rule {values.get('name', '?')!r} lacks {sorted(missing)}")
+        return cls(**{"threshold": None, **values})
+
+    def describe(self) -> str:
+        scope = f" [{self.scope}]" if self.scope else ""
+        limit = "" if self.comparison == "flagged" else f" {self.threshold:g}"
+        times = f" for {self.consecutive} windows in a row" if self.consecutive > 1 else ""
+        return f"{self.severity}: {self.metric}{scope} {self.comparison}{limit}{times}"
+
+
+def validate(rule: Rule) -> None:
+    """Raise InputError naming the valid choices when a rule cannot work."""
+    where = f"rule {rule.name!r}: "
+    if not isinstance(rule.name, str) or not rule.name.strip():
+        raise InputError("a rule needs a name")
+    if rule.metric not in METRICS:
+        raise InputError(f"{where}unknown metric {rule.metric!r}; valid metrics are {', '.join(METRICS)}")
+    if rule.comparison not in COMPARISONS:
+        raise InputError(
+            f"{where}unknown comparison {rule.comparison!r}; valid comparisons are {', '.join(COMPARISONS)}"
+        )
+    if rule.severity not in SEVERITIES:
+        raise InputError(
+            f"{where}unknown severity {rule.severity!r}; valid severities are {', '.join(SEVERITIES)}"
+        )
+    spec = METRICS[rule.metric]
+    if rule.comparison == "flagged":
+        if not spec.verdict:
+            with_verdict = ", ".join(n for n, s in METRICS.items() if s.verdict)
+            raise InputError(
+                f"{where}{rule.metric} has no verdict of its own; use >, >=, < or <= with a "
+                f"threshold ('flagged' works with {with_verdict})"
+            )
+    elif (
+        isinstance(rule.threshold, bool)
+        or not isinstance(rule.threshold, int | float)
+        or rule.threshold != rule.threshold
+    ):
+        raise InputError(f"{where}threshold must be a number for {rule.comparison!r}, got {rule.threshold!r}")
+    _check_range(rule, where)
+    if isinstance(rule.consecutive, bool) or not isinstance(rule.consecutive, int) or rule.consecutive < 1:
+        raise InputError(
+            f"{where}consecutive must be a whole number of windows, 1 or more, got {rule.consecutive!r}"
+        )
+    if rule.scope is not None and (not isinstance(rule.scope, str) or spec.scope == "model"):
+        raise InputError(f"{where}{rule.metric} is model-wide and takes no scope; leave scope empty")
+
+
+def _check_range(rule: Rule, where: str) -> None:
+    threshold = rule.threshold
+    if rule.comparison == "flagged" or threshold is None:
+        return
+    if rule.metric in UNIT_RANGE and not 0 <= threshold <= 1:
+        hint = " (a share: 0.01 means 1%)" if rule.metric in SHARE_METRICS else ""
+        raise InputError(f"{where}threshold {threshold:g} is outside 0..1 for {rule.metric}{hint}")
+    if rule.metric in NON_NEGATIVE and threshold < 0:
+        raise InputError(f"{where}threshold {threshold:g} is negative; {rule.metric} never is")
+
+
+DEFAULT_RULES = (
+    Rule("performance-drop", "performance_drop", ">", 5.0, "critical"),
+    Rule("many-features-drift", "drifted_features", ">=", 3.0, "high"),
+    Rule("prediction-drift", "prediction_drift", "flagged", None, "medium"),
+    Rule("feature-drift", "feature_drift", "flagged", None, "low"),
+    Rule("latency-p95", "latency_p95", ">", 500.0, "high"),
+    Rule("error-rate", "error_rate", ">", 0.01, "high"),
+    Rule("demographic-parity", "demographic_parity_ratio", "<", 0.8, "high"),
+    Rule("missing-values", "missing_share", ">", 0.05, "medium"),
+    Rule("unseen-categories", "unseen_categories", ">", 0.0, "low"),
+)
+
+
+def default_rules(task: str | None = None, latency_slo_ms: float | None = None) -> list[Rule]:
+    """The rules every new model starts with (editable afterwards)."""
+    rules = list(DEFAULT_RULES)
+    if latency_slo_ms:
+        rules = [replace(r, threshold=float(latency_slo_ms)) if r.name == "latency-p95" else r for r in rules]
+    return rules
+
+
+def breaches(rule: Rule, observation: Observation) -> bool | None:
+    """Whether one observation breaches the rule; None when there is nothing to judge."""
+    if rule.comparison == "flagged":
+        return observation.flagged
+    value = observation.value
+    if value is None:
+        return None
+    return {
+        ">": value > rule.threshold,
+        ">=": value >= rule.threshold,
+        "<": value < rule.threshold,
+        "<=": value <= rule.threshold,
+    }[rule.comparison]
+
+
+def primary_metric(report: dict) -> str | None:
+    names = {r["metric"] for r in report.get("performance", [])}
+    for name in ("accuracy_score", "mean_absolute_error", "root_mean_squared_error"):
+        if name in names:
+            return name
+    return None
+
+
+def observations(rule: Rule, report: dict) -> list[Observation]:
+    """The rule's metric in every window, filtered to its scope."""
+    found = METRICS[rule.metric].observe(report)
+    scope = rule.scope
+    if scope is None and rule.metric == "performance_drop":
+        scope = primary_metric(report)
+    return [o for o in found if scope is None or o.scope == scope]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A run of consecutive breaching windows of one rule and scope (one alert in the history)."""
+
+    rule: Rule
+    scope: str
+    window: int  # the latest breaching window of the run
+    window_start: str | None
+    first_window_start: str | None
+    value: float | None
+    threshold: float | None
+    message: str
+    active: bool  # the run reaches the latest window that has a value
+    label: str = ""  # the latest breaching window in words ("the week of 3 Nov")
+    cleared_in: str | None = None  # label of the window where the condition cleared
+
+    @property
+    def key(self) -> str:
+        start = self.first_window_start or f"#{self.window}"
+        return f"{self.rule.name}|{self.scope}|{start}"
+
+
+def _runs(
+    judged: list[tuple[Observation, bool]], needed: int
+) -> list[tuple[list[Observation], bool, int | None]]:
+    """Runs of consecutive breaches at least `needed` long: (observations, active, cleared window)."""
+    runs, current = [], []
+    for observation, breached in judged:
+        if breached:
+            current.append(observation)
+            continue
+        if len(current) >= needed:
+            runs.append((current, False, observation.window))
+        current = []
+    if len(current) >= needed:
+        runs.append((current, True, None))
+    return runs
+
+
+def evaluate(report: dict, rules: list[Rule]) -> list[Finding]:
+    """Every episode of every enabled rule over the report's windows."""
+    windows = {w["index"]: w for w in report.get("windows", [])}
+    unit = report.get("window", "")
+    findings = []
+    for rule in rules:
+        if not rule.enabled:
+            continue
+        by_identity: dict[str, list[tuple[Observation, bool]]] = {}
+        for observation in sorted(observations(rule, report), key=lambda o: o.window):
+            breached = breaches(rule, observation)
+            if breached is not None:
+                by_identity.setdefault(observation.identity, []).append((observation, breached))
+        for identity, judged in by_identity.items():
+            for run, active, cleared in _runs(judged, rule.consecutive):
+                last = run[-1]
+                findings.append(
+                    Finding(
+                        rule=rule,
+                        scope=identity,
+                        window=last.window,
+                        window_start=windows.get(last.window, {}).get("start"),
+                        first_window_start=windows.get(run[0].window, {}).get("start"),
+                        value=last.value,
+                        threshold=rule.threshold if rule.comparison != "flagged" else last.baseline,
+                        message=message(rule, last, windows.get(last.window), unit, len(run)),
+                        active=active,
+                        label=window_label(windows.get(last.window), unit, last.window),
+                        cleared_in=None
+                        if cleared is None
+                        else window_label(windows.get(cleared), unit, cleared),
+                    )
+                )
+    return findings
+
+
+def load_rules(con, model) -> list[Rule]:
+    """The model's rules; a model that never had rules starts with the defaults."""
+    from monitoring.store import alerts_sql
+
+    if not alerts_sql.rules_seeded(con, model.id):
+        return default_rules(model.task, model.settings.latency_slo_ms)
+    return [Rule.from_dict(r) for r in alerts_sql.load_rules(con, model.id)]
+
+
+def get_rules(store, model_name: str) -> list[Rule]:
+    """The rules of a model by name."""
+    from monitoring.store import catalog
+
+    with store.connect() as con:
+        return load_rules(con, catalog.get_model(con, model_name))
+
+
+def save_rules(store, model_name: str, rules: list[Rule]) -> None:
+    """Replace the model's rules (names must be unique)."""
+    from monitoring.store import alerts_sql, catalog
+
+    names = [r.name for r in rules]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise InputError(f"rule names must be unique; {', '.join(duplicates)} appear more than once")
+    with store.transaction() as con:
+        model = catalog.get_model(con, model_name)
+        alerts_sql.replace_rules(con, model.id, [r.to_dict() for r in rules])

@@ -1,0 +1,214 @@
+"""CLI commands of alerts: check (the CI/CD gate), alerts, ack, resolve, rules, webhook,
+metrics-server. Registered in monitoring.cli's COMMANDS; each declares its own arguments."""
+
+import argparse
+import sys
+import time
+
+from monitoring.alerts import SEVERITIES
+from monitoring.cli import command
+from monitoring.errors import MonitoringError
+from monitoring.store import Store
+
+
+def _arguments(configure):
+    """Attach an argument-declaring function to a command function."""
+
+    def attach(function):
+        function.configure = configure
+        return function
+
+    return attach
+
+
+def _model(parser):
+    parser.add_argument("--model", required=True)
+
+
+def describe(alert: dict) -> str:
+    status = "" if alert["status"] == "open" else f" [{alert['status']} by {alert['changed_by']}]"
+    delivery = f"\n      notification: {alert['delivery']}" if alert.get("delivery") else ""
+    return f"  {alert['severity'].upper():8} #{alert['id']} {alert['message']} (rule {alert['rule']}){status}{delivery}"
+
+
+def report_after_ingest(store, model_name: str) -> None:
+    """Evaluate the rules after a CLI ingest and say what opened; never fails the ingest."""
+    from monitoring.alert_history import evaluate_after_ingest
+
+    try:
+        result = evaluate_after_ingest(store, model_name)
+    except MonitoringError as error:
+        print(f"  warning: alert rules were not evaluated: {error}")
+        return
+    if result is None:
+        return
+    for alert in result.opened + result.reopened:
+        print("  new alert:" + describe(alert)[1:])
+    print(f"  alerts: {len(result.open)} open, {len(result.opened)} new, {len(result.resolved)} resolved")
+
+
+def _check_args(parser):
+    _model(parser)
+    parser.add_argument(
+        "--fail-on",
+        choices=SEVERITIES,
+        default="high",
+        help="exit 1 when an open alert is this severe or worse",
+    )
+
+
+@command("check", "evaluate the alert rules; exit 1 if an alert at or above --fail-on is open")
+@_arguments(_check_args)
+def check(args) -> int:
+    from monitoring.alert_history import at_or_above, evaluate_model
+
+    store = Store(args.db)
+    result = evaluate_model(store, args.model)
+    failing = at_or_above([a for a in result.open if a["status"] == "open"], args.fail_on)
+    others = [a for a in result.open if a not in failing]
+    if failing:
+        print(f"{args.model}: {len(failing)} open alert(s) at or above {args.fail_on}:")
+        print("\n".join(describe(a) for a in failing))
+    else:
+        print(f"{args.model}: no open alerts at or above {args.fail_on}")
+    if others:
+        print(f"also open or acknowledged ({len(others)}):")
+        print("\n".join(describe(a) for a in others))
+    return 1 if failing else 0
+
+
+def _alerts_args(parser):
+    _model(parser)
+    parser.add_argument("--status", nargs="+", choices=["open", "acknowledged", "resolved"])
+
+
+@command("alerts", "list the alert history of a model")
+@_arguments(_alerts_args)
+def alerts(args) -> int:
+    from monitoring.alert_history import list_alerts
+
+    found = list_alerts(Store(args.db), args.model, tuple(args.status) if args.status else None)
+    if not found:
+        print("no alerts")
+    for alert in found:
+        print(describe(alert) + f"  first seen {alert['first_seen']}, last seen {alert['last_seen']}")
+    return 0
+
+
+def _change_args(parser):
+    parser.add_argument("alert", type=int, help="alert id (see `alerts`)")
+    parser.add_argument("--by", required=True, help="who makes the change")
+    parser.add_argument("--note", default="")
+
+
+def _change(args, status: str) -> int:
+    from monitoring.alert_history import change_status
+
+    alert = change_status(Store(args.db), args.alert, status, args.by, args.note)
+    print(f"alert #{alert['id']} is now {status} (by {alert['changed_by']})")
+    return 0
+
+
+@command("ack", "acknowledge an alert")
+@_arguments(_change_args)
+def ack(args) -> int:
+    return _change(args, "acknowledged")
+
+
+@command("resolve", "resolve an alert by hand")
+@_arguments(_change_args)
+def resolve(args) -> int:
+    return _change(args, "resolved")
+
+
+def _actions(parser, actions: dict[str, tuple[str, str] | None]):
+    """Sub-actions (`rules export FILE`) that accept --model and --db before or after them."""
+    parser.add_argument("--model")
+    leaves = parser.add_subparsers(dest="action", required=True)
+    for name, positional in actions.items():
+        leaf = leaves.add_parser(name)
+        leaf.add_argument("--model", default=argparse.SUPPRESS)
+        leaf.add_argument("--db", default=argparse.SUPPRESS)
+        if positional:
+            leaf.add_argument(positional[0], help=positional[1])
+    return leaves
+
+
+def _needs_model(args) -> bool:
+    if not args.model:
+        print(f"error: `{args.command} {args.action}` needs --model NAME", file=sys.stderr)
+    return bool(args.model)
+
+
+def _rules_args(parser):
+    rules_file = ("file", "a .yaml, .yml or .toml file")
+    _actions(parser, {"list": None, "export": rules_file, "import": rules_file, "reset": None})
+
+
+@command("rules", "list, export, import or reset the alert rules of a model")
+@_arguments(_rules_args)
+def rules(args) -> int:
+    from monitoring.alerts import default_rules, get_rules, save_rules
+    from monitoring.rules_file import export_rules, import_rules
+
+    if not _needs_model(args):
+        return 2
+    store = Store(args.db)
+    if args.action == "export":
+        print(f"wrote {export_rules(store, args.model, args.file)} rules to {args.file}")
+    elif args.action == "import":
+        print(f"imported {import_rules(store, args.model, args.file)} rules from {args.file}")
+    elif args.action == "reset":
+        save_rules(store, args.model, default_rules())
+        print("restored the default rules")
+    else:
+        for rule in get_rules(store, args.model):
+            print(f"  {rule.name}: {rule.describe()}{'' if rule.enabled else ' (disabled)'}")
+    return 0
+
+
+def _webhook_args(parser):
+    leaves = _actions(
+        parser, {"list": None, "add": ("target", "the webhook URL"), "remove": ("target", "id")}
+    )
+    leaves.choices["add"].add_argument("--min-severity", choices=SEVERITIES, default="high")
+
+
+@command("webhook", "send a model's new alerts to a Slack-compatible webhook")
+@_arguments(_webhook_args)
+def webhook(args) -> int:
+    from monitoring.notify import add_webhook, list_webhooks, remove_webhook
+
+    if not _needs_model(args):
+        return 2
+    store = Store(args.db)
+    if args.action == "add":
+        print(f"webhook #{add_webhook(store, args.model, args.target, args.min_severity)} added")
+    elif args.action == "remove":
+        removed = args.target.isdigit() and remove_webhook(store, args.model, int(args.target))
+        print(f"webhook #{args.target} removed" if removed else f"no webhook #{args.target}")
+        return 0 if removed else 2
+    else:
+        for hook_id, url, severity in list_webhooks(store, args.model):
+            print(f"  #{hook_id} {url} (alerts at or above {severity})")
+    return 0
+
+
+def _metrics_args(parser):
+    parser.add_argument("--port", type=int, default=9108)
+    parser.add_argument("--addr", default="0.0.0.0")
+
+
+@command("metrics-server", "serve the latest figures of every model to Prometheus")
+@_arguments(_metrics_args)
+def metrics_server(args) -> int:
+    from monitoring.prometheus import serve
+
+    server, _ = serve(Store(args.db), args.port, args.addr)
+    print(f"serving Prometheus metrics on http://{args.addr}:{server.server_port}/metrics (Ctrl+C stops)")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.shutdown()
+    return 0

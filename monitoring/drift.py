@@ -1,0 +1,314 @@
+"""Drift per column and window against the reference, and a dataset verdict per window.
+
+The store turns rows into bin and category counts (monitoring/store/drift_sql.py); this module
+picks a method per column, applies thresholds (fixed, per-column or calibrated) and the optional
+multiple-testing correction, and returns flat records for the report.
+
+Bins used by each numeric statistic (all edges are reference quantiles, so bins are exact sets of
+values and the statistic is exact for them):
+- ks and wasserstein: up to 2001 distinct quantiles (0, 1/2000, ..., 1) of the reference;
+- psi: reference deciles; jensenshannon, hellinger and chisquare: 20 reference-quantile bins;
+  both plus one bin for values at or below the reference minimum and one above its maximum.
+Categorical statistics use one slot per category seen in the reference or the window, so a
+category unseen in the reference counts as drift.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from monitoring.drift_stats import METHODS
+from monitoring.errors import InputError
+from monitoring.store import drift_sql
+from monitoring.store import windows as window_sql
+from monitoring.store.cache import cached
+
+SMALL_REFERENCE = 1000
+COARSE_BINS = {"psi": 10}
+DEFAULT_COARSE_BINS = 20
+MULTIPLE_TESTING = ("none", "bonferroni", "bh")
+VALID_METHODS = (*METHODS, "domain_classifier", "auto")
+
+
+@dataclass(frozen=True)
+class Monitored:
+    """A column the drift section watches: its report name, SQL name, role and kind."""
+
+    name: str
+    sql_name: str
+    role: str
+    kind: str
+
+
+def monitored_columns(model) -> list[Monitored]:
+    """Features, then the prediction (the score if there is one) and the target (as __label)."""
+    found = [Monitored(c.name, c.name, "feature", c.kind) for c in model.features]
+    output = model.column("score") or model.column("prediction")
+    if output is not None:
+        found.append(Monitored(output.name, output.name, "prediction", output.kind))
+    target = model.column("target")
+    if target is not None:
+        found.append(Monitored(target.name, window_sql.LABEL, "target", target.kind))
+    return [c for c in found if c.kind in ("numeric", "categorical")]
+
+
+def choose_method(kind: str, reference_rows: int, distinct: int, requested: str) -> tuple[str, str]:
+    """The method for one column and why it was picked (Evidently's defaults for `auto`)."""
+    if requested not in ("auto", "domain_classifier"):
+        method = METHODS[requested]
+        two_valued = requested != "ztest" or distinct <= 2
+        if kind in method.kinds and two_valued:
+            return requested, f"{requested} was requested"
+        picked, why = choose_method(kind, reference_rows, distinct, "auto")
+        return picked, f"{requested} does not apply to this {kind} column; auto: {why}"
+    values = f"{distinct} distinct values" if distinct <= 5 else "more than 5 distinct values"
+    if reference_rows == 0:
+        fallback = "wasserstein" if kind == "numeric" else "jensenshannon"
+        return fallback, "the reference has no values in this column"
+    if reference_rows <= SMALL_REFERENCE:
+        if kind == "numeric" and distinct > 5:
+            return "ks", f"small reference ({reference_rows} rows), numeric with {values}"
+        if distinct <= 2:
+            return "ztest", f"small reference ({reference_rows} rows), {values}"
+        return "chisquare", f"small reference ({reference_rows} rows), {kind} with {values}"
+    if kind == "numeric" and distinct > 5:
+        return "wasserstein", f"large reference ({reference_rows} rows), numeric with {values}"
+    return "jensenshannon", f"large reference ({reference_rows} rows), {kind} with {values}"
+
+
+def coarse_counts(edges, reference, counts, bins: int) -> np.ndarray:
+    """Merge fine bins of `counts` into `bins` quantile bins of `reference` (plus the outer two)."""
+    edges, reference, counts = (
+        np.asarray(edges, float),
+        np.asarray(reference, float),
+        np.asarray(counts, float),
+    )
+    if len(edges) <= bins + 1:
+        return counts
+    share = np.cumsum(reference[: len(edges)]) / max(reference[: len(edges)].sum(), 1)
+    picks = np.searchsorted(share, np.arange(1, bins) / bins, side="left")
+    coarse = np.unique(np.concatenate([[edges[0], edges[-1]], edges[np.minimum(picks, len(edges) - 1)]]))
+    slots = np.searchsorted(coarse, np.append(edges, math.inf), side="left")
+    return np.bincount(slots, weights=counts, minlength=len(coarse) + 1)
+
+
+def statistic_for(method: str, column: Monitored, info: dict | None, ref: dict, cur: dict):
+    """(statistic, p_value) of `method` for one column from its reference and window summaries."""
+    function = METHODS[method].function
+    if column.kind == "categorical":
+        names = sorted(set(ref) | set(cur), key=lambda k: (-ref.get(k, 0), k))
+        return function(np.array([ref.get(k, 0) for k in names]), np.array([cur.get(k, 0) for k in names]))
+    if method == "ks":
+        return function(ref["counts"], cur["counts"])
+    if method == "wasserstein":
+        return function(
+            info["edges"],
+            ref["counts"],
+            cur["counts"],
+            below_excess=cur["below"],
+            above_excess=cur["above"],
+            scale=info["std"],
+        )
+    bins = COARSE_BINS.get(method, DEFAULT_COARSE_BINS)
+    edges, reference = info["edges"], ref["counts"]
+    return function(
+        coarse_counts(edges, reference, reference, bins), coarse_counts(edges, reference, cur["counts"], bins)
+    )
+
+
+def _distinct(column: Monitored, info: dict | None, ref: dict) -> int:
+    if column.kind == "numeric":
+        return int(info["distinct"]) if info else 0
+    return len(ref)
+
+
+def _rows(column: Monitored, info: dict | None, ref: dict) -> int:
+    if column.kind == "numeric":
+        return int(info["rows"]) if info else 0
+    return int(sum(ref.values()))
+
+
+def _check_settings(settings) -> None:
+    if settings.drift_method not in VALID_METHODS:
+        raise InputError(
+            f"unknown drift method {settings.drift_method!r}; use one of {', '.join(VALID_METHODS)}"
+        )
+    if settings.drift_threshold not in ("fixed", "calibrated"):
+        raise InputError(f"unknown threshold mode {settings.drift_threshold!r}; use fixed or calibrated")
+    if settings.multiple_testing not in MULTIPLE_TESTING:
+        raise InputError(
+            f"unknown multiple testing correction {settings.multiple_testing!r}; use none, bonferroni or bh"
+        )
+
+
+def _finite(value):
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def plan_columns(columns, edges: dict, ref_summary: dict, requested: str) -> dict:
+    """{column name: (method, reason)} for every monitored column."""
+    plan = {}
+    for column in columns:
+        info, ref = edges.get(column.sql_name), ref_summary.get(column.sql_name, {})
+        plan[column.name] = choose_method(
+            column.kind, _rows(column, info, ref), _distinct(column, info, ref), requested
+        )
+    return plan
+
+
+def _record(window: int, column: Monitored, method: str, reason: str, result, threshold) -> dict:
+    statistic, p_value = result
+    return {
+        "window": window,
+        "column": column.name,
+        "role": column.role,
+        "kind": column.kind,
+        "method": method,
+        "statistic": _finite(statistic),
+        "p_value": _finite(p_value),
+        "threshold": _finite(threshold),
+        "drifted": False,
+        "reason": reason,
+    }
+
+
+def _judge(record: dict, calibrated: bool) -> None:
+    if record["statistic"] is None or record["threshold"] is None:
+        record["reason"] += "; no values to compare" if record["statistic"] is None else ""
+        return
+    if calibrated:
+        record["drifted"] = record["statistic"] > record["threshold"]
+    elif not METHODS[record["method"]].p_value:
+        record["drifted"] = record["statistic"] >= record["threshold"]
+    else:
+        record["drifted"] = record["p_value"] is not None and record["p_value"] < record["threshold"]
+
+
+def correct_multiple_tests(records: list[dict], how: str) -> None:
+    """Bonferroni or Benjamini-Hochberg over one window's feature p-value tests (fixed lines)."""
+    tests = [r for r in records if r.get("_corrects") and r["p_value"] is not None]
+    if how == "none" or not tests:
+        return
+    m = len(tests)
+    if how == "bonferroni":
+        for r in tests:
+            r["threshold"] = r["threshold"] / m
+            r["drifted"] = r["p_value"] < r["threshold"]
+            r["reason"] += f"; Bonferroni over {m} tests"
+        return
+    ordered = sorted(tests, key=lambda r: r["p_value"])
+    passing = [k for k, r in enumerate(ordered, 1) if r["p_value"] <= k / m * r["threshold"]]
+    cutoff = max(passing, default=0)
+    for k, r in enumerate(ordered, 1):
+        r["drifted"] = k <= cutoff
+        r["reason"] += f"; Benjamini-Hochberg over {m} tests"
+
+
+def dataset_drift(records: list[dict], windows: list[int], share: float) -> list[dict]:
+    """Per window: the share of evaluated feature columns that drifted, against `share`."""
+    found = []
+    for window in windows:
+        evaluated = [
+            r
+            for r in records
+            if r["window"] == window and r["role"] == "feature" and r["statistic"] is not None
+        ]
+        drifted = sum(r["drifted"] for r in evaluated)
+        ratio = drifted / len(evaluated) if evaluated else 0.0
+        found.append(
+            {"window": window, "share_drifted": ratio, "drifted": bool(evaluated) and ratio >= share}
+        )
+    return found
+
+
+def _summaries(con, context, columns):
+    model = context.model
+    ref_source, ref_params = context.reference(con)
+    ref_key = f"ref{context.reference_batch}"
+    numeric = [c.sql_name for c in columns if c.kind == "numeric"]
+    categorical = [c.sql_name for c in columns if c.kind == "categorical"]
+    edges = drift_sql.reference_edges(con, model, ref_source, ref_params, numeric, ref_key)
+
+    def reference() -> dict:
+        found = drift_sql.grouped_counts(con, ref_source, ref_params, "0", {}, categorical)
+        return next(iter(found.values()), {})
+
+    ref_summary = dict(cached(con, model.id, model.data_version, f"drift:reference:{ref_key}", reference))
+    for name, info in edges.items():
+        if info["edges"]:
+            ref_summary[name] = {"counts": info["counts"], "below": 0.0, "above": 0.0}
+
+    def production() -> dict:
+        source, params = context.production(con)
+        found = drift_sql.grouped_counts(con, source, params, window_sql.WINDOW, edges, categorical)
+        return {str(context.index_of(key)): summary for key, summary in found.items()}
+
+    period = f"{context.period.start}:{context.period.end}"
+    key = f"drift:windows:{drift_sql.EDGE_BINS}:{context.spec}:{period}:{ref_key}"
+    windows = cached(con, model.id, model.data_version, key, production)
+    return edges, ref_summary, windows
+
+
+def drift_section(con, context) -> dict:
+    """The report's `drift` and `dataset_drift` sections (plus `multivariate_drift` on request)."""
+    empty = {"drift": [], "dataset_drift": []}
+    settings = context.settings
+    _check_settings(settings)
+    columns = monitored_columns(context.model)
+    if not context.windows or not columns or not window_sql.has_rows(con, context.model, "reference"):
+        return empty
+    edges, ref_summary, windows = _summaries(con, context, columns)
+    plan = plan_columns(columns, edges, ref_summary, settings.drift_method)
+    lines = _thresholds(con, context, columns, plan, edges, ref_summary)
+    records = []
+    for window in context.windows:
+        summary = windows.get(str(window.index), {})
+        found = [_evaluate(window.index, c, plan, lines, edges, ref_summary, summary) for c in columns]
+        correct_multiple_tests(found, settings.multiple_testing)
+        records += found
+    for r in records:
+        r.pop("_corrects", None)
+    result = {"drift": records}
+    result["dataset_drift"] = dataset_drift(
+        records, [w.index for w in context.windows], settings.dataset_drift_share
+    )
+    if settings.drift_method == "domain_classifier":
+        from monitoring.drift_multivariate import multivariate_section
+
+        result["multivariate_drift"] = multivariate_section(con, context, columns)
+    return result
+
+
+def _evaluate(index, column, plan, lines, edges, ref_summary, summary) -> dict:
+    method, reason = plan[column.name]
+    threshold, how = lines[column.name]
+    info, ref, cur = (
+        edges.get(column.sql_name),
+        ref_summary.get(column.sql_name),
+        summary.get(column.sql_name),
+    )
+    if not ref or not cur:
+        result = (float("nan"), None)
+    else:
+        result = statistic_for(method, column, info, ref, cur)
+    record = _record(index, column, method, f"{reason}; {how}", result, threshold)
+    _judge(record, how.startswith("calibrated"))
+    record["_corrects"] = (
+        column.role == "feature" and how.startswith("fixed default") and METHODS[method].p_value
+    )
+    return record
+
+
+def _thresholds(con, context, columns, plan, edges, ref_summary) -> dict:
+    """{column: (line, how)}: a per-column override, a calibrated line or the method default."""
+    from monitoring.drift_calibration import calibrated_lines
+
+    settings = context.settings
+    lines = {c.name: (METHODS[plan[c.name][0]].threshold, "fixed default") for c in columns}
+    if settings.drift_threshold == "calibrated":
+        lines.update(calibrated_lines(con, context, columns, plan, edges, ref_summary))
+    for name, value in settings.column_thresholds.items():
+        if name in lines:
+            lines[name] = (float(value), "threshold set for this column")
+    return lines

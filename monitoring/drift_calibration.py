@@ -1,0 +1,80 @@
+"""Calibrated drift thresholds: the statistic's spread across reference chunks sets the line.
+
+The reference is cut into consecutive chunks of as many rows as a typical production window (the
+median window size), in timestamp order when the model has a timestamp. Each full chunk is
+compared with the whole reference using the column's method; the line is mean + 3 standard
+deviations of those values, and a window drifts when its statistic reaches the line (for p-value
+tests the line is drawn on the statistic, not the p-value). Lines are cached per data version.
+"""
+
+import statistics
+
+import numpy as np
+
+from monitoring.drift_stats import METHODS
+from monitoring.store import drift_sql
+from monitoring.store.cache import cached
+from monitoring.store.connection import quote
+
+MIN_CHUNKS = 3
+SIGMAS = 3.0
+
+
+def chunk_size(windows) -> int:
+    """Rows per reference chunk: the median production window size."""
+    return max(1, int(statistics.median(w.rows for w in windows)))
+
+
+def line_from(values: list[float]) -> float | None:
+    """mean + 3 std (sample std) of finite values, or None with fewer than MIN_CHUNKS of them."""
+    finite = [v for v in values if v is not None and np.isfinite(v)]
+    if len(finite) < MIN_CHUNKS:
+        return None
+    return float(np.mean(finite) + SIGMAS * np.std(finite, ddof=1))
+
+
+def calibrated_lines(con, context, columns, plan, edges, ref_summary) -> dict:
+    """{column: (line, how)} for each column whose reference has enough full chunks."""
+    from monitoring.drift import statistic_for
+
+    size = chunk_size(context.windows)
+    model = context.model
+    methods = ",".join(f"{c.name}={plan[c.name][0]}" for c in columns)
+    key = f"drift:calibration:{size}:ref{context.reference_batch}:{methods}"
+
+    def compute() -> dict:
+        chunks = _chunk_summaries(con, context, columns, edges, size)
+        lines = {}
+        for column in columns:
+            info, ref = edges.get(column.sql_name), ref_summary.get(column.sql_name)
+            values = [
+                statistic_for(plan[column.name][0], column, info, ref, chunk[column.sql_name])[0]
+                for chunk in chunks
+                if ref and chunk.get(column.sql_name)
+            ]
+            lines[column.name] = [line_from(values), len(values)]
+        return lines
+
+    found = cached(con, model.id, model.data_version, key, compute)
+    lines = {}
+    for name, (line, count) in found.items():
+        if line is None:
+            default = METHODS[plan[name][0]].threshold
+            lines[name] = (
+                default,
+                f"fixed default: {count} full reference chunks of {size} rows are too few",
+            )
+        else:
+            lines[name] = (line, f"calibrated on {count} reference chunks of {size} rows (mean + 3 std)")
+    return lines
+
+
+def _chunk_summaries(con, context, columns, edges, size: int) -> list[dict]:
+    source, params = context.reference(con)
+    timestamp = context.model.column("timestamp")
+    order = quote(timestamp.name) if timestamp else None
+    wrapped, group = drift_sql.chunked_source(source, order, size)
+    categorical = [c.sql_name for c in columns if c.kind == "categorical"]
+    counts = drift_sql.chunk_rows(con, wrapped, params, group)
+    found = drift_sql.grouped_counts(con, wrapped, params, group, edges, categorical)
+    return [summary for chunk, summary in found.items() if counts.get(chunk, 0) >= size]

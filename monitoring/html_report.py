@@ -1,0 +1,200 @@
+"""A self-contained HTML report: summary in plain words, key charts, open alerts; works offline.
+
+All charts share ONE inlined Vega bundle (vl-convert); no CDN, no web fonts. Every string that
+can come from a user (model, column, category and alert text) goes through html.escape, and the
+chart specs are embedded as JSON with `<` escaped so no markup can break out of the script tag.
+"""
+
+import html
+import json
+from datetime import datetime
+from functools import lru_cache
+
+import altair as alt
+import pandas as pd
+
+from monitoring import charts, summary
+
+_SNIPPET = """
+for (const node of document.querySelectorAll("script.vl-spec")) {
+  const spec = JSON.parse(node.textContent);
+  vegaEmbed("#" + node.dataset.target, spec, {actions: false, renderer: "svg"})
+    .catch((error) => { document.getElementById(node.dataset.target).textContent = String(error); });
+}
+"""
+_STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;max-width:1000px;
+color:#111827;padding:0 1rem}h1{margin-bottom:.2rem}.meta{color:#6b7280;font-size:.9rem}
+.status{display:flex;gap:.6rem;align-items:baseline;margin:.3rem 0}.pill{border-radius:1rem;padding:.1rem .6rem;
+color:#fff;font-size:.8rem;text-transform:uppercase}table{border-collapse:collapse;font-size:.9rem}
+td,th{border-bottom:1px solid #e5e7eb;padding:.3rem .6rem;text-align:left}.chart{margin:.5rem 0 1.5rem}
+"""
+
+
+@lru_cache(maxsize=1)
+def _bundle() -> str:
+    import vl_convert
+
+    return vl_convert.javascript_bundle(_SNIPPET)
+
+
+def _esc(value) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def _spec_json(chart: alt.TopLevelMixin) -> str:
+    text = json.dumps(chart.to_dict())
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _frame(report: dict, key: str) -> pd.DataFrame:
+    return pd.DataFrame(report.get(key) or [])
+
+
+def _windows(report: dict) -> pd.DataFrame:
+    """The report's windows with a readable label (as the dashboard shows them)."""
+    frame = pd.DataFrame(report.get("windows") or [], columns=["index", "start", "end", "rows"])
+    frame["start"] = pd.to_datetime(frame["start"])
+    frame["label"] = [
+        f"window {i}" if pd.isna(s) else s.strftime("%Y-%m-%d %H:%M" if s.hour else "%Y-%m-%d")
+        for i, s in zip(frame["index"], frame["start"], strict=True)
+    ]
+    return frame
+
+
+def report_charts(report: dict) -> list[tuple[str, alt.TopLevelMixin]]:
+    """The key charts of a report, as (title, chart) pairs; charts whose data is missing are left out."""
+    windows = _windows(report)
+    found = []
+    metric = summary.primary_metric(report)
+    perf = _frame(report, "performance")
+    if metric and not perf.empty and not windows.empty:
+        rows = charts.with_windows(perf[(perf["metric"] == metric) & perf["value"].notna()], windows)
+        if not rows.empty:
+            name = summary.NAMES.get(metric, metric)
+            found.append((f"Performance over time: {name}", charts.metric_over_time(rows, name)))
+    drift = _frame(report, "drift")
+    if not drift.empty and not windows.empty:
+        features = charts.with_windows(drift[drift["role"] == "feature"], windows)
+        if not features.empty:
+            found.append(("Drift per input and window", charts.drift_heatmap(features, select=False)))
+    found.extend(_fairness_chart(report))
+    found.extend(_latency_chart(report, windows))
+    return [(title, chart.properties(width=860)) for title, chart in found]
+
+
+def _fairness_chart(report: dict) -> list:
+    groups = _frame(report, "fairness")
+    if groups.empty or "window" not in groups:
+        return []
+    overall = groups[groups["window"].isna() & (groups["metric"] == "selection_rate")]
+    if overall.empty:
+        return []
+    attribute = overall["attribute"].iloc[0]
+    rows = overall[overall["attribute"] == attribute]
+    return [(f"Fairness: selection rate by {attribute}", charts.group_bars(rows, "selection_rate", True))]
+
+
+def _latency_chart(report: dict, windows: pd.DataFrame) -> list:
+    ops = _frame(report, "operations")
+    if ops.empty or windows.empty:
+        return []
+    names = ["latency_p50", "latency_p95", "latency_p99"]
+    latency = charts.with_windows(ops[ops["metric"].isin(names) & ops["value"].notna()], windows)
+    if latency.empty:
+        return []
+    return [("Latency", charts.latency_chart(latency, report.get("latency_slo_ms")))]
+
+
+def _summary_html(report: dict) -> str:
+    items = []
+    for status in summary.statuses(report):
+        color = charts.STATUS_COLORS.get(status.status, "#9ca3af")
+        items.append(
+            f'<div class="status"><span class="pill" style="background:{color}">{_esc(status.status)}</span>'
+            f"<b>{_esc(status.area.capitalize())}</b> {_esc(status.sentence)}</div>"
+        )
+    rows, labelled = summary.served(report)
+    share = "" if labelled is None else f", {labelled:.0%} of them with a label so far"
+    items.append(f"<p>{rows:,} predictions served in the period{_esc(share)}.</p>")
+    top = summary.top_drifted(report)
+    if not top.empty:
+        names = ", ".join(_esc(c) for c in top["column"])
+        items.append(f"<p>Inputs that changed most: {names}.</p>")
+    return "\n".join(items)
+
+
+def _alerts_html(alerts: list[dict]) -> str:
+    if not alerts:
+        return "<p>No open alerts.</p>"
+    head = "<tr><th>Severity</th><th>Raised</th><th>Alert</th></tr>"
+    body = "".join(
+        f"<tr><td>{_esc(a.get('severity'))}</td><td>{_esc(a.get('raised_at') or a.get('created_at'))}</td>"
+        f"<td>{_esc(a.get('message'))}</td></tr>"
+        for a in alerts
+    )
+    return f"<table>{head}{body}</table>"
+
+
+def _period_html(report: dict) -> str:
+    windows = report.get("windows") or []
+    first = windows[0].get("start") if windows else None
+    last = windows[-1].get("end") if windows else None
+    reference = report.get("reference") or {}
+    ref_text = ", ".join(f"{k}: {v}" for k, v in reference.items() if not isinstance(v, (list, dict)))
+    return (
+        f"<p class='meta'>Period: {_esc(first)} to {_esc(last)} · {len(windows)} windows of "
+        f"{_esc(report.get('window'))}<br>Reference: {_esc(ref_text or 'none')}<br>"
+        f"Generated: {_esc(report.get('generated_at') or datetime.now().isoformat(timespec='seconds'))}</p>"
+    )
+
+
+def render_html(report: dict, alerts: list[dict] | None = None, extra_charts: list | None = None) -> str:
+    """The report as one self-contained HTML page (a string)."""
+    chart_list = report_charts(report) + list(extra_charts or [])
+    blocks = []
+    for number, (title, chart) in enumerate(chart_list):
+        blocks.append(
+            f"<h3>{_esc(title)}</h3><div class='chart' id='chart{number}'></div>"
+            f'<script type="application/json" class="vl-spec" data-target="chart{number}">'
+            f"{_spec_json(chart)}</script>"
+        )
+    title = f"Model monitoring report: {report.get('model')}"
+    return (
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{_esc(title)}</title>"
+        f"<style>{_STYLE}</style></head><body><h1>{_esc(title)}</h1>{_period_html(report)}"
+        f"<h2>Summary</h2>{_summary_html(report)}<h2>Open alerts</h2>{_alerts_html(alerts or [])}"
+        f"<h2>Charts</h2>{''.join(blocks)}"
+        f'<script type="module">{_bundle()}</script></body></html>'
+    )
+
+
+def distribution_charts(store, request, report: dict, limit: int = 2) -> list:
+    """Overlays of the most drifted inputs, reference against the last window."""
+    from monitoring.distributions import column_distribution
+
+    top = summary.top_drifted(report, limit)
+    windows = report.get("windows") or []
+    if top.empty or not windows:
+        return []
+    last = windows[-1].get("index", len(windows) - 1)
+    found = []
+    for column in top["column"]:
+        dist = column_distribution(store, request, column, last)
+        found.append(
+            (
+                f"Distribution of {column}: reference vs last window",
+                charts.distribution_overlay(dist.shares, dist.kind),
+            )
+        )
+    return found
+
+
+def build_html_report(store, request) -> str:
+    """Compute the report for `request` and render it as a self-contained HTML page."""
+    from monitoring.alert_history import list_alerts
+    from monitoring.report import build_report
+
+    report = build_report(store, request)
+    alerts = list_alerts(store, request.model, ("open",))
+    return render_html(report, alerts, distribution_charts(store, request, report))

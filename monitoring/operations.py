@@ -1,0 +1,68 @@
+"""Operations per window: volume, throughput, latency quantiles, error rate, missing latency.
+
+Latency quantiles are exact (`quantile_cont`, the same linear interpolation as numpy's default
+percentile). Throughput is predictions per second over the window's duration: the window's length
+for time windows (hour/day/week/month, so a partly filled last window reads low), or the span from
+first to last prediction for batch and rows:N windows. What counts as an error is defined once,
+in `monitoring.store.operations_sql.error_condition`.
+"""
+
+from monitoring.store import operations_sql
+
+OPERATIONS_METRICS = (
+    "prediction_count",
+    "throughput_per_second",
+    "latency_p50",
+    "latency_p95",
+    "latency_p99",
+    "latency_max",
+    "error_rate",
+    "missing_latency_share",
+)
+
+
+def throughput(rows: int, window) -> float | None:
+    """Predictions per second over the window (None when it has no duration)."""
+    if window.start is None or window.end is None:
+        return None
+    seconds = (window.end - window.start).total_seconds()
+    return rows / seconds if seconds > 0 else None
+
+
+def window_operations(rows, with_latency, quantiles, latency_max, errors, window, has_status: bool) -> dict:
+    """The operations metrics of one window from its counts and quantiles."""
+    p50, p95, p99 = quantiles if quantiles else (None, None, None)
+    return {
+        "prediction_count": rows,
+        "throughput_per_second": throughput(rows, window),
+        "latency_p50": p50,
+        "latency_p95": p95,
+        "latency_p99": p99,
+        "latency_max": latency_max,
+        "error_rate": errors / rows if has_status and rows else None,
+        "missing_latency_share": (rows - with_latency) / rows if rows else None,
+    }
+
+
+def operations_section(con, context) -> dict:
+    """The report's `operations` records: one per (window, metric)."""
+    model = context.model
+    latency, status = model.column("latency"), model.column("status")
+    source, params = context.production(con)
+    found = operations_sql.operations_by_window(
+        con,
+        source,
+        params,
+        latency=latency.name if latency else None,
+        status=(status.name, status.kind) if status else None,
+    )
+    by_key = {row[0]: row[1:] for row in found}
+    records = []
+    for window in context.windows:
+        if window.key not in by_key:
+            continue
+        metrics = window_operations(*by_key[window.key], window, status is not None)
+        if latency is None:
+            metrics = {k: v for k, v in metrics.items() if not k.startswith(("latency", "missing_latency"))}
+        records += [{"window": window.index, "metric": k, "value": v} for k, v in metrics.items()]
+    return {"operations": records}

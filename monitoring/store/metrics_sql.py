@@ -1,0 +1,131 @@
+"""SQL for performance and fairness: per-window counts and sums, never raw rows.
+
+Every query reads a source from `monitoring.store.windows` (production rows with `__window` and
+`__label`, or reference rows with `__label`) and returns a small summary grouped by window.
+"""
+
+import numpy as np
+
+from monitoring.store.connection import quote
+
+WINDOW = "__window"
+LABEL = "__label"
+MAX_CLASSES = 200
+
+
+def distinct_values(con, sources: list[tuple[str, list]], expressions: list[str]) -> list[str]:
+    """The distinct non-null text values of the expressions over the sources (at most MAX_CLASSES)."""
+    parts, params = [], []
+    for source, source_params in sources:
+        for expression in expressions:
+            parts.append(
+                f"SELECT CAST({expression} AS VARCHAR) AS v FROM ({source}) WHERE {expression} IS NOT NULL"
+            )
+            params += source_params
+    if not parts:
+        return []
+    rows = con.execute(
+        f"SELECT DISTINCT v FROM ({' UNION ALL '.join(parts)}) ORDER BY v LIMIT {MAX_CLASSES}", params
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def prediction_expression(prediction: str | None, score: str | None, positive: str, negative: str) -> str:
+    """The predicted class as text: the prediction column, else score >= 0.5 (binary)."""
+    if prediction is not None:
+        return f"CAST({quote(prediction)} AS VARCHAR)"
+    return (
+        f"CASE WHEN {quote(score)} IS NULL THEN NULL WHEN {quote(score)} >= 0.5 "
+        f"THEN '{_text(positive)}' ELSE '{_text(negative)}' END"
+    )
+
+
+def _text(value: str) -> str:
+    return str(value).replace("'", "''")
+
+
+def classification_counts(
+    con, source: str, params: list, *, window: bool, predicted: str, score: str | None
+) -> dict[str, np.ndarray]:
+    """Row counts grouped by (window, score, predicted class, label); label NULL = not labelled yet.
+
+    Grouping by each distinct score value keeps ROC AUC, average precision and log loss exact.
+    """
+    key = WINDOW if window else "0"
+    score_sql = quote(score) if score else "NULL::DOUBLE"
+    result = con.execute(
+        f"SELECT {key} AS w, {score_sql} AS s, {predicted} AS p, CAST({LABEL} AS VARCHAR) AS y, "
+        f"count(*) AS n FROM ({source}) GROUP BY ALL",
+        params,
+    ).fetchnumpy()
+    return {name: _unmask(result[name]) for name in ("w", "s", "p", "y", "n")}
+
+
+def _unmask(values) -> np.ndarray:
+    """A fetched column as a plain array: NULL becomes NaN (numbers) or None (text)."""
+    if not isinstance(values, np.ma.MaskedArray):
+        return np.asarray(values)
+    mask = np.ma.getmaskarray(values)
+    data = np.array(values.data, dtype=float if values.dtype.kind in "fiu" else object)
+    data[mask] = np.nan if data.dtype.kind == "f" else None
+    return data
+
+
+def regression_sums(con, source: str, params: list, *, window: bool, prediction: str) -> list[tuple]:
+    """Per window: rows, labelled rows, sums of errors, SST, and the MAPE terms (zero targets skipped)."""
+    key = WINDOW if window else "0"
+    y, p = f"CAST({LABEL} AS DOUBLE)", quote(prediction)
+    labelled = f"{y} IS NOT NULL AND {p} IS NOT NULL"
+    return con.execute(
+        f"SELECT {key} AS w, count(*), count_if({labelled})::BIGINT, "
+        f"sum(CASE WHEN {labelled} THEN abs({p} - {y}) END), "
+        f"sum(CASE WHEN {labelled} THEN ({p} - {y}) * ({p} - {y}) END), "
+        f"sum(CASE WHEN {labelled} THEN {p} - {y} END), "
+        f"var_pop(CASE WHEN {labelled} THEN {y} END), "
+        f"sum(CASE WHEN {labelled} AND {y} <> 0 THEN abs({p} - {y}) / abs({y}) END), "
+        f"count_if({labelled} AND {y} <> 0)::BIGINT "
+        f"FROM ({source}) GROUP BY ALL ORDER BY 1",
+        params,
+    ).fetchall()
+
+
+def group_expression(attributes: list[str]) -> str:
+    """One attribute's value, or the crossing of two as 'a | b'; NULL becomes '(missing)'."""
+    parts = [f"coalesce(CAST({quote(a)} AS VARCHAR), '(missing)')" for a in attributes]
+    return " || ' | ' || ".join(parts)
+
+
+def fairness_classification_counts(
+    con, source: str, params: list, *, attributes: list[str], predicted: str, positive: str
+) -> list[tuple]:
+    """Per (window, group), and per group over the whole period (window NULL):
+    rows, selected, labelled, TP, FP, FN, TN, correct."""
+    y, pos = f"CAST({LABEL} AS VARCHAR)", f"'{_text(positive)}'"
+    sel = f"({predicted}) = {pos}"
+    has = f"{y} IS NOT NULL AND ({predicted}) IS NOT NULL"
+    return con.execute(
+        f"SELECT {WINDOW}, g, count(*)::BIGINT, count_if({sel})::BIGINT, count_if({has})::BIGINT, "
+        f"count_if({has} AND {sel} AND {y} = {pos})::BIGINT, "
+        f"count_if({has} AND {sel} AND {y} <> {pos})::BIGINT, "
+        f"count_if({has} AND NOT {sel} AND {y} = {pos})::BIGINT, "
+        f"count_if({has} AND NOT {sel} AND {y} <> {pos})::BIGINT, "
+        f"count_if({has} AND ({predicted}) = {y})::BIGINT "
+        f"FROM (SELECT *, {group_expression(attributes)} AS g FROM ({source})) "
+        f"GROUP BY GROUPING SETS (({WINDOW}, g), (g)) ORDER BY {WINDOW} NULLS FIRST, g",
+        params,
+    ).fetchall()
+
+
+def fairness_regression_sums(
+    con, source: str, params: list, *, attributes: list[str], prediction: str
+) -> list[tuple]:
+    """Per (window, group) and per group (window NULL): rows, labelled rows, sum |error|, sum prediction."""
+    y, p = f"CAST({LABEL} AS DOUBLE)", quote(prediction)
+    has = f"{y} IS NOT NULL AND {p} IS NOT NULL"
+    return con.execute(
+        f"SELECT {WINDOW}, g, count(*)::BIGINT, count_if({has})::BIGINT, "
+        f"sum(CASE WHEN {has} THEN abs({p} - {y}) END), avg({p}) "
+        f"FROM (SELECT *, {group_expression(attributes)} AS g FROM ({source})) "
+        f"GROUP BY GROUPING SETS (({WINDOW}, g), (g)) ORDER BY {WINDOW} NULLS FIRST, g",
+        params,
+    ).fetchall()

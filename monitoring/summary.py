@@ -1,0 +1,214 @@
+"""The executive summary: one status per area with a sentence in plain words, from a report dict."""
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+HEALTHY, WARNING, CRITICAL, UNKNOWN = "healthy", "warning", "critical", "unknown"
+AREAS = ("performance", "drift", "data quality", "fairness", "operations")
+PRIMARY = ("accuracy_score", "mean_absolute_error", "root_mean_squared_error", "r2_score")
+NAMES = {
+    "accuracy_score": "Accuracy",
+    "mean_absolute_error": "Mean absolute error",
+    "root_mean_squared_error": "RMSE",
+    "r2_score": "R²",
+}
+
+
+@dataclass(frozen=True)
+class Status:
+    area: str
+    status: str  # healthy, warning, critical or unknown
+    sentence: str
+
+
+def _frame(report: dict, key: str) -> pd.DataFrame:
+    return pd.DataFrame(report.get(key) or [])
+
+
+def _latest(report: dict) -> tuple[int | None, str]:
+    windows = report.get("windows") or []
+    if not windows:
+        return None, ""
+    last = windows[-1]
+    start = (last.get("start") or "")[:10]
+    return last[
+        "index"
+    ], f"the latest {report.get('window', 'window')} ({start})" if start else "the latest window"
+
+
+def primary_metric(report: dict) -> str | None:
+    """The headline performance metric: accuracy for classifiers, the mean absolute error for regression."""
+    names = set(_frame(report, "performance").get("metric", []))
+    return next((m for m in PRIMARY if m in names), None)
+
+
+def headline(report: dict) -> dict | None:
+    """The primary metric's latest value (realized if it exists, else estimated) and its baseline."""
+    metric = primary_metric(report)
+    if metric is None:
+        return None
+    perf = _frame(report, "performance")
+    rows = perf[(perf["metric"] == metric) & perf["value"].notna()].sort_values("window")
+    if rows.empty:
+        return None
+    realized = rows[rows["kind"] == "realized"]
+    row = (realized if not realized.empty else rows).iloc[-1]
+    return {
+        "metric": metric,
+        "name": NAMES.get(metric, metric),
+        "value": row["value"],
+        "baseline": row["baseline"],
+        "kind": row["kind"],
+        "window": int(row["window"]),
+    }
+
+
+def performance_status(report: dict) -> Status:
+    found = headline(report)
+    if found is None:
+        return Status(
+            "performance", UNKNOWN, "No performance figures yet: no labels and no scores to estimate from."
+        )
+    value, baseline, name = found["value"], found["baseline"], found["name"]
+    estimated = " (estimated, labels not in yet)" if found["kind"] == "estimated" else ""
+    if baseline is None or pd.isna(baseline):
+        return Status(
+            "performance", UNKNOWN, f"{name} is {value:.3g}{estimated}; there is no baseline to compare."
+        )
+    higher_better = found["metric"].endswith("_score")
+    drop = (baseline - value) if higher_better else (value - baseline) / abs(baseline or 1)
+    level = CRITICAL if drop > 0.05 else WARNING if drop > 0.02 else HEALTHY
+    if higher_better:
+        direction = "below" if value < baseline else "above"
+        text = f"{name} is {value:.3f}{estimated}, {abs(value - baseline) * 100:.1f} points {direction} its baseline of {baseline:.3f}."
+    else:
+        text = f"{name} is {value:.4g}{estimated} against {baseline:.4g} on the reference" + (
+            f" ({value / baseline:.1f}× as large)." if baseline else "."
+        )
+    return Status("performance", level, text)
+
+
+def drift_status(report: dict) -> Status:
+    drift = _frame(report, "drift")
+    index, when = _latest(report)
+    if drift.empty or index is None:
+        return Status("drift", UNKNOWN, "No drift figures yet: a reference and production data are needed.")
+    last = drift[drift["window"] == index]
+    features = last[(last["role"] == "feature") & last["drifted"].fillna(False).astype(bool)][
+        "column"
+    ].tolist()
+    output = last[(last["role"] == "prediction") & last["drifted"].fillna(False).astype(bool)]
+    share = len(features) / max(1, int((last["role"] == "feature").sum()))
+    if not features and output.empty:
+        return Status("drift", HEALTHY, f"Inputs and predictions look like the reference in {when}.")
+    level = CRITICAL if share >= 0.5 or len(features) >= 3 else WARNING
+    parts = [f"{len(features)} input(s) changed ({', '.join(features[:3])})"] if features else []
+    if not output.empty:
+        parts.append("the model's predictions shifted")
+    return Status("drift", level, f"In {when}, " + " and ".join(parts) + ".")
+
+
+def quality_status(report: dict) -> Status:
+    quality = _frame(report, "data_quality")
+    index, when = _latest(report)
+    if quality.empty or index is None:
+        return Status("data quality", UNKNOWN, "No data quality figures yet.")
+    last = quality[(quality["window"] == index) & quality["value"].notna()]
+    missing = last[last["metric"] == "missing_share"].sort_values("value", ascending=False)
+    unseen = last[(last["metric"] == "unseen_category_share") & (last["value"] > 0)]
+    worst = missing.iloc[0] if not missing.empty else None
+    if worst is not None and worst["value"] > 0.05:
+        level = CRITICAL if worst["value"] > 0.2 else WARNING
+        return Status(
+            "data quality", level, f"{worst['value']:.0%} of '{worst['column']}' is missing in {when}."
+        )
+    if not unseen.empty:
+        return Status(
+            "data quality",
+            WARNING,
+            f"New categories appeared in {', '.join(unseen['column'][:3])} in {when}.",
+        )
+    return Status("data quality", HEALTHY, f"No missing-value spikes or unseen categories in {when}.")
+
+
+def fairness_status(report: dict) -> Status:
+    disparities = _frame(report, "fairness_disparities")
+    if disparities.empty:
+        return Status(
+            "fairness", UNKNOWN, "No sensitive attribute is configured, so fairness is not measured."
+        )
+    overall = disparities[disparities["window"].isna()] if "window" in disparities else disparities
+    rule = overall[overall["metric"] == "four_fifths_rule"]
+    failing = rule[rule["passes"] == False]  # noqa: E712 (pandas element-wise)
+    if failing.empty:
+        return Status("fairness", HEALTHY, "Groups receive positive outcomes at similar rates.")
+    worst = failing.sort_values("ratio").iloc[0]
+    level = CRITICAL if worst["ratio"] < 0.6 else WARNING
+    return Status(
+        "fairness",
+        level,
+        f"By {worst['attribute']}, the least favoured group is selected at "
+        f"{worst['ratio']:.0%} of the rate of the most favoured (the four-fifths rule asks for 80%).",
+    )
+
+
+def operations_status(report: dict, slo_ms: float = 500.0) -> Status:
+    ops = _frame(report, "operations")
+    index, when = _latest(report)
+    if ops.empty or index is None:
+        return Status("operations", UNKNOWN, "No latency or status figures yet.")
+    last = ops[(ops["window"] == index)].set_index("metric")["value"]
+    p95, errors = last.get("latency_p95"), last.get("error_rate")
+    problems, level = [], HEALTHY
+    if p95 is not None and pd.notna(p95) and p95 > slo_ms:
+        problems.append(f"p95 latency is {p95:.0f} ms, above the {slo_ms:.0f} ms objective")
+        level = CRITICAL
+    if errors is not None and pd.notna(errors) and errors > 0.01:
+        problems.append(f"{errors:.1%} of requests failed")
+        level = CRITICAL if errors > 0.05 else max(level, WARNING, key=ORDER.index)
+    if not problems:
+        return Status("operations", HEALTHY, f"Fast and reliable in {when}.")
+    return Status("operations", level, f"In {when}, " + " and ".join(problems) + ".")
+
+
+ORDER = [UNKNOWN, HEALTHY, WARNING, CRITICAL]
+
+
+def statuses(report: dict, slo_ms: float = 500.0) -> list[Status]:
+    """One status per area, in the order of AREAS."""
+    return [
+        performance_status(report),
+        drift_status(report),
+        quality_status(report),
+        fairness_status(report),
+        operations_status(report, slo_ms),
+    ]
+
+
+def top_drifted(report: dict, limit: int = 5) -> pd.DataFrame:
+    """Features ranked by the share of windows in which they drifted, then by their largest statistic."""
+    drift = _frame(report, "drift")
+    if drift.empty:
+        return pd.DataFrame(columns=["column", "drifted_windows", "share"])
+    features = drift[drift["role"] == "feature"].assign(
+        drifted=lambda f: f["drifted"].fillna(False).astype(bool)
+    )
+    ranked = features.groupby("column").agg(drifted_windows=("drifted", "sum"), share=("drifted", "mean"))
+    ranked = ranked[ranked["drifted_windows"] > 0].sort_values("share", ascending=False)
+    return ranked.head(limit).reset_index()
+
+
+def served(report: dict) -> tuple[int, float | None]:
+    """Predictions in the period and the share of them with a label."""
+    rows = sum(w.get("rows") or 0 for w in report.get("windows") or [])
+    metric = primary_metric(report)
+    perf = _frame(report, "performance")
+    if metric is None or not rows:
+        return rows, None
+    realized = perf[(perf["metric"] == metric) & (perf["kind"] == "realized")]
+    labelled = realized.groupby("window")["labelled_rows"].max().sum() if not realized.empty else 0
+    if realized.empty:
+        estimated = perf[perf["metric"] == metric].groupby("window")["labelled_rows"].max().sum()
+        labelled = estimated
+    return rows, float(labelled) / rows

@@ -1,0 +1,116 @@
+"""Alerts: the history with filters, colour by severity, acknowledge and resolve with a note, a
+timeline, and the rules (editable)."""
+
+import pandas as pd
+import streamlit as st
+
+from monitoring import charts
+from monitoring.alert_history import STATUSES, change_status, evaluate_model, list_alerts
+from monitoring.alert_metrics import METRICS
+from monitoring.alerts import COMPARISONS, SEVERITIES, Rule, get_rules, save_rules
+from pages import common
+from pages.access import can_edit
+
+view = common.page_header("Alerts", "What needs attention, what happened before, and the rules that decide.")
+if view is None:
+    st.stop()
+store = common.get_store()
+with common.shown_errors():
+    alerts = pd.DataFrame(list_alerts(store, view.model))
+
+a, b, c = st.columns(3)
+severities = a.multiselect("Severity", SEVERITIES, default=list(SEVERITIES), key="alert_severity")
+statuses = b.multiselect("Status", STATUSES, default=["open", "acknowledged"], key="alert_status")
+kinds = sorted(alerts["metric"].unique()) if not alerts.empty else []
+metrics = c.multiselect("Type", kinds, placeholder="all types", key="alert_type")
+if can_edit() and st.button("Check the rules now", icon=":material/refresh:"):
+    with st.spinner("Evaluating the rules…"), common.shown_errors():
+        result = evaluate_model(store, view.model, background=True)
+    st.toast(f"{len(result.opened)} new, {len(result.resolved)} resolved, {len(result.open)} open.")
+    st.rerun()
+if alerts.empty:
+    st.success("No alert so far for this model.", icon=":material/check_circle:")
+else:
+    shown = alerts[alerts["severity"].isin(severities) & alerts["status"].isin(statuses)]
+    if metrics:
+        shown = shown[shown["metric"].isin(metrics)]
+    if view.start is not None:
+        shown = shown[pd.to_datetime(shown["last_seen"]) >= pd.Timestamp(view.start)]
+    st.subheader(f"History ({len(shown)} of {len(alerts)})")
+    if not shown.empty:
+        st.altair_chart(charts.alert_timeline(shown), width="stretch")
+    st.dataframe(
+        shown[
+            [
+                "id",
+                "severity",
+                "status",
+                "message",
+                "window_label",
+                "first_seen",
+                "last_seen",
+                "changed_by",
+                "note",
+                "delivery",
+            ]
+        ],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "id": "Alert",
+            "window_label": "Window",
+            "changed_by": "By",
+            "delivery": "Notification",
+            "first_seen": st.column_config.DatetimeColumn("First seen", format="YYYY-MM-DD HH:mm"),
+            "last_seen": st.column_config.DatetimeColumn("Last seen", format="YYYY-MM-DD HH:mm"),
+        },
+    )
+    if can_edit() and not shown.empty:
+        with st.form("change_alert"):
+            st.markdown("**Acknowledge or resolve**")
+            x, y, z = st.columns([3, 1, 1])
+            picked = x.selectbox(
+                "Alert",
+                shown["id"].tolist(),
+                format_func=lambda i: f"#{i}: {alerts.set_index('id').at[i, 'message']}",
+            )
+            status = y.selectbox("New status", ["acknowledged", "resolved", "open"])
+            who = z.text_input("Your name", value=st.session_state.get("user", ""))
+            note = st.text_input("Note", placeholder="what you found or did")
+            if st.form_submit_button("Save", type="primary") and can_edit():
+                with common.shown_errors():
+                    change_status(store, int(picked), status, who, note)
+                st.toast(f"Alert #{picked} is now {status}.")
+                st.rerun()
+
+st.subheader("Rules")
+with common.shown_errors():
+    rules = pd.DataFrame([r.to_dict() for r in get_rules(store, view.model)])
+st.caption(
+    "A rule fires when its metric breaches the threshold in that many consecutive windows. "
+    "Scope limits it to one column or attribute; empty means all."
+)
+edited = st.data_editor(
+    rules,
+    hide_index=True,
+    width="stretch",
+    num_rows="dynamic" if can_edit() else "fixed",
+    disabled=not can_edit(),
+    column_config={
+        "metric": st.column_config.SelectboxColumn("Metric", options=sorted(METRICS), required=True),
+        "comparison": st.column_config.SelectboxColumn("Comparison", options=COMPARISONS, required=True),
+        "severity": st.column_config.SelectboxColumn("Severity", options=SEVERITIES, required=True),
+    },
+    key="rules_editor",
+)
+if can_edit() and st.button("Save rules", icon=":material/save:"):
+    if can_edit():
+        with common.shown_errors():
+            clean = [
+                {k: None if isinstance(v, float) and pd.isna(v) else v for k, v in r.items()}
+                for r in edited.to_dict("records")
+            ]
+            found = [Rule.from_dict(r) for r in clean]
+            save_rules(store, view.model, found)
+        st.toast(f"Saved {len(found)} rules.")
+        st.rerun()

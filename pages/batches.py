@@ -1,0 +1,109 @@
+"""Batches and settings: what is stored (size and time span), deleting a batch, the model's settings."""
+
+import streamlit as st
+
+from monitoring import models
+from monitoring.settings import ModelSettings
+from pages import common
+from pages.access import can_edit
+
+view = common.page_header("Batches and settings", "The files stored for this model and how it is monitored.")
+if view is None:
+    st.stop()
+store = common.get_store()
+with common.shown_errors():
+    batches = models.batches(store, view.model)
+    model = models.get_model(store, view.model)
+
+st.subheader("Batches")
+st.dataframe(
+    batches[["id", "kind", "file_name", "rows", "start_ts", "end_ts", "ingested_at", "schema_changes"]],
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "id": "Batch",
+        "file_name": "File",
+        "rows": st.column_config.NumberColumn("Rows", format="localized"),
+        "start_ts": st.column_config.DatetimeColumn("From"),
+        "end_ts": st.column_config.DatetimeColumn("To"),
+        "ingested_at": st.column_config.DatetimeColumn("Stored", format="YYYY-MM-DD HH:mm"),
+        "schema_changes": "Schema changes",
+    },
+)
+if can_edit() and not batches.empty:
+    with st.expander("Delete a batch", icon=":material/delete:"):
+        labels = {
+            int(r.id): f"batch {r.id}: {r.file_name} ({r.kind}, {r.rows:,} rows)"
+            for r in batches.itertuples()
+        }
+        doomed = st.selectbox("Batch", list(labels), format_func=labels.get, key="delete_batch")
+        sure = st.checkbox(f"Yes, delete {labels[doomed]} and its rows", key="delete_sure")
+        if st.button("Delete", type="primary", disabled=not sure, icon=":material/delete:"):
+            if can_edit():
+                with common.shown_errors():
+                    removed = models.delete_batch(store, view.model, doomed)
+                st.toast(f"Deleted batch {doomed} ({removed:,} rows).")
+                st.rerun()
+
+st.subheader("Settings")
+help_text = ModelSettings.help()
+current = model.settings.to_dict()
+with st.form("settings"):
+    a, b = st.columns(2)
+    values = {
+        "window": a.text_input("Window", current["window"], help=help_text["window"]),
+        "drift_method": b.selectbox(
+            "Drift method",
+            [
+                "auto",
+                "ks",
+                "wasserstein",
+                "psi",
+                "jensenshannon",
+                "hellinger",
+                "chisquare",
+                "ztest",
+                "domain_classifier",
+            ],
+            index=None,
+            placeholder=current["drift_method"],
+            help=help_text["drift_method"],
+        ),
+        "drift_threshold": a.selectbox(
+            "Thresholds",
+            ["fixed", "calibrated"],
+            index=["fixed", "calibrated"].index(current["drift_threshold"]),
+            help=help_text["drift_threshold"],
+        ),
+        "dataset_drift_share": b.number_input(
+            "Dataset drift share",
+            0.0,
+            1.0,
+            current["dataset_drift_share"],
+            step=0.05,
+            help=help_text["dataset_drift_share"],
+        ),
+        "multiple_testing": a.selectbox(
+            "Multiple testing",
+            ["none", "bonferroni", "bh"],
+            index=["none", "bonferroni", "bh"].index(current["multiple_testing"]),
+            help=help_text["multiple_testing"],
+        ),
+        "min_labels": b.number_input(
+            "Minimum labels", 0, None, current["min_labels"], help=help_text["min_labels"]
+        ),
+        "min_group_size": a.number_input(
+            "Minimum group size", 1, None, current["min_group_size"], help=help_text["min_group_size"]
+        ),
+        "latency_slo_ms": b.number_input(
+            "Latency objective (ms)", 1.0, None, current["latency_slo_ms"], help=help_text["latency_slo_ms"]
+        ),
+    }
+    saved = st.form_submit_button("Save settings", type="primary", disabled=not can_edit())
+if saved and can_edit():
+    values["drift_method"] = values["drift_method"] or current["drift_method"]
+    with common.shown_errors():
+        settings = ModelSettings.from_dict({**current, **values})
+        models.save_settings(store, view.model, settings)
+    st.toast("Settings saved; the pages now use them.")
+    st.rerun()

@@ -1,0 +1,61 @@
+"""Fairness: per-group figures for a sensitive attribute, the four-fifths line, disparities over time."""
+
+import streamlit as st
+
+from monitoring import charts
+from pages import common
+
+view = common.page_header("Fairness", "Does the model treat groups alike?")
+if view is None:
+    st.stop()
+report = common.report(view)
+windows = common.windows(report)
+groups = common.records(report, "fairness", "Fairness")
+if groups is None:
+    st.stop()
+if groups.empty:
+    st.info("No sensitive attribute is set for this model. Mark one (e.g. gender) in Upload's role preview.")
+    st.stop()
+disparities = common.records(report, "fairness_disparities", "Disparities")
+
+attribute = st.segmented_control(
+    "Attribute",
+    list(dict.fromkeys(groups["attribute"])),
+    key="fair_attribute",
+    default=groups["attribute"].iloc[0],
+)
+overall = groups[(groups["attribute"] == attribute) & groups["window"].isna()]
+metrics = [m for m in dict.fromkeys(overall["metric"]) if m != "count"]
+metric = st.selectbox("Metric", metrics, key="fair_metric", format_func=lambda m: m.replace("_", " "))
+rows = overall[overall["metric"] == metric]
+small = rows[rows["flag"].notna()]
+st.altair_chart(charts.group_bars(rows, metric, metric == "selection_rate"), width="stretch")
+if metric == "selection_rate":
+    st.caption(
+        "The red line is 80% of the highest group's rate: a group below it fails the four-fifths rule."
+    )
+if not small.empty:
+    st.warning(f"Too few rows to judge: {', '.join(small['group'].astype(str))} (shown grey).")
+
+if disparities is not None and not disparities.empty:
+    mine = disparities[disparities["attribute"] == attribute]
+    whole = mine[mine["window"].isna()]
+    st.subheader("Disparities over the period")
+    cols = st.columns(max(1, len(whole)))
+    for col, row in zip(cols, whole.itertuples(), strict=False):
+        col.metric(
+            row.metric.replace("_", " "),
+            f"{row.ratio:.2f}" if row.ratio == row.ratio else "—",
+            f"difference {row.difference:.3f}",
+            delta_color="off",
+            border=True,
+            help="Ratio of the lowest to the highest group; " + ("passes" if row.passes else "fails"),
+        )
+    per_window = charts.with_windows(mine[mine["window"].notna()], windows)
+    if not per_window.empty:
+        st.subheader("Disparities per window")
+        st.altair_chart(charts.disparity_over_time(per_window), width="stretch")
+
+with st.expander("All group figures"):
+    table = overall.pivot_table(index="group", columns="metric", values="value")
+    st.dataframe(table.round(4), width="stretch")

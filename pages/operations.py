@@ -1,0 +1,53 @@
+"""Operations: latency p50/p95/p99 with the SLO line, throughput and error rate per window."""
+
+import streamlit as st
+
+from monitoring import charts
+from pages import common
+
+view = common.page_header("Operations", "Is the service fast and reliable?")
+if view is None:
+    st.stop()
+report = common.report(view)
+windows = common.windows(report)
+ops = common.records(report, "operations", "Operations")
+if ops is None:
+    st.stop()
+if ops.empty:
+    st.info("No operations figures: there are no production rows in this period.")
+    st.stop()
+ops = charts.with_windows(ops, windows)
+slo = common.models.get_model(common.get_store(), view.model).settings.latency_slo_ms
+
+latency = ops[ops["metric"].isin(["latency_p50", "latency_p95", "latency_p99"]) & ops["value"].notna()]
+last = ops[ops["window"] == ops["window"].max()].set_index("metric")["value"]
+a, b, c = st.columns(3)
+a.metric(
+    "p95 latency (latest)",
+    "—" if last.get("latency_p95") is None else f"{last['latency_p95']:.0f} ms",
+    border=True,
+    help=f"Objective: {slo:.0f} ms",
+)
+b.metric(
+    "Error rate (latest)", "—" if last.get("error_rate") is None else f"{last['error_rate']:.2%}", border=True
+)
+c.metric("Predictions (latest)", f"{int(last.get('prediction_count', 0)):,}", border=True)
+
+st.subheader("Latency")
+if latency.empty:
+    st.caption("This model's logs have no latency column.")
+else:
+    st.caption(f"The red line is the latency objective ({slo:.0f} ms), set in Batches and settings.")
+    st.altair_chart(charts.latency_chart(latency, slo), width="stretch")
+
+for metric, title, percent in [
+    ("throughput_per_second", "Throughput (predictions per second)", False),
+    ("error_rate", "Error rate", True),
+]:
+    rows = ops[(ops["metric"] == metric) & ops["value"].notna()]
+    if rows.empty:
+        continue
+    st.subheader(title)
+    st.altair_chart(
+        charts.bars_over_time(rows, title, percent, "#dc2626" if percent else "#6366f1"), width="stretch"
+    )

@@ -1,0 +1,75 @@
+"""Performance: each metric over time against its baseline, realized beside estimated, the labelled
+share, and the confusion matrix of a chosen window."""
+
+import pandas as pd
+import streamlit as st
+
+from monitoring import charts
+from pages import common
+
+view = common.page_header("Performance", "Each metric per window against the reference baseline.")
+if view is None:
+    st.stop()
+report = common.report(view)
+windows = common.windows(report)
+perf = common.records(report, "performance", "Performance")
+if perf is None:
+    st.stop()
+if perf.empty:
+    st.info("No performance figures: this model needs labels (or scores to estimate from) and a reference.")
+    st.stop()
+
+perf = charts.with_windows(perf, windows)
+metrics = list(dict.fromkeys(perf["metric"]))
+names = {m: m.replace("_", " ").replace(" score", "").capitalize() for m in metrics}
+chosen = st.pills(
+    "Metrics", metrics, selection_mode="multi", default=metrics[:2], format_func=names.get, key="perf_metrics"
+)
+for metric in chosen or metrics[:1]:
+    rows = perf[(perf["metric"] == metric) & perf["value"].notna()]
+    st.markdown(f"**{names[metric]}**")
+    if rows.empty:
+        st.caption("No value in any window (too few labels and nothing to estimate from).")
+        continue
+    st.altair_chart(charts.metric_over_time(rows, names[metric]), width="stretch")
+
+st.subheader("Labels")
+first = perf[perf["metric"] == metrics[0]].groupby("window", as_index=False)["labelled_rows"].max()
+labels = charts.with_windows(first, windows).merge(
+    windows[["index", "rows"]], left_on="window", right_on="index"
+)
+labels["value"] = labels["labelled_rows"] / labels["rows"].where(labels["rows"] > 0)
+st.caption(
+    "Share of each window's predictions whose true outcome has arrived. Recent windows wait for labels; "
+    "their performance is estimated from the scores (dashed line)."
+)
+st.altair_chart(charts.bars_over_time(labels, "Labelled", percent=True, color="#10b981"), width="stretch")
+
+matrix = pd.DataFrame(report.get("confusion_matrix") or [])
+if not matrix.empty:
+    st.subheader("Confusion matrix")
+    have = windows[windows["index"].isin(matrix["window"].dropna().unique())]
+    options = [None, *have["index"].tolist()]
+    labels_by_index = dict(zip(have["index"], have["label"], strict=True))
+    picked = st.selectbox(
+        "Window",
+        options,
+        index=len(options) - 1,
+        key="perf_window",
+        format_func=lambda i: "reference" if i is None else labels_by_index[i],
+    )
+    cells = matrix[matrix["window"].isna()] if picked is None else matrix[matrix["window"] == picked]
+    if cells.empty:
+        st.caption("No labelled rows in this window yet.")
+    else:
+        st.altair_chart(charts.confusion_matrix(cells), width="content")
+elif view.task == "regression":
+    st.subheader("Bias")
+    bias = perf[(perf["metric"] == "mean_residual") & perf["value"].notna()]
+    st.caption("Mean residual (prediction minus truth) per window: above zero the model over-predicts.")
+    if not bias.empty:
+        st.altair_chart(charts.metric_over_time(bias, "Mean residual"), width="stretch")
+
+with st.expander("All figures"):
+    table = perf.pivot_table(index=["label"], columns=["metric", "kind"], values="value", sort=False)
+    st.dataframe(table.round(4), width="stretch")

@@ -1,0 +1,108 @@
+"""Executive summary: one status per area in plain words, headline figures, open alerts, trends."""
+
+import pandas as pd
+import streamlit as st
+
+from monitoring import charts, summary
+from monitoring.alert_history import list_alerts
+from pages import common
+
+BADGES = {
+    summary.HEALTHY: ("green", ":material/check_circle:"),
+    summary.WARNING: ("orange", ":material/warning:"),
+    summary.CRITICAL: ("red", ":material/error:"),
+    summary.UNKNOWN: ("gray", ":material/help:"),
+}
+
+view = common.page_header(
+    "Executive summary", "Is the model still right, has the world changed, is it healthy?"
+)
+if view is None:
+    st.stop()
+report = common.report(view)
+windows = common.windows(report)
+if windows.empty:
+    st.info("No production predictions in this period. Widen the period or upload production data.")
+    st.stop()
+
+slo = common.models.get_model(common.get_store(), view.model).settings.latency_slo_ms
+cols = st.columns(5)
+for col, status in zip(cols, summary.statuses(report, slo), strict=True):
+    with col.container(border=True, height="stretch"):
+        color, icon = BADGES[status.status]
+        st.markdown(f"**{status.area.capitalize()}**")
+        st.badge(status.status, color=color, icon=icon)
+        st.write(status.sentence)
+
+st.subheader("Headline figures")
+found = summary.headline(report)
+rows, labelled = summary.served(report)
+with common.shown_errors():
+    open_alerts = pd.DataFrame(list_alerts(common.get_store(), view.model, ("open",)))
+a, b, c, d = st.columns(4)
+if found:
+    lower_better = not found["metric"].endswith("_score")
+    change = None if found["baseline"] is None else found["value"] - found["baseline"]
+    a.metric(
+        found["name"] + (" (estimated)" if found["kind"] == "estimated" else ""),
+        f"{found['value']:.3f}",
+        None if change is None else f"{change:+.3f} vs baseline",
+        delta_color="inverse" if lower_better else "normal",
+        border=True,
+    )
+else:
+    a.metric("Performance", "—", border=True)
+b.metric("Predictions served", f"{rows:,}", border=True)
+c.metric(
+    "Labelled",
+    "—" if labelled is None else f"{labelled:.0%}",
+    border=True,
+    help="Share of this period's predictions whose true outcome has arrived.",
+)
+d.metric("Open alerts", len(open_alerts), border=True)
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("Trends")
+    perf = pd.DataFrame(report.get("performance") or [])
+    if found is not None:
+        line = charts.with_windows(perf[(perf["metric"] == found["metric"]) & perf["value"].notna()], windows)
+        st.caption(f"{found['name']} per {report['window']}")
+        st.altair_chart(
+            charts.sparkline(line.drop_duplicates("window", keep="first"), "value"), width="stretch"
+        )
+    shares = charts.with_windows(pd.DataFrame(report.get("dataset_drift") or []), windows)
+    if not shares.empty:
+        st.caption(f"Share of inputs that drifted, per {report['window']}")
+        st.altair_chart(charts.sparkline(shares, "share_drifted", color="#d97706"), width="stretch")
+    st.caption(f"Predictions per {report['window']}")
+    st.altair_chart(
+        charts.sparkline(windows.assign(value=windows["rows"]), "value", color="#10b981"), width="stretch"
+    )
+with right:
+    st.subheader("Open alerts")
+    if open_alerts.empty:
+        st.success("Nothing needs attention.", icon=":material/check_circle:")
+    else:
+        counts = open_alerts["severity"].value_counts()
+        st.write("  ·  ".join(f"**{counts.get(s, 0)}** {s}" for s in charts.SEVERITY_COLORS))
+        st.dataframe(open_alerts[["severity", "message"]].head(8), hide_index=True, width="stretch")
+        st.page_link("pages/alerts.py", label="All alerts", icon=":material/notifications:")
+    st.subheader("Inputs that changed most")
+    top = summary.top_drifted(report)
+    if top.empty:
+        st.write("No input drifted in this period.")
+    else:
+        st.dataframe(
+            top,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "column": "Input",
+                "drifted_windows": st.column_config.NumberColumn("Windows drifted"),
+                "share": st.column_config.ProgressColumn(
+                    "Share of windows", format="percent", min_value=0, max_value=1
+                ),
+            },
+        )
+        st.page_link("pages/drift.py", label="Drift in depth", icon=":material/timeline:")

@@ -1,0 +1,245 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from monitoring.drift import choose_method, coarse_counts, correct_multiple_tests, monitored_columns
+from monitoring.errors import InputError
+from monitoring.ingest import ingest_file
+from monitoring.report import ReportRequest, build_report
+from monitoring.store import Store, catalog
+
+NUMERIC = ["x0", "x1", "x2", "x3"]
+DAYS = 30
+PER_DAY = 1000
+
+
+def _frame(rng, n: int, start: str, days: int, shift: float = 0.0) -> pd.DataFrame:
+    offsets = np.sort(rng.integers(0, days * 86400, n))
+    frame = pd.DataFrame({"timestamp": pd.Timestamp(start) + pd.to_timedelta(offsets, unit="s")})
+    for i, name in enumerate(NUMERIC):
+        frame[name] = rng.normal(10 * i, 1 + i, n)
+    frame["x0"] += shift
+    frame["segment"] = rng.choice(["a", "b", "c", "d"], n, p=[0.4, 0.3, 0.2, 0.1])
+    frame["flag"] = rng.choice(["yes", "no"], n, p=[0.3, 0.7])
+    frame["prediction"] = frame["x1"] * 0.5 + rng.normal(0, 1, n)
+    return frame
+
+
+def _ingest(store, tmp_path, model: str, reference: pd.DataFrame, production: pd.DataFrame) -> None:
+    for kind, frame in (("reference", reference), ("production", production)):
+        path = tmp_path / f"{model}_{kind}.parquet"
+        frame.to_parquet(path, index=False)
+        ingest_file(store, str(path), model=model, kind=kind)
+
+
+@pytest.fixture(scope="module")
+def streams(tmp_path_factory):
+    """A store with `steady` (production resampled from the reference) and `shifted` (x0 + 0.5 std)."""
+    rng = np.random.default_rng(11)
+    store = Store(":memory:")
+    folder = tmp_path_factory.mktemp("streams")
+    reference = _frame(rng, 20_000, "2026-01-01", 60)
+    _ingest(store, folder, "steady", reference, _frame(rng, DAYS * PER_DAY, "2026-03-01", DAYS))
+    _ingest(store, folder, "shifted", reference, _frame(rng, DAYS * PER_DAY, "2026-03-01", DAYS, shift=0.5))
+    return store
+
+
+def _flag_rate(report: dict, column: str | None = None) -> float:
+    records = [r for r in report["drift"] if column is None or r["column"] == column]
+    return sum(r["drifted"] for r in records) / len(records)
+
+
+@pytest.mark.parametrize("threshold", ["fixed", "calibrated"])
+def test_no_drift_stream_is_calm(streams, threshold):
+    report = build_report(streams, ReportRequest("steady", window="day", threshold=threshold))
+    assert len(report["windows"]) == DAYS
+    assert len(report["drift"]) == DAYS * (len(NUMERIC) + 3)
+    assert _flag_rate(report) <= 0.05
+    assert not any(r["drifted"] for r in report["dataset_drift"])
+
+
+@pytest.mark.parametrize("threshold", ["fixed", "calibrated"])
+def test_half_std_shift_is_flagged(streams, threshold):
+    report = build_report(streams, ReportRequest("shifted", window="day", threshold=threshold))
+    assert _flag_rate(report, "x0") >= 0.95
+    others = [r for r in report["drift"] if r["column"] != "x0"]
+    assert sum(r["drifted"] for r in others) / len(others) <= 0.05
+
+
+def test_auto_explains_its_choice(streams):
+    report = build_report(streams, ReportRequest("steady", window="week"))
+    first = {r["column"]: r for r in report["drift"] if r["window"] == 0}
+    assert first["x0"]["method"] == "wasserstein" and first["x0"]["p_value"] is None
+    assert first["segment"]["method"] == "jensenshannon"
+    assert first["prediction"]["role"] == "prediction"
+    assert "large reference (20000 rows)" in first["x0"]["reason"]
+    assert set(first["x0"]) >= {"window", "column", "role", "kind", "method", "statistic", "p_value"}
+    assert set(report["dataset_drift"][0]) == {"window", "share_drifted", "drifted"}
+    json.dumps(report)
+
+
+def _scipy_samples(streams, model: str, window_index: int, column: str):
+    with streams.connect() as con:
+        m = catalog.get_model(con, model)
+        ref = con.execute(f'SELECT "{column}" FROM {m.table("reference")}').fetchnumpy()[column]
+        cur = con.execute(
+            f'SELECT "{column}" FROM {m.table("production")} '
+            "WHERE date_trunc('day', timestamp) = (SELECT min(date_trunc('day', timestamp)) "
+            f"FROM {m.table('production')}) + INTERVAL (?) DAY",
+            [window_index],
+        ).fetchnumpy()[column]
+    return ref, cur
+
+
+@pytest.mark.parametrize("window_index", [0, 17])
+def test_ks_and_wasserstein_parity_with_scipy_through_the_store(streams, window_index):
+    ref, cur = _scipy_samples(streams, "shifted", window_index, "x0")
+    for method in ("ks", "wasserstein"):
+        report = build_report(streams, ReportRequest("shifted", window="day", method=method))
+        record = next(r for r in report["drift"] if r["window"] == window_index and r["column"] == "x0")
+        if method == "ks":
+            exact = stats.ks_2samp(ref, cur)
+            assert abs(record["statistic"] - exact.statistic) <= 0.005
+            assert record["drifted"] == (record["p_value"] < 0.05)
+        else:
+            exact = stats.wasserstein_distance(ref, cur) / ref.std()
+            assert record["statistic"] == pytest.approx(exact, rel=0.02)
+
+
+def test_parity_on_100k_samples(store, tmp_path):
+    rng = np.random.default_rng(5)
+    n = 100_000
+    reference = pd.DataFrame({"x": rng.lognormal(0, 0.7, n), "prediction": rng.normal(size=n)})
+    production = pd.DataFrame({"x": rng.lognormal(0.05, 0.75, n), "prediction": rng.normal(size=n)})
+    for frame in (reference, production):
+        frame["timestamp"] = pd.Timestamp("2026-01-01") + pd.to_timedelta(np.arange(n), unit="s")
+    _ingest(store, tmp_path, "big", reference, production)
+    results = {}
+    for method in ("ks", "wasserstein", "psi", "jensenshannon", "hellinger"):
+        report = build_report(store, ReportRequest("big", window=f"rows:{n}", method=method))
+        results[method] = next(r for r in report["drift"] if r["column"] == "x")
+    ks = stats.ks_2samp(reference["x"], production["x"])
+    assert abs(results["ks"]["statistic"] - ks.statistic) <= 0.005
+    wd = stats.wasserstein_distance(reference["x"], production["x"]) / reference["x"].std(ddof=0)
+    assert results["wasserstein"]["statistic"] == pytest.approx(wd, rel=0.02)
+    # psi on reference deciles, JS and Hellinger on 20 reference-quantile bins, each with the
+    # outer bins (at or below the reference minimum, above the maximum)
+    for method, bins in (("psi", 10), ("jensenshannon", 20), ("hellinger", 20)):
+        inner = np.sort(reference["x"])[[k * n // bins - 1 for k in range(1, bins)]]  # rank k*n/bins
+        edges = np.unique(np.r_[reference["x"].min(), inner, reference["x"].max()])
+        r = np.bincount(np.searchsorted(edges, reference["x"], side="left"), minlength=len(edges) + 1)
+        c = np.bincount(np.searchsorted(edges, production["x"], side="left"), minlength=len(edges) + 1)
+        p, q = r / r.sum(), c / c.sum()
+        expected = {
+            "psi": np.sum(
+                (np.maximum(q, 1e-4) - np.maximum(p, 1e-4))
+                * np.log(np.maximum(q, 1e-4) / np.maximum(p, 1e-4))
+            ),
+            "jensenshannon": stats.entropy(p, (p + q) / 2) / 2 + stats.entropy(q, (p + q) / 2) / 2,
+            "hellinger": np.sqrt(np.sum((np.sqrt(p) - np.sqrt(q)) ** 2) / 2),
+        }[method]
+        if method == "jensenshannon":
+            expected = np.sqrt(expected)
+        assert results[method]["statistic"] == pytest.approx(expected, rel=1e-6), method
+
+
+def test_chisquare_parity_through_the_store(streams):
+    report = build_report(streams, ReportRequest("shifted", window="day", method="chisquare"))
+    record = next(r for r in report["drift"] if r["window"] == 3 and r["column"] == "segment")
+    ref, cur = _scipy_samples(streams, "shifted", 3, "segment")
+    names = sorted(set(ref))
+    table = [[np.sum(ref == k) for k in names], [np.sum(cur == k) for k in names]]
+    expected = stats.chi2_contingency(table, correction=False)
+    assert record["statistic"] == pytest.approx(expected.statistic)
+    assert record["p_value"] == pytest.approx(expected.pvalue)
+
+
+def test_constant_and_all_missing_columns_give_clear_results(store, tmp_path):
+    rng = np.random.default_rng(2)
+
+    def frame(n, start):
+        return pd.DataFrame(
+            {
+                "timestamp": pd.Timestamp(start) + pd.to_timedelta(np.arange(n) * 60, unit="s"),
+                "x": rng.normal(size=n),
+                "constant": np.full(n, 3.0),
+                "empty": pd.Series([np.nan] * n, dtype=float),
+                "prediction": rng.normal(size=n),
+            }
+        )
+
+    _ingest(store, tmp_path, "odd", frame(2000, "2026-01-01"), frame(2880, "2026-02-01"))
+    report = build_report(store, ReportRequest("odd", window="day"))
+    by_column = {r["column"]: r for r in report["drift"] if r["window"] == 0}
+    assert by_column["constant"]["statistic"] == 0.0 and not by_column["constant"]["drifted"]
+    assert by_column["empty"]["statistic"] is None and not by_column["empty"]["drifted"]
+    assert "no values" in by_column["empty"]["reason"]
+
+
+def test_small_reference_uses_tests_with_p_values():
+    assert choose_method("numeric", 800, 40, "auto")[0] == "ks"
+    assert choose_method("numeric", 800, 4, "auto")[0] == "chisquare"
+    assert choose_method("categorical", 800, 7, "auto")[0] == "chisquare"
+    assert choose_method("categorical", 800, 2, "auto")[0] == "ztest"
+    assert choose_method("categorical", 5000, 2, "auto")[0] == "jensenshannon"
+    assert choose_method("numeric", 5000, 4, "auto")[0] == "jensenshannon"
+    method, reason = choose_method("categorical", 5000, 7, "ks")
+    assert method == "jensenshannon" and "ks does not apply" in reason
+
+
+def test_coarse_counts_merge_fine_bins_exactly():
+    edges = np.arange(100.0)
+    fine = np.ones(101)
+    coarse = coarse_counts(edges, fine, fine, 10)
+    assert coarse.sum() == fine.sum()
+    assert len(coarse) <= 13
+
+
+def test_multiple_testing_corrections():
+    def records():
+        return [
+            {"p_value": p, "threshold": 0.05, "drifted": p < 0.05, "reason": "", "_corrects": True}
+            for p in (0.001, 0.01, 0.02, 0.04, 0.5)
+        ]
+
+    bonferroni = records()
+    correct_multiple_tests(bonferroni, "bonferroni")
+    assert [r["drifted"] for r in bonferroni] == [True, False, False, False, False]
+    bh = records()
+    correct_multiple_tests(bh, "bh")
+    # BH lines: 0.01, 0.02, 0.03, 0.04, 0.05 -> the first three pass, 0.04 passes too (k=4: 0.04)
+    assert [r["drifted"] for r in bh] == [True, True, True, True, False]
+
+
+def test_unknown_method_is_a_clear_error(streams):
+    with pytest.raises(InputError, match="unknown drift method"):
+        build_report(streams, ReportRequest("steady", window="day", method="nope"))
+
+
+def test_report_reuses_cached_summaries(streams):
+    first = build_report(streams, ReportRequest("steady", window="day"))
+    with streams.connect() as con:
+        keys = [k for (k,) in con.execute("SELECT key FROM summary_cache").fetchall()]
+    assert any(k.startswith("drift:edges") for k in keys)
+    assert any(k.startswith("drift:windows:") and ":day:" in k for k in keys)
+    again = build_report(streams, ReportRequest("steady", window="day"))
+    assert again["drift"] == first["drift"]
+
+
+def test_domain_classifier_sees_the_shift(streams):
+    report = build_report(streams, ReportRequest("shifted", window="month", method="domain_classifier"))
+    aucs = [r["statistic"] for r in report["multivariate_drift"]]
+    assert aucs and min(aucs) > 0.55
+    steady = build_report(streams, ReportRequest("steady", window="month", method="domain_classifier"))
+    assert max(r["statistic"] for r in steady["multivariate_drift"]) < 0.55
+
+
+def test_monitored_columns_include_target_and_prediction(demo_store):
+    with demo_store.connect() as con:
+        model = catalog.get_model(con, "credit")
+    roles = {c.name: c.role for c in monitored_columns(model)}
+    assert roles["score"] == "prediction" and roles["defaulted"] == "target"
+    assert "latency_ms" not in roles

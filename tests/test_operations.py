@@ -1,0 +1,68 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from monitoring.demo import ERROR_DAY, LATENCY_DAY, START
+from monitoring.operations import operations_section
+from monitoring.report import ReportRequest, make_context
+from monitoring.roles import RoleOverrides
+
+
+def _section(store, model, window="day"):
+    with store.connect() as con:
+        context = make_context(con, ReportRequest(model, window=window))
+        section = operations_section(con, context)
+    table = {}
+    for r in section["operations"]:
+        table.setdefault(r["window"], {})[r["metric"]] = r["value"]
+    return table, context
+
+
+def test_quantiles_equal_numpy_and_errors_follow_the_rule(store, ingest_frame):
+    rng = np.random.default_rng(0)
+    n = 2000
+    latency = rng.lognormal(5, 0.5, n).round(1)
+    latency[:100] = np.nan
+    status = rng.choice(["ok", "OK", "Error", " timeout", "503", "200", "failed", "done"], n)
+    frame = pd.DataFrame(
+        {
+            "id": [str(i) for i in range(n)],
+            "ts": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(n) * 30, unit="s"),
+            "x": rng.normal(size=n),
+            "prediction": rng.random(n),
+            "latency_ms": latency,
+            "status": status,
+        }
+    )
+    roles = RoleOverrides(
+        task="regression",
+        id="id",
+        timestamp="ts",
+        prediction="prediction",
+        latency="latency_ms",
+        status="status",
+    )
+    ingest_frame(store, frame, model="ops", kind="production", overrides=roles)
+    table, context = _section(store, "ops", window="hour")
+    for window in context.windows:
+        rows = frame[(frame["ts"] >= window.start) & (frame["ts"] < window.end)]
+        got, values = table[window.index], rows["latency_ms"].dropna().to_numpy()
+        for q in (50, 95, 99):
+            assert got[f"latency_p{q}"] == pytest.approx(np.percentile(values, q), abs=1e-9)
+        assert got["latency_max"] == values.max()
+        assert got["prediction_count"] == len(rows)
+        assert got["throughput_per_second"] == pytest.approx(len(rows) / 3600)
+        errors = rows["status"].str.strip().str.lower().isin(["error", "timeout", "failed", "503"])
+        assert got["error_rate"] == pytest.approx(errors.mean(), abs=1e-12)
+        assert got["missing_latency_share"] == pytest.approx(rows["latency_ms"].isna().mean())
+
+
+def test_demo_latency_incident_and_error_burst_are_found(demo_store):
+    table, context = _section(demo_store, "credit")
+    day = {w.index: (w.start - START).days for w in context.windows}
+    p99 = {day[w]: m["latency_p99"] for w, m in table.items()}
+    errors = {day[w]: m["error_rate"] for w, m in table.items()}
+    assert max(p99, key=p99.get) == LATENCY_DAY
+    assert p99[LATENCY_DAY] > 3 * np.median(list(p99.values()))
+    assert max(errors, key=errors.get) == ERROR_DAY
+    assert errors[ERROR_DAY] > 0.05 > max(v for d, v in errors.items() if d != ERROR_DAY)

@@ -1,0 +1,105 @@
+"""AppTest: every page on the demo database and on an empty one, with no exception."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from monitoring.settings import DB_ENV_VAR
+from monitoring.store import Store
+from monitoring.store.backup import copy_to
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGES = [
+    "pages/summary.py",
+    "pages/performance.py",
+    "pages/drift.py",
+    "pages/distributions.py",
+    "pages/fairness.py",
+    "pages/data_quality.py",
+    "pages/operations.py",
+    "pages/alerts.py",
+    "pages/upload.py",
+    "pages/batches.py",
+]
+
+
+@pytest.fixture(scope="module")
+def demo_db(demo_store, tmp_path_factory):
+    path = tmp_path_factory.mktemp("pages") / "demo.duckdb"
+    copy_to(demo_store, str(path))
+    return str(path)
+
+
+@pytest.fixture
+def empty_db(tmp_path):
+    path = tmp_path / "empty.duckdb"
+    Store(str(path))  # an existing file with no model: the app must not seed it
+    return str(path)
+
+
+def run_page(page: str, query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    if page != PAGES[0]:
+        at.switch_page(page).run()
+    return at
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_on_demo(page, demo_db, monkeypatch):
+    monkeypatch.setenv(DB_ENV_VAR, demo_db)
+    at = run_page(page, {"model": "credit", "window": "week"})
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_on_empty_database(page, empty_db, monkeypatch):
+    monkeypatch.setenv(DB_ENV_VAR, empty_db)
+    at = run_page(page)
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error
+    if page != "pages/upload.py":
+        assert any("No model is stored yet" in i.value for i in at.info)
+        assert at.button[0].label == "Seed demo"
+
+
+def test_summary_states_each_area_in_words(demo_db, monkeypatch):
+    monkeypatch.setenv(DB_ENV_VAR, demo_db)
+    at = run_page(PAGES[0], {"model": "credit", "window": "day"})
+    assert at.selectbox(key="model").value == "credit"
+    text = " ".join(m.value for m in at.markdown)
+    for area in ("Performance", "Drift", "Data quality", "Fairness", "Operations"):
+        assert f"**{area}**" in text
+    assert "p-value" not in text and "p_value" not in text
+    served = next(m for m in at.metric if m.label == "Predictions served")
+    assert served.value.replace(",", "").isdigit() and int(served.value.replace(",", "")) > 100_000
+
+
+def test_library_error_is_shown_as_message(demo_db, monkeypatch):
+    monkeypatch.setenv(DB_ENV_VAR, demo_db)
+    at = run_page("pages/distributions.py", {"model": "no-such-model"})
+    assert not at.exception
+    assert at.selectbox(key="model").value != "no-such-model"
+
+
+def test_upload_previews_and_stores_the_example(tmp_path, monkeypatch):
+    path = tmp_path / "upload.duckdb"
+    Store(str(path))
+    monkeypatch.setenv(DB_ENV_VAR, str(path))
+    at = run_page("pages/upload.py")
+    at.text_input(key="upload_new_name").input("shop").run()
+    data = Path("data/examples/predictions.csv").read_bytes()
+    at.file_uploader(key="upload_files").upload("predictions.csv", data, "text/csv").run()
+    assert not at.exception, [e.value for e in at.exception]
+    roles = dict(zip(at.data_editor[0].value["name"], at.data_editor[0].value["role"], strict=True))
+    assert roles["score"] == "score" and roles["gender"] == "sensitive"
+    at.button[0].click().run()
+    assert not at.exception and not at.error
+    from monitoring import models
+
+    batches = models.batches(Store(str(path)), "shop")
+    assert batches["rows"].tolist() == [12]
