@@ -28,7 +28,9 @@ def ingest_frame(tmp_path):
     def ingest(store, frame, *, model, kind, overrides=None, keep_bad_values=False):
         path = tmp_path / f"{model}_{kind}_{len(list(tmp_path.iterdir()))}.parquet"
         frame.to_parquet(path, index=False)
-        return ingest_file(store, str(path), model=model, kind=kind, overrides=overrides, keep_bad_values=keep_bad_values)
+        return ingest_file(
+            store, str(path), model=model, kind=kind, overrides=overrides, keep_bad_values=keep_bad_values
+        )
 
     return ingest
 
@@ -47,8 +49,14 @@ def small_credit(ingest_frame):
 
     reference, production, labels = credit_frames(per_day=300, reference_rows=3000)
     overrides = RoleOverrides(
-        id="request_id", timestamp="timestamp", target="defaulted", prediction="prediction",
-        score=["score"], sensitive=["gender"], version="model_version", task="binary",
+        id="request_id",
+        timestamp="timestamp",
+        target="defaulted",
+        prediction="prediction",
+        score=["score"],
+        sensitive=["gender"],
+        version="model_version",
+        task="binary",
     )
 
     def make(until_day: int = 60, from_day: int = 0, store=None):
@@ -57,11 +65,15 @@ def small_credit(ingest_frame):
         fresh = store is None
         store = store or Store(":memory:")
         for kind, frame in [("production", part)] + ([("reference", reference)] if fresh else []):
-            ingest_frame(store, frame, model="credit", kind=kind, overrides=overrides.only(set(frame.columns)))
+            ingest_frame(
+                store, frame, model="credit", kind=kind, overrides=overrides.only(set(frame.columns))
+            )
         ids = set(part["request_id"])
         found = labels[labels["request_id"].isin(ids)]
         if len(found):
-            ingest_frame(store, found, model="credit", kind="labels", overrides=overrides.only(set(found.columns)))
+            ingest_frame(
+                store, found, model="credit", kind="labels", overrides=overrides.only(set(found.columns))
+            )
         return store
 
     return make
