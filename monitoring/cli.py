@@ -120,7 +120,7 @@ def batches(args) -> int:
 def demo(args) -> int:
     from monitoring.demo import seed_demo
 
-    for result in seed_demo(Store(args.db)):
+    for result in seed_demo(Store(args.db), evaluate_alerts=True):
         print(result.summary())
     return 0
 

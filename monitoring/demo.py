@@ -133,8 +133,11 @@ def bike_frames():
     return reference, production
 
 
-def seed_demo(store) -> list:
-    """Ingest both demo models into `store`; returns the ingest results."""
+def seed_demo(store, *, evaluate_alerts: bool = False) -> list:
+    """Ingest both demo models into `store`; returns the ingest results.
+
+    With `evaluate_alerts` the default rules run once per model (without notifications), so the
+    first screen shows the alerts the planted problems raise."""
     results = []
     reference, production, labels = credit_frames()
     credit = RoleOverrides(
@@ -172,4 +175,9 @@ def seed_demo(store) -> list:
             frame.to_parquet(path, index=False)
             fitting = overrides.only(set(frame.columns))
             results.append(ingest_file(store, str(path), model=model, kind=kind, overrides=fitting))
+    if evaluate_alerts:
+        from monitoring.alert_history import evaluate_model
+
+        for model in ("credit", "bikes"):
+            evaluate_model(store, model, notify=False)
     return results

@@ -56,7 +56,7 @@ def _open_store(path: str) -> Store:
     if fresh:
         from monitoring.demo import seed_demo
 
-        seed_demo(store)
+        seed_demo(store, evaluate_alerts=True)
     return store
 
 
@@ -141,7 +141,7 @@ def empty_database() -> None:
 
         if can_edit():
             with st.spinner("Loading the demo models (about a minute)…"), shown_errors():
-                seed_demo(get_store())
+                seed_demo(get_store(), evaluate_alerts=True)
             st.rerun()
     st.page_link("pages/upload.py", label="Upload a file", icon=":material/upload:")
 

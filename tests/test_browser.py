@@ -4,7 +4,6 @@ Run with `pytest -m browser`; the fixture seeds a demo database (about a minute)
 """
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -15,16 +14,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PAGES = [
     "",
     "performance",
@@ -100,14 +89,6 @@ def app_url(tmp_path_factory):
     finally:
         process.terminate()
         process.wait(timeout=20)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    with playwright.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """The self-contained HTML report: content, escaping, and drawing offline in Chromium."""
 
 import re
-import shutil
 
 import pytest
 
@@ -32,29 +31,20 @@ def test_user_strings_are_escaped():
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
 
 
-def test_report_draws_offline_in_chromium(credit_html, tmp_path):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("Debian chromium is not installed")
+def test_report_draws_offline_in_chromium(credit_html, tmp_path, browser):
     path = tmp_path / "report.html"
     path.write_text(credit_html, encoding="utf-8")
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
-    with sync_api.sync_playwright() as play:
-        browser = play.chromium.launch(executable_path=chromium, args=args)
-        context = browser.new_context(offline=True, viewport={"width": 1100, "height": 900})
-        requests = []
-        context.route(
-            re.compile(r"^https?://"), lambda route: (requests.append(route.request.url), route.abort())
-        )
-        page = context.new_page()
-        page.goto(path.as_uri())
-        page.wait_for_function(
-            "document.querySelectorAll('.chart svg .mark-rect, .chart svg path').length > 20"
-        )
-        marks = page.evaluate("document.querySelectorAll('.chart svg').length")
-        page.screenshot(path="/tmp/html_report_offline.png", full_page=True)
-        browser.close()
+    context = browser.new_context(offline=True, viewport={"width": 1100, "height": 900})
+    requests = []
+    context.route(
+        re.compile(r"^https?://"), lambda route: (requests.append(route.request.url), route.abort())
+    )
+    page = context.new_page()
+    page.goto(path.as_uri())
+    page.wait_for_function("document.querySelectorAll('.chart svg .mark-rect, .chart svg path').length > 20")
+    marks = page.evaluate("document.querySelectorAll('.chart svg').length")
+    page.screenshot(path="/tmp/html_report_offline.png", full_page=True)
+    context.close()
     assert marks == credit_html.count('class="vl-spec"')
     assert requests == []
 
