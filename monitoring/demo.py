@@ -133,14 +133,9 @@ def bike_frames():
     return reference, production
 
 
-def seed_demo(store, *, evaluate_alerts: bool = False) -> list:
-    """Ingest both demo models into `store`; returns the ingest results.
-
-    With `evaluate_alerts` the default rules run once per model (without notifications), so the
-    first screen shows the alerts the planted problems raise."""
-    results = []
-    reference, production, labels = credit_frames()
-    credit = RoleOverrides(
+def credit_roles() -> RoleOverrides:
+    """The column roles of the credit demo (a fresh object: RoleOverrides holds lists)."""
+    return RoleOverrides(
         id="request_id",
         timestamp="timestamp",
         target="defaulted",
@@ -150,6 +145,16 @@ def seed_demo(store, *, evaluate_alerts: bool = False) -> list:
         version="model_version",
         task="binary",
     )
+
+
+def seed_demo(store, *, evaluate_alerts: bool = False) -> list:
+    """Ingest both demo models into `store`; returns the ingest results.
+
+    With `evaluate_alerts` the default rules run once per model (without notifications), so the
+    first screen shows the alerts the planted problems raise."""
+    results = []
+    reference, production, labels = credit_frames()
+    credit = credit_roles()
     bikes = RoleOverrides(
         id="instant",
         timestamp="timestamp",

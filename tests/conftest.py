@@ -44,20 +44,10 @@ def small_credit(ingest_frame):
     """
     import pandas as pd
 
-    from monitoring.demo import START, credit_frames
-    from monitoring.roles import RoleOverrides
+    from monitoring.demo import START, credit_frames, credit_roles
 
     reference, production, labels = credit_frames(per_day=300, reference_rows=3000)
-    overrides = RoleOverrides(
-        id="request_id",
-        timestamp="timestamp",
-        target="defaulted",
-        prediction="prediction",
-        score=["score"],
-        sensitive=["gender"],
-        version="model_version",
-        task="binary",
-    )
+    overrides = credit_roles()
 
     def make(until_day: int = 60, from_day: int = 0, store=None):
         day = production["timestamp"] - START
