@@ -5,7 +5,7 @@ import json
 import sys
 from datetime import datetime
 
-from monitoring.errors import MonitoringError
+from monitoring.errors import InputError, MonitoringError
 from monitoring.roles import RoleOverrides
 from monitoring.settings import DB_ENV_VAR
 from monitoring.store import Store
@@ -137,6 +137,18 @@ def hash_password(args) -> int:
     return 0
 
 
+def _sections(text: str | None) -> tuple[str, ...] | None:
+    from monitoring.report import SECTIONS
+
+    if not text:
+        return None
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in SECTIONS]
+    if unknown:
+        raise InputError(f"unknown section {unknown[0]!r}; use some of {', '.join(SECTIONS)}")
+    return names
+
+
 @command("report", "compute the report as JSON")
 def report(args) -> int:
     from monitoring.report import ReportRequest, build_report
@@ -147,6 +159,7 @@ def report(args) -> int:
         period=_period(args),
         method=args.method,
         threshold=args.threshold,
+        sections=_sections(args.sections),
     )
     if getattr(args, "format", "json") == "html":
         from monitoring.html_report import build_html_report
@@ -185,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     found["report"].add_argument("--end", help="day after the period (ISO date)")
     found["report"].add_argument("--method", help="drift method: auto, ks, wasserstein, psi, ...")
     found["report"].add_argument("--threshold", choices=["fixed", "calibrated"])
+    found["report"].add_argument("--sections", help="comma-separated sections (default: all), e.g. drift")
     found["report"].add_argument("--format", choices=["json", "html"], default="json")
     found["report"].add_argument("-o", "--output", metavar="FILE")
     for name, (function, _) in COMMANDS.items():

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from monitoring.drift import _summaries, monitored_columns
+from monitoring.drift import drift_summaries, monitored_columns
 from monitoring.errors import InputError
 from monitoring.report import ReportRequest, make_context
 
@@ -30,7 +30,7 @@ def column_distribution(store, request: ReportRequest, column: str, window: int,
         if not found:
             raise InputError(f"model {context.model.name!r} has no monitored column {column!r}")
         col = found[0]
-        edges, ref_summary, windows = _summaries(con, context, found)
+        edges, ref_summary, windows = drift_summaries(con, context, found)
     labels = {w.index: w.label for w in context.windows}
     series = {"reference": ref_summary.get(col.sql_name)} if against is None else {}
     if against is not None:

@@ -4,7 +4,7 @@ The reference is cut into consecutive chunks of as many rows as a typical produc
 median window size), in timestamp order when the model has a timestamp. Each full chunk is
 compared with the whole reference using the column's method; the line is mean + 3 standard
 deviations of those values, and a window drifts when its statistic reaches the line (for p-value
-tests the line is drawn on the statistic, not the p-value). Lines are cached per data version.
+tests the line is drawn on the statistic, not the p-value). Lines are kept for as long as the reference batches and the chunk size are unchanged.
 """
 
 import statistics
@@ -12,8 +12,8 @@ import statistics
 import numpy as np
 
 from monitoring.drift_stats import METHODS
-from monitoring.store import drift_sql
-from monitoring.store.cache import cached
+from monitoring.store import catalog, drift_sql
+from monitoring.store.cache import cached_for
 from monitoring.store.connection import quote
 
 MIN_CHUNKS = 3
@@ -42,7 +42,7 @@ def calibrated_lines(con, context, columns, plan, edges, ref_summary) -> dict:
     methods = ",".join(f"{c.name}={plan[c.name][0]}" for c in columns)
     key = f"drift:calibration:{size}:ref{context.reference_batch}:{methods}"
 
-    def compute() -> dict:
+    def compute(keys) -> dict:
         chunks = _chunk_summaries(con, context, columns, edges, size)
         lines = {}
         for column in columns:
@@ -53,9 +53,10 @@ def calibrated_lines(con, context, columns, plan, edges, ref_summary) -> dict:
                 if ref and chunk.get(column.sql_name)
             ]
             lines[column.name] = [line_from(values), len(values)]
-        return lines
+        return {key: lines}
 
-    found = cached(con, model.id, model.data_version, key, compute)
+    token = catalog.batch_token(con, model.id, "reference", context.reference_batch)
+    found = cached_for(con, model.id, {key: token}, compute)[key]
     lines = {}
     for name, (line, count) in found.items():
         if line is None:

@@ -26,6 +26,7 @@ class ReportRequest:
     method: str | None = None
     threshold: str | None = None
     reference_batch: int | None = None
+    sections: tuple[str, ...] | None = None  # None: every registered section
 
 
 @dataclass(frozen=True)
@@ -82,15 +83,19 @@ SECTIONS["alerts"] = alerts_section  # reads the stored alert history; never eva
 
 
 def reference_record(con, context: Context) -> dict:
+    """Rows, time span (None without timestamps) and batch ids of the reference the report uses."""
     if not window_sql.has_rows(con, context.model, "reference"):
-        return {"rows": 0, "start": None, "end": None}
+        return {"rows": 0, "start": None, "end": None, "batches": []}
     source, params = context.reference(con)
     timestamp = context.model.column("timestamp")
-    ts = catalog.quote(timestamp.name) if timestamp else "NULL"
-    rows, start, end = con.execute(
-        f"SELECT count(*), min({ts}), max({ts}) FROM ({source})", params
+    # a reference ingested before production may have no timestamp column at all
+    present = timestamp and timestamp.name in catalog.table_columns(con, context.model.table("reference"))
+    ts = catalog.quote(timestamp.name) if present else "NULL"
+    rows, start, end, batches = con.execute(
+        f"SELECT count(*), min({ts}), max({ts}), list(DISTINCT __batch ORDER BY __batch) FROM ({source})",
+        params,
     ).fetchall()[0]
-    return {"rows": rows, "start": _iso(start), "end": _iso(end)}
+    return {"rows": rows, "start": _iso(start), "end": _iso(end), "batches": list(batches or [])}
 
 
 def _iso(value):
@@ -109,6 +114,7 @@ def build_report(store, request: ReportRequest) -> dict:
             "reference": reference_record(con, context),
             "windows": [w.to_record() for w in context.windows],
         }
-        for compute in SECTIONS.values():
-            report.update(compute(con, context))
+        for name, compute in SECTIONS.items():
+            if request.sections is None or name in request.sections:
+                report.update(compute(con, context))
     return report

@@ -9,7 +9,8 @@ from monitoring.drift import choose_method, coarse_counts, correct_multiple_test
 from monitoring.errors import InputError
 from monitoring.ingest import ingest_file
 from monitoring.report import ReportRequest, build_report
-from monitoring.store import Store, catalog
+from monitoring.store import Store, catalog, drift_sql
+from monitoring.store import windows as window_sql
 
 NUMERIC = ["x0", "x1", "x2", "x3"]
 DAYS = 30
@@ -146,6 +147,36 @@ def test_parity_on_100k_samples(store, tmp_path):
         assert results[method]["statistic"] == pytest.approx(expected, rel=1e-6), method
 
 
+def test_large_reference_takes_edges_from_a_sample_and_keeps_counts_exact(store, tmp_path):
+    rng = np.random.default_rng(9)
+    n, m = 250_000, 50_000  # above 2 * SAMPLE_ROWS reference rows: edges come from a hash sample
+    reference = pd.DataFrame({"x": rng.lognormal(0, 0.7, n), "prediction": rng.normal(size=n)})
+    production = pd.DataFrame({"x": rng.lognormal(0.05, 0.75, m), "prediction": rng.normal(size=m)})
+    for frame in (reference, production):
+        frame["timestamp"] = pd.Timestamp("2026-01-01") + pd.to_timedelta(np.arange(len(frame)), unit="s")
+    _ingest(store, tmp_path, "wide", reference, production)
+    with store.connect() as con:
+        model = catalog.get_model(con, "wide")
+        source, params = window_sql.reference_source(con, model)
+        profile = drift_sql.reference_profile(con, source, params, ["x"], [])
+    info, counts = profile["edges"]["x"], profile["counts"]["x"]["counts"]
+    assert 500 < len(info["edges"]) < 700
+    assert (info["edges"][0], info["edges"][-1]) == (reference["x"].min(), reference["x"].max())
+    exact = np.bincount(
+        np.searchsorted(info["edges"], reference["x"], side="left"), minlength=len(info["edges"]) + 1
+    )
+    assert counts == exact.tolist()
+    assert info["std"] == pytest.approx(reference["x"].std(ddof=0), rel=1e-9)
+    for method in ("ks", "wasserstein"):
+        report = build_report(store, ReportRequest("wide", window=f"rows:{m}", method=method))
+        found = next(r for r in report["drift"] if r["column"] == "x")["statistic"]
+        if method == "ks":
+            assert abs(found - stats.ks_2samp(reference["x"], production["x"]).statistic) <= 0.005
+        else:
+            exact = stats.wasserstein_distance(reference["x"], production["x"]) / reference["x"].std(ddof=0)
+            assert found == pytest.approx(exact, rel=0.02)
+
+
 def test_chisquare_parity_through_the_store(streams):
     report = build_report(streams, ReportRequest("shifted", window="day", method="chisquare"))
     record = next(r for r in report["drift"] if r["window"] == 3 and r["column"] == "segment")
@@ -221,12 +252,43 @@ def test_unknown_method_is_a_clear_error(streams):
 
 def test_report_reuses_cached_summaries(streams):
     first = build_report(streams, ReportRequest("steady", window="day"))
-    with streams.connect() as con:
-        keys = [k for (k,) in con.execute("SELECT key FROM summary_cache").fetchall()]
-    assert any(k.startswith("drift:edges") for k in keys)
-    assert any(k.startswith("drift:windows:") and ":day:" in k for k in keys)
     again = build_report(streams, ReportRequest("steady", window="day"))
     assert again["drift"] == first["drift"]
+
+
+def _cached_windows(store) -> dict:
+    with store.connect() as con:
+        rows = con.execute("SELECT key, payload FROM summary_cache WHERE key LIKE 'drift:%'").fetchall()
+    return {key: json.loads(payload) for key, payload in rows}
+
+
+def test_a_new_batch_recomputes_only_the_windows_it_touches(tmp_path):
+    rng = np.random.default_rng(5)
+    store = Store(":memory:")
+    _ingest(store, tmp_path, "grows", _frame(rng, 5000, "2026-01-01", 30), _frame(rng, 3000, "2026-03-01", 3))
+    build_report(store, ReportRequest("grows", window="day"))
+    before = _cached_windows(store)
+    assert len([k for k in before if k.endswith(":reference")]) == 1
+    assert len([k for k in before if ":window:" in k]) == 3
+    # Mark every stored summary: an entry that is recomputed loses the mark.
+    with store.connect() as con:
+        for key, entry in before.items():
+            entry["marked"] = True
+            con.execute("UPDATE summary_cache SET payload = ? WHERE key = ?", [json.dumps(entry), key])
+
+    later = tmp_path / "later.parquet"
+    _frame(rng, 2000, "2026-03-03", 2).to_parquet(later, index=False)  # days 3 (again) and 4
+    ingest_file(store, str(later), model="grows", kind="production")
+    report = build_report(store, ReportRequest("grows", window="day"))
+    after = _cached_windows(store)
+    kept = {
+        key.rsplit(":", 1)[-1] if key.endswith("reference") else key.split(":window:")[1][:10]
+        for key, entry in after.items()
+        if entry.get("marked")
+    }
+    assert len(report["windows"]) == 4
+    assert kept == {"reference", "2026-03-01", "2026-03-02"}  # day 3 got new rows, day 4 is new
+    assert len([k for k in after if ":window:" in k]) == 4
 
 
 def test_domain_classifier_sees_the_shift(streams):

@@ -1,6 +1,16 @@
-"""Summaries kept in the store, valid while the model's data version is unchanged."""
+"""Summaries kept in the store.
+
+Two kinds of entries share one table:
+- `cached`: valid while the model's data version is unchanged (any ingest, delete or settings
+  change makes it stale);
+- `cached_for`: valid while a content token is unchanged, e.g. the ids of the batches a
+  reference or a window is made of. An ingest that does not touch them leaves them valid, which is
+  how the reference is summarised once and a new batch only recomputes the windows it falls in.
+"""
 
 import json
+
+CONTENT_VERSION = -1  # data_version stored with token-keyed entries
 
 
 def cached(con, model_id: int, data_version: int, key: str, compute):
@@ -12,8 +22,40 @@ def cached(con, model_id: int, data_version: int, key: str, compute):
     if row:
         return json.loads(row[0][0])
     value = compute()
+    _store(con, model_id, key, data_version, value)
+    return value
+
+
+def _store(con, model_id: int, key: str, version: int, value) -> None:
     con.execute(
         "INSERT OR REPLACE INTO summary_cache VALUES (?, ?, ?, ?)",
-        [model_id, key, data_version, json.dumps(value, default=str)],
+        [model_id, key, version, json.dumps(value, default=str)],
     )
-    return value
+
+
+def cached_for(con, model_id: int, tokens: dict[str, str], compute_missing) -> dict:
+    """{key: value} for every key of `tokens`, computing only the keys whose token changed.
+
+    `compute_missing(keys)` returns {key: value} for the keys not stored with their current token;
+    each is stored (replacing the stale entry under the same key).
+    """
+    if not tokens:
+        return {}
+    rows = con.execute(
+        "SELECT key, payload FROM summary_cache WHERE model_id = ? AND data_version = ? "
+        "AND key IN (SELECT unnest(?::VARCHAR[]))",
+        [model_id, CONTENT_VERSION, list(tokens)],
+    ).fetchall()
+    found = {}
+    for key, payload in rows:
+        entry = json.loads(payload)
+        if entry["token"] == tokens[key]:
+            found[key] = entry["value"]
+    missing = [key for key in tokens if key not in found]
+    if missing:
+        computed = compute_missing(missing)
+        for key in missing:
+            value = computed.get(key, {})
+            _store(con, model_id, key, CONTENT_VERSION, {"token": tokens[key], "value": value})
+            found[key] = value
+    return found

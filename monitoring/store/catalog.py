@@ -142,6 +142,20 @@ def insert_batch(con, model_id, kind, file_name, content_hash, rows, start_ts, e
     return found[0][0]
 
 
+def batch_token(con, model_id: int, kind: str, batch_id: int | None = None) -> str:
+    """The ids of a model's batches of one kind (or just `batch_id`), as text.
+
+    Batch ids are never reused, so the token changes whenever such a batch is added or deleted.
+    """
+    where, params = "", [model_id, kind]
+    if batch_id is not None:
+        where, params = " AND id = ?", [*params, batch_id]
+    rows = con.execute(
+        f"SELECT id FROM batches WHERE model_id = ? AND kind = ?{where} ORDER BY id", params
+    ).fetchall()
+    return ",".join(str(r[0]) for r in rows)
+
+
 def update_batch(con, batch_id: int, rows: int, start_ts, end_ts) -> None:
     """Set a batch's row count and time span once its rows are stored."""
     con.execute(
