@@ -82,11 +82,11 @@ def _simulated_auc(scores, rows, positives) -> np.ndarray:
 
 
 def _merge(scores, rows, yes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One group per (score, predicted class), sorted by score."""
-    keys = np.stack([scores, yes.astype(float)], axis=1)
-    unique, inverse = np.unique(keys, axis=0, return_inverse=True)
-    merged = np.bincount(inverse.ravel(), weights=rows, minlength=len(unique))
-    return unique[:, 0], merged, unique[:, 1] > 0
+    """One group per (score, predicted class), sorted by score (then class)."""
+    order = np.lexsort((yes, scores))
+    scores, rows, yes = scores[order], rows[order], yes[order]
+    starts = np.flatnonzero(np.r_[True, (np.diff(scores) != 0) | (np.diff(yes.astype(np.int8)) != 0)])
+    return scores[starts], np.add.reduceat(rows, starts), yes[starts]
 
 
 def _bins(scores, rows, yes, p, count: int = MAX_GROUPS // 2):

@@ -9,7 +9,7 @@ or sums of errors. `performance_section` builds the report's `performance` and
 
 import numpy as np
 
-from monitoring.store import metrics_sql
+from monitoring.store import catalog, metrics_sql
 from monitoring.store.catalog import table_columns
 from monitoring.store.windows import has_rows
 
@@ -236,7 +236,7 @@ def _metric_names(task: str, has_score: bool) -> tuple[str, ...]:
 
 
 def _reference_summary(con, context, key: str, compute) -> dict:
-    """Baseline metrics (and calibration) of the reference, cached per data version."""
+    """Baseline metrics (and calibration) of the reference, kept while its batches are unchanged."""
     from monitoring.store import cache
 
     model = context.model
@@ -246,7 +246,8 @@ def _reference_summary(con, context, key: str, compute) -> dict:
     ):
         return {"baseline": {}, "calibration": [[], []]}
     full_key = f"performance:{context.reference_batch}:{key}"
-    return cache.cached(con, model.id, model.data_version, full_key, compute)
+    token = catalog.batch_token(con, model.id, "reference", context.reference_batch)
+    return cache.cached_for(con, model.id, {full_key: token}, lambda keys: {full_key: compute()})[full_key]
 
 
 def _classification_reference(con, context, classes, positive, predicted, score) -> dict:
@@ -269,11 +270,12 @@ def _classification_reference(con, context, classes, positive, predicted, score)
     return _reference_summary(con, context, f"{predicted}:{score}:{','.join(classes)}", compute)
 
 
-def _by_window(keys: list) -> dict:
-    found: dict = {}
-    for i, key in enumerate(keys):
-        found.setdefault(key, []).append(i)
-    return found
+def _by_window(values: np.ndarray) -> dict:
+    """{window key: positions of its rows}, without a Python loop over the (many) rows."""
+    unique, inverse = np.unique(values, return_inverse=True)
+    order = np.argsort(inverse.ravel(), kind="stable")
+    bounds = np.cumsum(np.bincount(inverse.ravel(), minlength=len(unique)))[:-1]
+    return dict(zip(_window_keys(unique), np.split(order, bounds), strict=True))
 
 
 def _classification_section(con, context) -> dict:
@@ -290,7 +292,7 @@ def _classification_section(con, context) -> dict:
     counts = metrics_sql.classification_counts(
         con, source, params, window=True, predicted=predicted, score=score
     )
-    rows_of = _by_window(_window_keys(counts["w"]))
+    rows_of = _by_window(counts["w"])
     names = _metric_names(context.model.task, score is not None)
     records, cells = [], []
     for window in context.windows:
