@@ -12,7 +12,7 @@ Shares (`value`) and the rows behind them (`count`):
 """
 
 from monitoring.store import catalog, operations_sql
-from monitoring.store.cache import cached
+from monitoring.store.cache import cached_for
 from monitoring.store.windows import has_rows
 
 MAX_EXAMPLES = 5
@@ -34,12 +34,13 @@ def _ranges(con, context, numeric: list[str]) -> dict:
     model = context.model
     numeric = [c for c in numeric if c in reference_columns(con, model)]
 
-    def compute():
+    def compute(keys) -> dict:
         source, params = context.reference(con)
-        return operations_sql.reference_ranges(con, source, params, numeric, low, high)
+        return {keys[0]: operations_sql.reference_ranges(con, source, params, numeric, low, high)}
 
     key = f"quality:ranges:{context.reference_batch}:{low}:{high}:{','.join(numeric)}"
-    return cached(con, model.id, model.data_version, key, compute)
+    token = catalog.batch_token(con, model.id, "reference", context.reference_batch)
+    return cached_for(con, model.id, {key: token}, compute)[key]
 
 
 def reference_columns(con, model) -> set[str]:

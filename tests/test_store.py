@@ -171,7 +171,7 @@ def test_app_holding_the_file_and_cli_ingest_both_succeed(tmp_path):
 def test_file_connections_get_a_memory_limit(tmp_path, monkeypatch):
     store = Store(str(tmp_path / "db.duckdb"))
     with store.connect() as con:
-        assert con.execute("SELECT current_setting('memory_limit')").fetchall() == [("488.2 MiB",)]
+        assert con.execute("SELECT current_setting('memory_limit')").fetchall() == [("244.1 MiB",)]
     monkeypatch.setenv("MONITORING_MEMORY_LIMIT", "1GB")
     with store.connect() as con:
         assert con.execute("SELECT current_setting('memory_limit')").fetchall() == [("953.6 MiB",)]

@@ -18,7 +18,7 @@ MEMORY_LIMIT_ENV_VAR = "MONITORING_MEMORY_LIMIT"
 # DuckDB's own default (80% of RAM) lets its block cache grow with every file ingested; a fixed
 # limit keeps peak memory flat (bigger work spills to <db>.tmp). Not applied to `:memory:`, whose
 # data must fit in memory anyway.
-DEFAULT_MEMORY_LIMIT = "512MB"
+DEFAULT_MEMORY_LIMIT = "256MB"
 # One writer at a time per database within this process: DuckDB lets threads of one process share
 # a file, but two transactions that touch the same rows conflict and one of them is lost.
 _WRITE_LOCKS: dict[str, threading.Lock] = {}
@@ -41,7 +41,7 @@ def _is_lock_error(error: Exception) -> bool:
 
 
 def memory_limit() -> str:
-    """DuckDB's memory limit for database files: $MONITORING_MEMORY_LIMIT (e.g. 2GB) or 512MB."""
+    """DuckDB's memory limit for database files: $MONITORING_MEMORY_LIMIT (e.g. 2GB) or 256MB."""
     return os.environ.get(MEMORY_LIMIT_ENV_VAR) or DEFAULT_MEMORY_LIMIT
 
 

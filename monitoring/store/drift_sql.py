@@ -1,14 +1,12 @@
 """Drift summaries computed in DuckDB: reference quantile edges, bin and category counts, samples.
 
 Every query reads its table once and returns small summaries: one row per group (window or
-reference chunk) holding, for each numeric column, a histogram over the reference edges (a MAP
-from edge to count; the key `inf` is the bin above the last edge) and the excess sums beyond the
+reference chunk) holding, for each numeric column, a histogram over the reference edges (the
+counts in bin order; the last is the bin above the last edge) and the excess sums beyond the
 reference range, and for each categorical column a histogram of its values as text.
 """
 
 import math
-
-import numpy as np
 
 from monitoring.store.connection import quote
 
@@ -98,21 +96,22 @@ def reference_profile(con, source: str, params: list, numeric: list[str], catego
                 "std": stats["std"],
                 "distinct": distinct,
             }
-    counts = grouped_counts(con, source, params, None, edges, categorical)
+    counts = grouped_counts(con, source, params, None, edges, categorical, excess=False)
     return {"edges": edges, "counts": counts.get(None, {})}
 
 
-def _numeric_parts(edges: dict) -> tuple[list[str], list]:
+def _numeric_parts(edges: dict, excess: bool) -> tuple[list[str], list]:
     parts, bound = [], []
     for name, info in edges.items():
         col = f"CAST({quote(name)} AS DOUBLE)"
-        low, high = info["edges"][0], info["edges"][-1]
-        parts += [
-            f"histogram({col}, ?::DOUBLE[])",
-            f"coalesce(sum(greatest(? - {col}, 0)), 0)",
-            f"coalesce(sum(greatest({col} - ?, 0)), 0)",
-        ]
-        bound += [info["edges"], low, high]
+        parts.append(f"map_values(histogram({col}, ?::DOUBLE[]))")
+        bound.append(info["edges"])
+        if excess:
+            parts += [
+                f"coalesce(sum(greatest(? - {col}, 0)), 0)",
+                f"coalesce(sum(greatest({col} - ?, 0)), 0)",
+            ]
+            bound += [info["edges"][0], info["edges"][-1]]
     return parts, bound
 
 
@@ -121,18 +120,25 @@ def _categorical_parts(columns: list[str]) -> list[str]:
 
 
 def grouped_counts(
-    con, source: str, params: list, group: str, edges: dict, categorical: list[str], only: list | None = None
+    con,
+    source: str,
+    params: list,
+    group: str | None,
+    edges: dict,
+    categorical: list[str],
+    only: list | None = None,
+    excess: bool = True,
 ) -> dict:
     """Bin counts for numeric columns and category counts, per group, in one pass over `source`.
 
-    With `only`, just the groups whose key is in that list.
-
-    `group` None makes one group, keyed None. Returns {group_key: {column: summary}} where a numeric summary is
+    With `only`, just the groups whose key is in that list; `group` None makes one group, keyed
+    None; `excess` False skips the sums beyond the edges (0 when the edges span the values).
+    Returns {group_key: {column: summary}} where a numeric summary is
     {"counts": [len(edges) + 1 ints], "below": float, "above": float} and a categorical one is
     {category: count}. NULLs are left out (missing values belong to data quality).
     """
     edges = {n: e for n, e in edges.items() if e["edges"]}
-    numeric, bound = _numeric_parts(edges)
+    numeric, bound = _numeric_parts(edges, excess)
     select = [f"{group or 'NULL'} AS __group"] + numeric + _categorical_parts(categorical)
     where, extra = "", []
     if only is not None:
@@ -145,7 +151,8 @@ def grouped_counts(
     for row in rows:
         summary, values = {}, iter(row[1:])
         for name, info in edges.items():
-            histogram, below, above = next(values), next(values), next(values)
+            histogram = next(values)
+            below, above = (next(values), next(values)) if excess else (0.0, 0.0)
             summary[name] = {
                 "counts": _to_counts(histogram, info["edges"]),
                 "below": float(below),
@@ -157,13 +164,11 @@ def grouped_counts(
     return result
 
 
-def _to_counts(histogram, edges: list[float]) -> list[int]:
-    counts = np.zeros(len(edges) + 1, dtype=np.int64)
-    if histogram:
-        keys = np.array([math.inf if k is None else float(k) for k in histogram], dtype=float)
-        slots = np.searchsorted(np.asarray(edges, dtype=float), keys, side="left")
-        np.add.at(counts, slots, np.array(list(histogram.values()), dtype=np.int64))
-    return counts.tolist()
+def _to_counts(values, edges: list[float]) -> list[int]:
+    """A histogram's counts in bin order; DuckDB lists every bin but the one above the last edge
+    only when it is not empty."""
+    counts = list(values or [])
+    return counts + [0] * (len(edges) + 1 - len(counts))
 
 
 def chunked_source(source: str, order: str | None, size: int) -> tuple[str, str]:

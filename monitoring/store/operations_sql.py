@@ -47,12 +47,17 @@ def operations_by_window(con, source: str, params: list, *, latency: str | None,
 
 
 def reference_ranges(con, source: str, params: list, columns: list[str], low: float, high: float) -> dict:
-    """{column: [low quantile, high quantile]} of numeric columns over the reference."""
-    if not columns:
-        return {}
-    parts = [f"quantile_cont({quote(c)}, [{float(low)!r}, {float(high)!r}])" for c in columns]
-    row = con.execute(f"SELECT {', '.join(parts)} FROM ({source})", params).fetchall()[0]
-    return dict(zip(columns, [list(v) if v is not None else None for v in row], strict=True))
+    """{column: [low quantile, high quantile]} of numeric columns over the reference.
+
+    One query per column: an exact quantile holds the column's values in memory, one column at a
+    time stays within DuckDB's memory limit for a large reference.
+    """
+    found = {}
+    for name in columns:
+        query = f"SELECT quantile_cont({quote(name)}, [{float(low)!r}, {float(high)!r}]) FROM ({source})"
+        (value,) = con.execute(query, params).fetchall()[0]
+        found[name] = list(value) if value is not None else None
+    return found
 
 
 def quality_counts(con, source: str, params: list, columns: list[str], ranges: dict) -> list[tuple]:
