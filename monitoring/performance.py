@@ -256,7 +256,7 @@ def _classification_reference(con, context, classes, positive, predicted, score)
     def compute():
         source, params = context.reference(con)
         counts = metrics_sql.classification_counts(
-            con, source, params, window=False, predicted=predicted, score=score
+            con, source, params, window=False, predicted=predicted, score=score, classes=classes
         )
         baseline, _, _ = classification_metrics(counts, classes, positive)
         calibration = [[], []]
@@ -290,7 +290,7 @@ def _classification_section(con, context) -> dict:
     baseline, calibration = reference["baseline"], reference["calibration"]
     source, params = context.production(con)
     counts = metrics_sql.classification_counts(
-        con, source, params, window=True, predicted=predicted, score=score
+        con, source, params, window=True, predicted=predicted, score=score, classes=classes
     )
     rows_of = _by_window(counts["w"])
     names = _metric_names(context.model.task, score is not None)

@@ -10,9 +10,10 @@ from monitoring.report import ReportRequest, make_context
 from monitoring.roles import RoleOverrides
 
 
-def test_calibration_from_counts_equals_isotonic_on_every_row():
+@pytest.mark.parametrize("decimals", [2, None])  # many ties, then every score distinct
+def test_calibration_from_counts_equals_isotonic_on_every_row(decimals):
     rng = np.random.default_rng(0)
-    s = rng.random(5000).round(2)
+    s = rng.random(5000) if decimals is None else rng.random(5000).round(decimals)
     y = (rng.random(5000) < s**2).astype(int)
     calibration = fit_calibration(s, y, 1 - y)
     direct = IsotonicRegression(y_min=0, y_max=1, out_of_bounds="clip").fit(s, y)

@@ -17,12 +17,10 @@ TAIL_RANKS = 32
 SAMPLE_ROWS = 100_000
 
 
-def _thinning(rows: int) -> int:
-    """Keep one value in `step` (by hash) when finding the edges of a large reference."""
-    return max(1, rows // SAMPLE_ROWS)
-
-
-def _kept(col: str, step: int) -> str:
+def hash_sample(col: str, rows: int) -> str:
+    """SQL condition keeping about SAMPLE_ROWS of `rows` values (all up to twice that), chosen by
+    the value's hash: the same values every time."""
+    step = max(1, rows // SAMPLE_ROWS)
     return "TRUE" if step == 1 else f"hash({col}) % {step} = 0"
 
 
@@ -45,7 +43,7 @@ def _column_stats(con, source: str, params: list, columns: list[str]) -> list[di
     return found
 
 
-def _edges(con, source: str, params: list, name: str, stats: dict, step: int) -> list[float]:
+def _edges(con, source: str, params: list, name: str, stats: dict, rows: int) -> list[float]:
     """Values at the edge ranks of the column (of its hash-thinned values), plus its min and max.
 
     Ranks: 1 + floor(i * (n - 1) / EDGE_BINS) for i = 0..EDGE_BINS (quantile_disc at i / EDGE_BINS;
@@ -56,7 +54,7 @@ def _edges(con, source: str, params: list, name: str, stats: dict, step: int) ->
     col, bins, tail = _double(name), EDGE_BINS, TAIL_RANKS
     found = con.execute(
         "SELECT x FROM (SELECT x, row_number() OVER (ORDER BY x) AS rn, count(*) OVER () AS n FROM "
-        f"(SELECT {col} AS x FROM ({source}) WHERE {col} IS NOT NULL AND {_kept(col, step)})) "
+        f"(SELECT {col} AS x FROM ({source}) WHERE {col} IS NOT NULL AND {hash_sample(col, rows)})) "
         f"WHERE ((rn - 1) * {bins} + greatest(n - 1, 1) - 1) // greatest(n - 1, 1) * greatest(n - 1, 1) "
         f"< rn * {bins} "
         f"OR rn <= {tail} OR rn > n - {tail} "
@@ -85,9 +83,8 @@ def reference_profile(con, source: str, params: list, numeric: list[str], catego
     edges = {}
     if numeric:
         (rows,) = con.execute(f"SELECT count(*) FROM ({source})", params).fetchall()[0]
-        step = _thinning(rows)
         for name, stats in zip(numeric, _column_stats(con, source, params, numeric), strict=True):
-            found = _edges(con, source, params, name, stats, step) if stats["rows"] else []
+            found = _edges(con, source, params, name, stats, rows) if stats["rows"] else []
             distinct = len(found) if len(found) > 5 else _distinct(con, source, params, name)
             edges[name] = {
                 "edges": found,

@@ -45,20 +45,27 @@ def _text(value: str) -> str:
 
 
 def classification_counts(
-    con, source: str, params: list, *, window: bool, predicted: str, score: str | None
+    con, source: str, params: list, *, window: bool, predicted: str, score: str | None, classes: list[str]
 ) -> dict[str, np.ndarray]:
-    """Row counts grouped by (window, score, predicted class, label); label NULL = not labelled yet.
+    """Row counts grouped by (window, score, predicted class, label); label None = not labelled yet.
 
     Grouping by each distinct score value keeps ROC AUC, average precision and log loss exact.
+    Classes travel as their position in `classes` and come back as shared strings: with one row per
+    distinct score, per-row text would cost more memory than everything else.
     """
     key = WINDOW if window else "0"
     score_sql = quote(score) if score else "NULL::DOUBLE"
     result = con.execute(
-        f"SELECT {key} AS w, {score_sql} AS s, {predicted} AS p, CAST({LABEL} AS VARCHAR) AS y, "
+        f"SELECT {key} AS w, {score_sql} AS s, "
+        f"coalesce(list_position(?::VARCHAR[], {predicted}), 0)::INTEGER AS p, "
+        f"coalesce(list_position(?::VARCHAR[], CAST({LABEL} AS VARCHAR)), 0)::INTEGER AS y, "
         f"count(*) AS n FROM ({source}) GROUP BY ALL",
-        params,
+        [list(classes), list(classes), *params],
     ).fetchnumpy()
-    return {name: _unmask(result[name]) for name in ("w", "s", "p", "y", "n")}
+    names = np.array([None, *classes], dtype=object)
+    found = {name: _unmask(result[name]) for name in ("w", "s", "n")}
+    found["p"], found["y"] = names[np.asarray(result["p"])], names[np.asarray(result["y"])]
+    return found
 
 
 def _unmask(values) -> np.ndarray:

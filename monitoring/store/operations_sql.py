@@ -2,6 +2,7 @@
 out-of-range counts, unparsable values, unseen categories and duplicate ids."""
 
 from monitoring.store.connection import quote
+from monitoring.store.drift_sql import hash_sample
 
 WINDOW = "__window"
 ERROR_STATUSES = [
@@ -49,15 +50,19 @@ def operations_by_window(con, source: str, params: list, *, latency: str | None,
 def reference_ranges(con, source: str, params: list, columns: list[str], low: float, high: float) -> dict:
     """{column: [low quantile, high quantile]} of numeric columns over the reference.
 
-    One query per column: an exact quantile holds the column's values in memory, one column at a
-    time stays within DuckDB's memory limit for a large reference.
+    Above 200,000 rows the quantiles are those of a repeatable hash sample of about 100,000 values
+    (drift_sql.hash_sample): close enough for a plausibility range, and memory stays small.
     """
-    found = {}
-    for name in columns:
-        query = f"SELECT quantile_cont({quote(name)}, [{float(low)!r}, {float(high)!r}]) FROM ({source})"
-        (value,) = con.execute(query, params).fetchall()[0]
-        found[name] = list(value) if value is not None else None
-    return found
+    if not columns:
+        return {}
+    (rows,) = con.execute(f"SELECT count(*) FROM ({source})", params).fetchall()[0]
+    parts = [
+        f"quantile_cont({quote(c)}, [{float(low)!r}, {float(high)!r}]) "
+        f"FILTER (WHERE {hash_sample(quote(c), rows)})"
+        for c in columns
+    ]
+    row = con.execute(f"SELECT {', '.join(parts)} FROM ({source})", params).fetchall()[0]
+    return dict(zip(columns, [list(v) if v is not None else None for v in row], strict=True))
 
 
 def quality_counts(con, source: str, params: list, columns: list[str], ranges: dict) -> list[tuple]:
