@@ -158,6 +158,11 @@ def steps(rows: int, args) -> list[tuple[str, list[str]]]:
         ("ours_drift_cached", [*report_step, "--sections", "drift"]),
         ("ours_report", [*report_step, "--cold"]),
         ("ours_report_cached", report_step),
+        (
+            "ours_next_day",
+            [*ours, str(TOOLS / "ours_next_day.py"), "--production", production, "--db", db]
+            + ["--output", report],
+        ),
     ]
     for tool in COMPARISONS:
         if tool not in args.skip:
@@ -203,6 +208,7 @@ WHAT = {
     "ours_drift_cached": "the same drift report again over unchanged data",
     "ours_report": "our full report, daily windows: every registered section, nothing cached (CLI)",
     "ours_report_cached": "the same full report again over unchanged data",
+    "ours_next_day": "one more day: ingest it (alert rules evaluated) and the drift report",
     "evidently_drift": "Evidently DataDriftPreset, one Report per day",
     "evidently_classification": "Evidently ClassificationPreset, one Report per day",
     "nannyml_drift": "NannyML UnivariateDriftCalculator, chunk_period='D'",

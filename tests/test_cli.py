@@ -1,5 +1,6 @@
 """`python -m monitoring` ingest, models, batches and demo, against real database files."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,17 @@ def test_demo_command_seeds_both_models(capsys, db):
     assert len(stored) == 5 and "of 'credit'" in out and "of 'bikes'" in out
     with Store(db).connect() as con:
         assert [m.name for m in catalog.list_models(con)] == ["bikes", "credit"]
+
+
+def test_report_sections_picks_the_areas(capsys, db, tmp_path):
+    main(["ingest", EXAMPLE, "--db", db, "--model", "m", "--kind", "reference"])
+    main(["ingest", EXAMPLE, "--db", db, "--model", "m", "--kind", "production"])
+    out = tmp_path / "report.json"
+    code, _, _ = _run(
+        capsys, "report", "--db", db, "--model", "m", "--sections", "drift,operations", "-o", str(out)
+    )
+    report = json.loads(out.read_text())
+    assert code == 0 and {"drift", "dataset_drift", "operations"} <= set(report)
+    assert not {"performance", "fairness", "data_quality"} & set(report)
+    code, _, err = _run(capsys, "report", "--db", db, "--model", "m", "--sections", "drift,nope")
+    assert code == 2 and "unknown section 'nope'; use some of drift, performance" in err
