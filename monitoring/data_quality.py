@@ -14,6 +14,7 @@ Shares (`value`) and the rows behind them (`count`):
 from monitoring.store import catalog, operations_sql
 from monitoring.store.cache import cached_for
 from monitoring.store.windows import has_rows
+from monitoring.window_cache import per_window
 
 MAX_EXAMPLES = 5
 
@@ -140,9 +141,15 @@ def schema_change_records(con, context) -> list[dict]:
 
 def data_quality_section(con, context) -> dict:
     """The report's `data_quality` records and `schema_changes` records."""
+    kept = per_window(con, context, "quality", _window_records, ("data_quality",))
+    records = kept["data_quality"] + _duplicate_records(con, context)  # duplicates span windows
+    return {"data_quality": records, "schema_changes": schema_change_records(con, context)}
+
+
+def _window_records(con, context) -> dict:
+    """The records each window's own rows decide: missing, out of range, unparsable, unseen."""
     columns = quality_columns(context.model)
     categorical = [c for c in columns if c.kind == "categorical" and c.role != "prediction"]
     records, present = _column_records(con, context, columns)
     records += _unseen_records(con, context, categorical, present)
-    records += _duplicate_records(con, context)
-    return {"data_quality": records, "schema_changes": schema_change_records(con, context)}
+    return {"data_quality": records}

@@ -25,6 +25,7 @@ from monitoring.errors import InputError
 from monitoring.store import catalog, drift_sql
 from monitoring.store import windows as window_sql
 from monitoring.store.cache import cached_for
+from monitoring.window_cache import window_tokens
 
 SMALL_REFERENCE = 1000
 COARSE_BINS = {"psi": 10}
@@ -246,11 +247,10 @@ def drift_summaries(con, context, columns) -> tuple[dict, dict, dict]:
     profile = cached_for(con, model.id, {key: reference_token}, reference)[key]
     edges = profile["edges"]
     source, params = context.production(con)
-    labels = catalog.batch_token(con, model.id, "labels")
-    batches = drift_sql.group_batches(con, source, params, window_sql.WINDOW)
+    tokens = window_tokens(con, context)
     prefix += f":{context.spec}:{context.period.start}:{context.period.end}:window:"
-    keys = {prefix + str(window): window for window in batches}
-    tokens = {k: f"{batches[w]}|labels:{labels}|reference:{reference_token}" for k, w in keys.items()}
+    keys = {prefix + str(window): window for window in tokens}
+    tokens = {k: tokens[w] for k, w in keys.items()}
 
     def production(missing) -> dict:
         only = [keys[k] for k in missing]

@@ -12,6 +12,7 @@ import numpy as np
 from monitoring.store import catalog, metrics_sql
 from monitoring.store.catalog import table_columns
 from monitoring.store.windows import has_rows
+from monitoring.window_cache import per_window
 
 POSITIVE_WORDS = ("1", "true", "yes", "y", "positive", "pos", "t")
 EPS = np.finfo(np.float64).eps
@@ -278,11 +279,10 @@ def _by_window(values: np.ndarray) -> dict:
     return dict(zip(_window_keys(unique), np.split(order, bounds), strict=True))
 
 
-def _classification_section(con, context) -> dict:
+def _classification_section(con, context, classes: list[str]) -> dict:
     from monitoring.estimation import estimate_scores
 
     binary = context.model.task == "binary"
-    classes = classes_of(con, context)
     positive = positive_class(classes) if binary else None
     predicted = predicted_sql(context, classes)
     score = _score_column(context, positive) if binary else None
@@ -357,6 +357,12 @@ def performance_section(con, context) -> dict:
     model = context.model
     if model.column("prediction") is None and (model.task != "binary" or model.column("score") is None):
         return {"performance": [], "confusion_matrix": []}
+    keys = ("performance", "confusion_matrix")
     if model.task == "regression":
-        return _regression_section(con, context)
-    return _classification_section(con, context)
+        return per_window(con, context, "performance", _regression_section, keys)
+    classes = classes_of(con, context)  # of the whole period: every window's matrix has them all
+
+    def compute(con, part) -> dict:
+        return _classification_section(con, part, classes)
+
+    return per_window(con, context, "performance", compute, keys, classes)

@@ -40,9 +40,17 @@ class Context:
     windows: list[Window]
     reference_batch: int | None = None
     window_index: dict = field(default_factory=dict)
+    only: tuple | None = None  # window keys: production() keeps just their rows
 
     def production(self, con) -> tuple[str, list]:
-        return window_sql.production_source(con, self.model, self.spec, self.period)
+        source, params = window_sql.production_source(con, self.model, self.spec, self.period)
+        if self.only is None:
+            return source, params
+        return window_sql.only_windows(source, params, self.only)
+
+    def restricted(self, windows: list[Window]) -> "Context":
+        """The same context for some of its windows only."""
+        return replace(self, windows=windows, only=tuple(w.key for w in windows))
 
     def reference(self, con) -> tuple[str, list]:
         return window_sql.reference_source(con, self.model, self.reference_batch)

@@ -26,10 +26,20 @@ def cached(con, model_id: int, data_version: int, key: str, compute):
     return value
 
 
+def _plain(value):
+    """numpy scalars as Python numbers; anything else JSON cannot hold (dates) as text."""
+    return value.item() if hasattr(value, "item") else str(value)
+
+
+def as_stored(value):
+    """`value` as it reads back from the cache, so fresh and kept results look the same."""
+    return json.loads(json.dumps(value, default=_plain))
+
+
 def _store(con, model_id: int, key: str, version: int, value) -> None:
     con.execute(
         "INSERT OR REPLACE INTO summary_cache VALUES (?, ?, ?, ?)",
-        [model_id, key, version, json.dumps(value, default=str)],
+        [model_id, key, version, json.dumps(value, default=_plain)],
     )
 
 

@@ -82,6 +82,11 @@ def production_source(con, model: Model, spec: WindowSpec, period: Period = WHOL
     return keyed, params
 
 
+def only_windows(source: str, params: list, keys: tuple) -> tuple[str, list]:
+    """`source` (with its __window) reduced to the rows of the windows in `keys`."""
+    return f"SELECT * FROM ({source}) WHERE {WINDOW} IN (SELECT unnest(?))", [*params, list(keys)]
+
+
 def list_windows(con, model: Model, spec: WindowSpec, period: Period = WHOLE_PERIOD) -> list[Window]:
     """The windows that hold production rows in the period, oldest first, indexed from 0."""
     source, params = production_source(con, model, spec, period)

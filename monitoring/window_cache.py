@@ -1,0 +1,64 @@
+"""Results kept per window, so that an ingest recomputes only the windows its batch touched.
+
+A window's token names what its rows come from: its production batches, the label batches and
+the reference batches. The cache key names everything else a result depends on: the area, the
+model's columns and settings, the window size, the period and the chosen reference. Used for the
+drift summaries and for the sections whose records each belong to one window.
+"""
+
+import hashlib
+import json
+
+from monitoring.store import catalog, drift_sql
+from monitoring.store import windows as window_sql
+from monitoring.store.cache import as_stored, cached_for
+
+
+def window_tokens(con, context) -> dict:
+    """{window key: token} for the context's windows."""
+    model = context.model
+    source, params = context.production(con)
+    batches = drift_sql.group_batches(con, source, params, window_sql.WINDOW)
+    labels = catalog.batch_token(con, model.id, "labels")
+    reference = catalog.batch_token(con, model.id, "reference", context.reference_batch)
+    return {key: f"{found}|labels:{labels}|reference:{reference}" for key, found in batches.items()}
+
+
+def key_prefix(context, area: str, *extra) -> str:
+    """The part of the cache key shared by every window of one result."""
+    model = context.model
+    described = json.dumps(
+        [[c.name, c.role, c.kind] for c in model.columns] + [context.settings.to_dict(), *map(str, extra)],
+        default=str,
+    )
+    digest = hashlib.sha1(described.encode()).hexdigest()[:16]
+    period = f"{context.period.start}:{context.period.end}"
+    return f"{area}:{digest}:{context.spec}:{period}:ref{context.reference_batch}:window:"
+
+
+def per_window(con, context, area: str, compute, keys: tuple[str, ...], *extra) -> dict:
+    """{section key: records} of `compute(con, context)`, computed only for windows not kept.
+
+    Every record of the `keys` sections must belong to one window (its "window" index) and depend
+    on that window's rows, the reference and what `key_prefix` covers (plus `extra`).
+    """
+    if not context.windows:
+        return compute(con, context)
+    tokens = window_tokens(con, context)
+    prefix = key_prefix(context, area, *extra)
+    by_key = {prefix + str(w.key): w for w in context.windows}
+
+    def missing(names) -> dict:
+        windows = [by_key[name] for name in names]
+        found = compute(con, context.restricted(windows))
+        split = {name: {key: [] for key in keys} for name in names}
+        name_of = {w.index: prefix + str(w.key) for w in windows}
+        for key in keys:
+            for record in found.get(key, []):
+                split[name_of[record["window"]]][key].append(record)
+        return as_stored(split)
+
+    kept = cached_for(
+        con, context.model.id, {name: tokens.get(w.key, "") for name, w in by_key.items()}, missing
+    )
+    return {key: [r for name in by_key for r in kept[name][key]] for key in keys}
