@@ -66,3 +66,19 @@ def authenticate(users: dict[str, User], name: str, password: str) -> User | Non
     stored = user.password_hash if user else hash_password("not a user")
     ok = verify_password(password, stored)
     return user if ok and user else None
+
+
+def role_for_identity(roles_config, email: str | None, verified: bool | None = None) -> str:
+    """The role of a user signed in through an identity provider (st.login).
+
+    `roles_config` is secrets' [access.roles], `{email: role}` (case-insensitive). Everyone else, and
+    an address the provider says is not verified, is a viewer.
+    """
+    roles = {}
+    for address, role in dict(roles_config or {}).items():
+        if role not in ROLES:
+            raise MonitoringError(f"{address!r} has role {role!r}; use one of {', '.join(ROLES)}")
+        roles[str(address).strip().lower()] = role
+    if not email or verified is False:
+        return VIEWER
+    return roles.get(email.strip().lower(), VIEWER)

@@ -7,6 +7,7 @@ STATUS_COLORS = {"healthy": "#16a34a", "warning": "#d97706", "critical": "#dc262
 SEVERITY_COLORS = {"critical": "#b91c1c", "high": "#ea580c", "medium": "#d97706", "low": "#2563eb"}
 SERIES_COLORS = ["#2563eb", "#f97316", "#10b981", "#a855f7", "#ef4444"]
 DRIFT_SCALE = alt.Scale(domain=[0, 1, 2], range=["#eef2ff", "#fde68a", "#b91c1c"], clamp=True)
+_WORDS = "replace(datum.label, /_/g, ' ')"  # a legend label expression: demographic_parity -> words
 
 
 def with_windows(frame: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
@@ -22,9 +23,27 @@ def _bar_x(title: str = "Window") -> alt.X:
 
 
 def _x(windows_frame: pd.DataFrame, title: str = "Window") -> alt.X:
+    """Time on x, one tick per window start labelled as the window (in UTC, as stored)."""
     if "start" in windows_frame and windows_frame["start"].notna().all() and len(windows_frame):
-        return alt.X("start:T", title=title)
+        starts = pd.to_datetime(windows_frame["start"].drop_duplicates().sort_values())
+        hourly = bool((starts.dt.hour != 0).any())
+        axis = alt.Axis(
+            values=[_utc(t) for t in starts],
+            format="%Y-%m-%d %H:%M" if hourly else "%Y-%m-%d",
+            labelAngle=-45,
+            labelOverlap=True,
+        )
+        return alt.X("start:T", title=title, scale=alt.Scale(type="utc"), axis=axis)
     return alt.X("label:N", title=title, sort=None)
+
+
+def _utc(t: pd.Timestamp) -> alt.DateTime:
+    return alt.DateTime(year=t.year, month=t.month, date=t.day, hours=t.hour, minutes=t.minute, utc=True)
+
+
+def _lines(title: str) -> list[str]:
+    """An axis title on two lines, the part in brackets (the unit) below, so it fits short charts."""
+    return title.replace(" (", "\n(").split("\n")
 
 
 def sparkline(frame: pd.DataFrame, y: str, color: str = "#2563eb", height: int = 60) -> alt.Chart:
@@ -68,7 +87,7 @@ def metric_over_time(frame: pd.DataFrame, title: str) -> alt.Chart:
             scale=alt.Scale(domain=["realized", "estimated"], range=["#2563eb", "#f97316"]),
         ),
         strokeDash=alt.StrokeDash(
-            "kind:N", legend=None, scale=alt.Scale(domain=["realized", "estimated"], range=[[1, 0], [5, 3]])
+            "kind:N", title=None, scale=alt.Scale(domain=["realized", "estimated"], range=[[1, 0], [5, 3]])
         ),
         tooltip=[
             "label:N",
@@ -78,7 +97,11 @@ def metric_over_time(frame: pd.DataFrame, title: str) -> alt.Chart:
             "labelled_rows:Q",
         ],
     )
-    baseline = base.mark_rule(color="#6b7280", strokeDash=[4, 4]).encode(y="mean(baseline):Q")
+    # no x: one horizontal line (named at its left end), not a rule per window
+    level = alt.Chart(frame).encode(y="mean(baseline):Q")
+    baseline = level.mark_rule(color="#6b7280", strokeDash=[4, 4]) + level.mark_text(
+        text="baseline", align="left", dx=4, dy=-7, color="#6b7280"
+    )
     return (band + lines + baseline).properties(height=260)
 
 
@@ -140,8 +163,10 @@ def statistic_lines(frame: pd.DataFrame, title: str = "Drift statistic") -> alt.
         y=alt.Y("statistic:Q", title=title),
         tooltip=["column:N", "label:N", "method:N", alt.Tooltip("statistic:Q", format=".4f"), "drifted:N"],
     )
-    rules = base.mark_rule(strokeDash=[4, 4]).encode(y="mean(threshold):Q")
-    return (lines + rules).properties(height=220)
+    rules = (  # no x: one horizontal threshold line per column
+        alt.Chart(frame).mark_rule(strokeDash=[4, 4]).encode(y="mean(threshold):Q", color="column:N")
+    )
+    return (lines + rules).properties(height=280)
 
 
 def distribution_overlay(frame: pd.DataFrame, kind: str) -> alt.Chart:
@@ -197,11 +222,12 @@ def group_bars(frame: pd.DataFrame, metric: str, four_fifths: bool) -> alt.Chart
             tooltip=["group:N", alt.Tooltip("value:Q", format=".3f"), "count:Q", "flag:N"],
         )
     )
+    height = 70 + 36 * len(frame)  # the axis and its title take about 70px of the chart's height
     if not four_fifths or frame.empty:
-        return bars.properties(height=max(100, 34 * len(frame)))
+        return bars.properties(height=height)
     line = pd.DataFrame({"x": [0.8 * frame["value"].max()], "text": ["four-fifths line"]})
     rule = alt.Chart(line).mark_rule(color="#dc2626", strokeDash=[4, 4]).encode(x="x:Q")
-    return (bars + rule).properties(height=max(100, 34 * len(frame)))
+    return (bars + rule).properties(height=height)
 
 
 def disparity_over_time(frame: pd.DataFrame, line: float | None = 0.8) -> alt.Chart:
@@ -211,15 +237,17 @@ def disparity_over_time(frame: pd.DataFrame, line: float | None = 0.8) -> alt.Ch
         .mark_line(point=True)
         .encode(
             x=_x(frame),
-            y=alt.Y("ratio:Q", title="Ratio (lowest / highest group)", scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("metric:N", title=None),
+            y=alt.Y(
+                "ratio:Q", title=_lines("Ratio (lowest / highest group)"), scale=alt.Scale(domain=[0, 1])
+            ),
+            color=alt.Color("metric:N", title=None, legend=alt.Legend(labelExpr=_WORDS)),
             tooltip=["label:N", "metric:N", alt.Tooltip("ratio:Q", format=".3f")],
         )
     )
     rule = (
         alt.Chart(pd.DataFrame({"y": [line]})).mark_rule(color="#dc2626", strokeDash=[4, 4]).encode(y="y:Q")
     )
-    return (lines + rule).properties(height=240)
+    return (lines + rule).properties(height=280)
 
 
 def share_heatmap(frame: pd.DataFrame, title: str) -> alt.Chart:
@@ -233,7 +261,7 @@ def share_heatmap(frame: pd.DataFrame, title: str) -> alt.Chart:
             color=alt.Color(
                 "value:Q",
                 title=title,
-                scale=alt.Scale(scheme="orangered", domainMin=0),
+                scale=alt.Scale(range=["#f8fafc", "#fb923c", "#b91c1c"], interpolate="rgb", domainMin=0),
                 legend=alt.Legend(format="%"),
             ),
             tooltip=["column:N", "label:N", alt.Tooltip("value:Q", title=title, format=".2%"), "count:Q"],
@@ -250,7 +278,12 @@ def latency_chart(frame: pd.DataFrame, slo_ms: float | None) -> alt.Chart:
         .encode(
             x=_x(frame),
             y=alt.Y("value:Q", title="Latency (ms)"),
-            color=alt.Color("metric:N", title=None, sort=["latency_p50", "latency_p95", "latency_p99"]),
+            color=alt.Color(
+                "metric:N",
+                title=None,
+                sort=["latency_p50", "latency_p95", "latency_p99"],
+                legend=alt.Legend(labelExpr="replace(datum.label, 'latency_', '')"),
+            ),
             tooltip=["label:N", "metric:N", alt.Tooltip("value:Q", format=".1f")],
         )
     )
@@ -272,27 +305,34 @@ def bars_over_time(
         .mark_bar(color=color)
         .encode(
             x=_bar_x(),
-            y=alt.Y("value:Q", title=title, axis=axis),
+            y=alt.Y("value:Q", title=_lines(title), axis=axis),
             tooltip=["label:N", alt.Tooltip("value:Q", format=".2%" if percent else ",.2f")],
         )
-        .properties(height=200)
+        .properties(height=260)  # the rotated window labels take about 80px of it
     )
 
 
 def alert_timeline(frame: pd.DataFrame) -> alt.Chart:
-    """Alerts as bars from first to last seen, one row per rule, coloured by severity."""
+    """Each alert at the window it is about (else when first seen), one row per rule, by severity."""
+    at = "window_start" if "window_start" in frame and frame["window_start"].notna().all() else "first_seen"
+    frame = frame.assign(**{at: pd.to_datetime(frame[at])})
+    shown = ["rule", "severity", "status", "message", "window_label", "first_seen"]
     return (
         alt.Chart(frame)
-        .mark_bar(size=10, cornerRadius=3)
+        .mark_point(filled=True, size=160, opacity=0.9)
         .encode(
-            x=alt.X("first_seen:T", title=None),
-            x2="last_seen:T",
+            x=alt.X(
+                f"{at}:T",
+                title="Window" if at == "window_start" else "First seen",
+                scale=alt.Scale(type="utc", padding=20),
+                axis=alt.Axis(format="%Y-%m-%d", labelAngle=-45, labelOverlap=True),
+            ),
             y=alt.Y("rule:N", title=None),
             color=alt.Color(
                 "severity:N",
                 scale=alt.Scale(domain=list(SEVERITY_COLORS), range=list(SEVERITY_COLORS.values())),
             ),
-            tooltip=["rule:N", "severity:N", "status:N", "message:N", "first_seen:T", "last_seen:T"],
+            tooltip=[c for c in shown if c in frame],
         )
-        .properties(height=max(100, 26 * frame["rule"].nunique()))
+        .properties(height=60 + 30 * frame["rule"].nunique())
     )

@@ -6,7 +6,7 @@ multiple-testing correction, and returns flat records for the report.
 
 Bins used by each numeric statistic (all edges are reference quantiles, so bins are exact sets of
 values and the statistic is exact for them; above 200,000 reference rows the quantiles are those
-of a repeatable hash sample, while the counts in the bins stay exact):
+of a repeatable hash sample of about 50,000 values, while the counts in the bins stay exact):
 - ks and wasserstein: up to ~570 distinct quantiles (0, 1/500, ..., 1, plus denser tails);
 - psi: reference deciles; jensenshannon, hellinger and chisquare: 20 reference-quantile bins;
   both plus one bin for values at or below the reference minimum and one above its maximum.
@@ -253,7 +253,7 @@ def drift_summaries(con, context, columns) -> tuple[dict, dict, dict]:
     tokens = {k: tokens[w] for k, w in keys.items()}
 
     def production(missing) -> dict:
-        only = [keys[k] for k in missing]
+        only = [keys[k] for k in missing] if len(missing) < len(keys) else None
         found = drift_sql.grouped_counts(con, source, params, window_sql.WINDOW, edges, categorical, only)
         return {prefix + str(window): summary for window, summary in found.items()}
 

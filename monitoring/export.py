@@ -14,13 +14,25 @@ def neutralise_cell(value):
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    """The frame as UTF-8 CSV with formula-like text cells (and column names) neutralised."""
-    safe = frame.copy()
-    safe.columns = [neutralise_cell(str(c)) for c in safe.columns]
-    for name in safe.columns:
-        if safe[name].dtype == object or pd.api.types.is_string_dtype(safe[name]):
-            safe[name] = safe[name].map(neutralise_cell)
+    """The frame as UTF-8 CSV with formula-like text cells (and column names) neutralised.
+
+    A named index (a pivot table's rows) becomes columns; MultiIndex column names are joined.
+    """
+    named = frame.index.nlevels > 1 or frame.index.name is not None
+    safe = frame.reset_index() if named else frame
+    safe = safe.copy()
+    safe.columns = [neutralise_cell(_column_name(c)) for c in safe.columns]
+    for i in range(safe.shape[1]):
+        column = safe.iloc[:, i]
+        if column.dtype == object or pd.api.types.is_string_dtype(column):
+            safe.isetitem(i, column.map(neutralise_cell))
     return safe.to_csv(index=False).encode("utf-8")
+
+
+def _column_name(column) -> str:
+    if isinstance(column, tuple):
+        return " ".join(str(part) for part in column if str(part))
+    return str(column)
 
 
 def chart_bytes(chart: alt.TopLevelMixin, fmt: str = "png", scale: float = 2.0) -> bytes:

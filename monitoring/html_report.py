@@ -62,7 +62,7 @@ def _windows(report: dict) -> pd.DataFrame:
     return frame
 
 
-def report_charts(report: dict) -> list[tuple[str, alt.TopLevelMixin]]:
+def report_charts(report: dict, latency_slo_ms: float | None = None) -> list[tuple[str, alt.TopLevelMixin]]:
     """The key charts of a report, as (title, chart) pairs; charts whose data is missing are left out."""
     windows = _windows(report)
     found = []
@@ -79,7 +79,7 @@ def report_charts(report: dict) -> list[tuple[str, alt.TopLevelMixin]]:
         if not features.empty:
             found.append(("Drift per input and window", charts.drift_heatmap(features, select=False)))
     found.extend(_fairness_chart(report))
-    found.extend(_latency_chart(report, windows))
+    found.extend(_latency_chart(report, windows, latency_slo_ms))
     return [(title, chart.properties(width=860)) for title, chart in found]
 
 
@@ -95,7 +95,7 @@ def _fairness_chart(report: dict) -> list:
     return [(f"Fairness: selection rate by {attribute}", charts.group_bars(rows, "selection_rate", True))]
 
 
-def _latency_chart(report: dict, windows: pd.DataFrame) -> list:
+def _latency_chart(report: dict, windows: pd.DataFrame, slo_ms: float | None) -> list:
     ops = _frame(report, "operations")
     if ops.empty or windows.empty:
         return []
@@ -103,12 +103,15 @@ def _latency_chart(report: dict, windows: pd.DataFrame) -> list:
     latency = charts.with_windows(ops[ops["metric"].isin(names) & ops["value"].notna()], windows)
     if latency.empty:
         return []
-    return [("Latency", charts.latency_chart(latency, report.get("latency_slo_ms")))]
+    title = "Latency p50, p95 and p99 (ms)"
+    if slo_ms is not None:
+        title += f": objective {slo_ms:,.0f} ms (red dashed line)"
+    return [(title, charts.latency_chart(latency, slo_ms))]
 
 
-def _summary_html(report: dict) -> str:
+def _summary_html(report: dict, slo_ms: float | None) -> str:
     items = []
-    for status in summary.statuses(report):
+    for status in summary.statuses(report, *([] if slo_ms is None else [slo_ms])):
         color = charts.STATUS_COLORS.get(status.status, "#9ca3af")
         items.append(
             f'<div class="status"><span class="pill" style="background:{color}">{_esc(status.status)}</span>'
@@ -136,22 +139,48 @@ def _alerts_html(alerts: list[dict]) -> str:
     return f"<table>{head}{body}</table>"
 
 
+def _when(value) -> str:
+    """An ISO time as a plain date (or date and minute)."""
+    stamp = pd.Timestamp(value)
+    return stamp.strftime("%Y-%m-%d %H:%M" if (stamp.hour or stamp.minute) else "%Y-%m-%d")
+
+
+def reference_text(reference: dict | None) -> str:
+    """The reference in words, e.g. 'batch 3, 10,000 rows, no timestamps'."""
+    if not reference or not reference.get("rows"):
+        return "none stored"
+    batches = [str(b) for b in reference.get("batches") or []]
+    parts = [f"batch{'es' if len(batches) > 1 else ''} {', '.join(batches)}"] if batches else []
+    parts.append(f"{reference['rows']:,} rows")
+    if reference.get("start") and reference.get("end"):
+        parts.append(f"{_when(reference['start'])} to {_when(reference['end'])}")
+    else:
+        parts.append("no timestamps")
+    return ", ".join(parts)
+
+
 def _period_html(report: dict) -> str:
     windows = report.get("windows") or []
-    first = windows[0].get("start") if windows else None
-    last = windows[-1].get("end") if windows else None
-    reference = report.get("reference") or {}
-    ref_text = ", ".join(f"{k}: {v}" for k, v in reference.items() if not isinstance(v, (list, dict)))
+    starts = [w.get("start") for w in windows if w.get("start")]
+    ends = [w.get("end") for w in windows if w.get("end")]
+    span = f"{_when(starts[0])} to {_when(ends[-1])}" if starts and ends else "all production rows"
+    made = report.get("generated_at") or datetime.now().isoformat(timespec="seconds")
     return (
-        f"<p class='meta'>Period: {_esc(first)} to {_esc(last)} · {len(windows)} windows of "
-        f"{_esc(report.get('window'))}<br>Reference: {_esc(ref_text or 'none')}<br>"
-        f"Generated: {_esc(report.get('generated_at') or datetime.now().isoformat(timespec='seconds'))}</p>"
+        f"<p class='meta'>Period: {_esc(span)} · {len(windows)} windows of {_esc(report.get('window'))}"
+        f"<br>Reference: {_esc(reference_text(report.get('reference')))}"
+        f"<br>Generated: {_esc(made.replace('T', ' '))}</p>"
     )
 
 
-def render_html(report: dict, alerts: list[dict] | None = None, extra_charts: list | None = None) -> str:
-    """The report as one self-contained HTML page (a string)."""
-    chart_list = report_charts(report) + list(extra_charts or [])
+def render_html(
+    report: dict,
+    alerts: list[dict] | None = None,
+    extra_charts: list | None = None,
+    *,
+    latency_slo_ms: float | None = None,
+) -> str:
+    """The report as one self-contained HTML page (a string); the SLO is the model's latency objective."""
+    chart_list = report_charts(report, latency_slo_ms) + list(extra_charts or [])
     blocks = []
     for number, (title, chart) in enumerate(chart_list):
         blocks.append(
@@ -163,7 +192,7 @@ def render_html(report: dict, alerts: list[dict] | None = None, extra_charts: li
     return (
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{_esc(title)}</title>"
         f"<style>{_STYLE}</style></head><body><h1>{_esc(title)}</h1>{_period_html(report)}"
-        f"<h2>Summary</h2>{_summary_html(report)}<h2>Open alerts</h2>{_alerts_html(alerts or [])}"
+        f"<h2>Summary</h2>{_summary_html(report, latency_slo_ms)}<h2>Open alerts</h2>{_alerts_html(alerts or [])}"
         f"<h2>Charts</h2>{''.join(blocks)}"
         f'<script type="module">{_bundle()}</script></body></html>'
     )
@@ -184,7 +213,7 @@ def distribution_charts(store, request, report: dict, limit: int = 2) -> list:
         found.append(
             (
                 f"Distribution of {column}: reference vs last window",
-                charts.distribution_overlay(dist.shares, dist.kind),
+                charts.distribution_overlay(dist.shares, dist.kind).properties(width=600),
             )
         )
     return found
@@ -193,8 +222,10 @@ def distribution_charts(store, request, report: dict, limit: int = 2) -> list:
 def build_html_report(store, request) -> str:
     """Compute the report for `request` and render it as a self-contained HTML page."""
     from monitoring.alert_history import list_alerts
+    from monitoring.models import get_model
     from monitoring.report import build_report
 
     report = build_report(store, request)
     alerts = list_alerts(store, request.model, ("open",))
-    return render_html(report, alerts, distribution_charts(store, request, report))
+    slo = get_model(store, request.model).settings.latency_slo_ms
+    return render_html(report, alerts, distribution_charts(store, request, report), latency_slo_ms=slo)

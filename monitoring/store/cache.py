@@ -64,8 +64,10 @@ def cached_for(con, model_id: int, tokens: dict[str, str], compute_missing) -> d
     missing = [key for key in tokens if key not in found]
     if missing:
         computed = compute_missing(missing)
+        rows = []
         for key in missing:
-            value = computed.get(key, {})
-            _store(con, model_id, key, CONTENT_VERSION, {"token": tokens[key], "value": value})
-            found[key] = value
+            found[key] = computed.get(key, {})
+            entry = {"token": tokens[key], "value": found[key]}
+            rows.append([model_id, key, CONTENT_VERSION, json.dumps(entry, default=_plain)])
+        con.executemany("INSERT OR REPLACE INTO summary_cache VALUES (?, ?, ?, ?)", rows)
     return found

@@ -14,13 +14,14 @@ EDGE_BINS = 500
 TAIL_RANKS = 32
 
 
-SAMPLE_ROWS = 100_000
+EXACT_ROWS = 200_000
+SAMPLE_ROWS = 50_000
 
 
 def hash_sample(col: str, rows: int) -> str:
-    """SQL condition keeping about SAMPLE_ROWS of `rows` values (all up to twice that), chosen by
-    the value's hash: the same values every time."""
-    step = max(1, rows // SAMPLE_ROWS)
+    """SQL condition keeping every value of up to EXACT_ROWS rows and about SAMPLE_ROWS of more,
+    chosen by the value's hash: the same values every time."""
+    step = rows // SAMPLE_ROWS if rows > EXACT_ROWS else 1
     return "TRUE" if step == 1 else f"hash({col}) % {step} = 0"
 
 
@@ -29,40 +30,57 @@ def _double(name: str) -> str:
 
 
 def _column_stats(con, source: str, params: list, columns: list[str]) -> list[dict]:
-    """Count, mean, min, max and population std of each column (two cheap passes)."""
-    parts = [f"count({c}), avg({c}), min({c}), max({c})" for c in map(_double, columns)]
+    """Count, mean, min, max and population std of each column, in one pass over `source`.
+
+    The variance comes from the mean of squares where that is exact enough, and from a second
+    pass around the mean for the columns whose mean dwarfs their spread (cancellation).
+    """
+    parts = [f"count({c}), avg({c}), min({c}), max({c}), avg({c} * {c})" for c in map(_double, columns)]
     row = con.execute(f"SELECT {', '.join(parts)} FROM ({source})", params).fetchall()[0]
-    keys = ("rows", "mean", "low", "high")
-    found = [dict(zip(keys, row[4 * i : 4 * i + 4], strict=True)) for i in range(len(columns))]
-    # The spread around the mean of the first pass: as exact as stddev_pop, at a third of its cost.
-    spread = [f"avg(power({_double(n)} - ?, 2))" for n in columns]
-    means = [f["mean"] if f["mean"] is not None else 0.0 for f in found]
-    row = con.execute(f"SELECT {', '.join(spread)} FROM ({source})", means + params).fetchall()[0]
-    for stats, variance in zip(found, row, strict=True):
-        stats["std"] = math.sqrt(variance) if variance else 0.0
+    keys = ("rows", "mean", "low", "high", "squares")
+    found = [dict(zip(keys, row[5 * i : 5 * i + 5], strict=True)) for i in range(len(columns))]
+    unsure = []
+    for name, stats in zip(columns, found, strict=True):
+        mean, squares = stats["mean"] or 0.0, stats.pop("squares") or 0.0
+        variance = squares - mean * mean
+        stats["std"] = math.sqrt(variance) if variance > 1e-6 * squares else 0.0
+        if 0 < squares and variance <= 1e-6 * squares:
+            unsure.append((name, stats))
+    if unsure:
+        spread = [f"avg(power({_double(name)} - ?, 2))" for name, _ in unsure]
+        means = [stats["mean"] for _, stats in unsure]
+        row = con.execute(f"SELECT {', '.join(spread)} FROM ({source})", means + params).fetchall()[0]
+        for (_, stats), variance in zip(unsure, row, strict=True):
+            stats["std"] = math.sqrt(variance) if variance else 0.0
     return found
 
 
-def _edges(con, source: str, params: list, name: str, stats: dict, rows: int) -> list[float]:
-    """Values at the edge ranks of the column (of its hash-thinned values), plus its min and max.
+def _edges(con, source: str, params: list, stats: dict[str, dict], rows: int) -> dict[str, list[float]]:
+    """{column: values at its edge ranks (of its hash-sampled values), plus its min and max}.
 
     Ranks: 1 + floor(i * (n - 1) / EDGE_BINS) for i = 0..EDGE_BINS (quantile_disc at i / EDGE_BINS;
-    the WHERE clause asks "is some i * (n - 1) / EDGE_BINS in [rn - 1, rn)"), the TAIL_RANKS most extreme
-    values at each end, and the power-of-two ranks from each end within the outer slice, so that
-    the wide outer bins of a long-tailed column do not cost Wasserstein precision.
+    the WHERE clause asks "is some i * (n - 1) / EDGE_BINS in [rn - 1, rn)"), the TAIL_RANKS most
+    extreme values at each end, and the power-of-two ranks from each end within the outer slice,
+    so that the wide outer bins of a long-tailed column do not cost Wasserstein precision. One
+    query for all columns (DuckDB runs the sorts side by side).
     """
-    col, bins, tail = _double(name), EDGE_BINS, TAIL_RANKS
-    found = con.execute(
-        "SELECT x FROM (SELECT x, row_number() OVER (ORDER BY x) AS rn, count(*) OVER () AS n FROM "
-        f"(SELECT {col} AS x FROM ({source}) WHERE {col} IS NOT NULL AND {hash_sample(col, rows)})) "
-        f"WHERE ((rn - 1) * {bins} + greatest(n - 1, 1) - 1) // greatest(n - 1, 1) * greatest(n - 1, 1) "
-        f"< rn * {bins} "
-        f"OR rn <= {tail} OR rn > n - {tail} "
-        f"OR (rn * {bins} < n AND (rn & (rn - 1)) = 0) "
-        f"OR ((n - rn + 1) * {bins} < n AND ((n - rn + 1) & (n - rn)) = 0)",
-        params,
-    ).fetchall()
-    return sorted({float(x) for (x,) in found} | {float(stats["low"]), float(stats["high"])})
+    bins, tail, parts = EDGE_BINS, TAIL_RANKS, []
+    for i, name in enumerate(stats):
+        col = _double(name)
+        parts.append(
+            f"SELECT {i} AS k, x FROM (SELECT x, row_number() OVER (ORDER BY x) AS rn, "
+            f"count(*) OVER () AS n FROM (SELECT {col} AS x FROM ({source}) "
+            f"WHERE {col} IS NOT NULL AND {hash_sample(col, rows)})) "
+            f"WHERE ((rn - 1) * {bins} + greatest(n - 1, 1) - 1) // greatest(n - 1, 1) * greatest(n - 1, 1) "
+            f"< rn * {bins} OR rn <= {tail} OR rn > n - {tail} "
+            f"OR (rn * {bins} < n AND (rn & (rn - 1)) = 0) "
+            f"OR ((n - rn + 1) * {bins} < n AND ((n - rn + 1) & (n - rn)) = 0)"
+        )
+    found = {name: {float(s["low"]), float(s["high"])} for name, s in stats.items()}
+    names = list(stats)
+    for k, x in con.execute(" UNION ALL ".join(parts), params * len(parts)).fetchall():
+        found[names[k]].add(float(x))
+    return {name: sorted(values) for name, values in found.items()}
 
 
 def _distinct(con, source: str, params: list, name: str) -> int:
@@ -73,8 +91,8 @@ def _distinct(con, source: str, params: list, name: str) -> int:
 def reference_profile(con, source: str, params: list, numeric: list[str], categorical: list[str]) -> dict:
     """The reference's summary: bin edges per numeric column and exact counts for every column.
 
-    Edges are reference quantiles (see `_edges`): above 2 * SAMPLE_ROWS rows they are taken over
-    the values whose hash falls in one of `n // SAMPLE_ROWS` slots (a repeatable sample), and the
+    Edges are reference quantiles (see `_edges`): above EXACT_ROWS rows they are taken over the
+    values whose hash falls in one of `n // SAMPLE_ROWS` slots (a repeatable sample), and the
     exact minimum and maximum are always edges. The counts in those bins are exact (one pass over
     the reference, like a window). Returns {"edges": {column: info}, "counts": {column: summary}}
     where info holds the edges, count, mean, population std and number of distinct values
@@ -83,18 +101,24 @@ def reference_profile(con, source: str, params: list, numeric: list[str], catego
     edges = {}
     if numeric:
         (rows,) = con.execute(f"SELECT count(*) FROM ({source})", params).fetchall()[0]
-        for name, stats in zip(numeric, _column_stats(con, source, params, numeric), strict=True):
-            found = _edges(con, source, params, name, stats, rows) if stats["rows"] else []
-            distinct = len(found) if len(found) > 5 else _distinct(con, source, params, name)
-            edges[name] = {
-                "edges": found,
-                "rows": stats["rows"],
-                "mean": stats["mean"],
-                "std": stats["std"],
-                "distinct": distinct,
-            }
+        stats = dict(zip(numeric, _column_stats(con, source, params, numeric), strict=True))
+        valued = {name: found for name, found in stats.items() if found["rows"]}
+        all_edges = _edges(con, source, params, valued, rows) if valued else {}
+        for name, found in stats.items():
+            edges[name] = _profile(con, source, params, name, found, all_edges.get(name, []))
     counts = grouped_counts(con, source, params, None, edges, categorical, excess=False)
     return {"edges": edges, "counts": counts.get(None, {})}
+
+
+def _profile(con, source: str, params: list, name: str, stats: dict, edges: list[float]) -> dict:
+    distinct = len(edges) if len(edges) > 5 else _distinct(con, source, params, name)
+    return {
+        "edges": edges,
+        "rows": stats["rows"],
+        "mean": stats["mean"],
+        "std": stats["std"],
+        "distinct": distinct,
+    }
 
 
 def _numeric_parts(edges: dict, excess: bool) -> tuple[list[str], list]:

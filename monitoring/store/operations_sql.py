@@ -50,7 +50,7 @@ def operations_by_window(con, source: str, params: list, *, latency: str | None,
 def reference_ranges(con, source: str, params: list, columns: list[str], low: float, high: float) -> dict:
     """{column: [low quantile, high quantile]} of numeric columns over the reference.
 
-    Above 200,000 rows the quantiles are those of a repeatable hash sample of about 100,000 values
+    Above 200,000 rows the quantiles are those of a repeatable hash sample of about 50,000 values
     (drift_sql.hash_sample): close enough for a plausibility range, and memory stays small.
     """
     if not columns:
