@@ -8,7 +8,8 @@ the one user is an editor. The role lives in session state and is set only by th
 
 import streamlit as st
 
-from monitoring.access import EDITOR, VIEWER, authenticate, load_users
+from monitoring.access import EDITOR, VIEWER, authenticate, load_users, role_for_identity
+from pages.text import literal
 
 __all__ = ["EDITOR", "VIEWER", "can_edit", "current_role", "require_editor", "sign_in"]
 
@@ -32,12 +33,19 @@ def mode() -> str:
 
 def current_role() -> str:
     """The signed-in user's role; editor in local single-user mode, viewer when not signed in."""
-    if mode() == "local":
+    current = mode()
+    if current == "local":
         return st.session_state.get("role", EDITOR)
-    if mode() == "login" and getattr(st.user, "is_logged_in", False):
-        roles = dict(_secrets()["access"].get("roles", {})) if "access" in _secrets() else {}
-        return roles.get(st.user.get("email"), VIEWER)
-    return st.session_state.get("role", VIEWER)
+    if current == "login":
+        if not _logged_in():
+            return VIEWER
+        roles = _secrets().get("access", {}).get("roles")
+        return role_for_identity(roles, st.user.get("email"), st.user.get("email_verified"))
+    return st.session_state.get("role", VIEWER) if st.session_state.get("user") else VIEWER
+
+
+def _logged_in() -> bool:
+    return bool(getattr(st.user, "is_logged_in", False))
 
 
 def can_edit() -> bool:
@@ -58,10 +66,12 @@ def sign_in() -> bool:
         st.sidebar.caption("Local single-user mode: no users configured.")
         return True
     if current == "login":
-        if not getattr(st.user, "is_logged_in", False):
-            st.button("Sign in", on_click=st.login)
+        if not _logged_in():
+            st.info("Sign in to see the monitoring dashboard.", icon=":material/lock:")
+            if st.button("Sign in", type="primary", icon=":material/login:"):
+                st.login()  # redirects to the identity provider ([auth] in secrets)
             return False
-        st.sidebar.caption(f"Signed in as {st.user.get('email', '')} ({current_role()})")
+        st.sidebar.caption(f"Signed in as {literal(st.user.get('email', ''))} ({current_role()})")
         st.sidebar.button("Sign out", on_click=st.logout)
         return True
     return _password_form()
@@ -69,7 +79,7 @@ def sign_in() -> bool:
 
 def _password_form() -> bool:
     if st.session_state.get("user"):
-        st.sidebar.caption(f"Signed in as {st.session_state['user']} ({current_role()})")
+        st.sidebar.caption(f"Signed in as {literal(st.session_state['user'])} ({current_role()})")
         if st.sidebar.button("Sign out"):
             st.session_state.pop("user", None)
             st.session_state.pop("role", None)

@@ -10,6 +10,7 @@ from monitoring.alert_metrics import METRICS
 from monitoring.alerts import COMPARISONS, SEVERITIES, Rule, get_rules, save_rules
 from pages import common
 from pages.access import can_edit
+from pages.downloads import chart_downloads, table_download
 
 view = common.page_header("Alerts", "What needs attention, what happened before, and the rules that decide.")
 if view is None:
@@ -38,26 +39,20 @@ else:
         shown = shown[pd.to_datetime(shown["last_seen"]) >= pd.Timestamp(view.start)]
     st.subheader(f"History ({len(shown)} of {len(alerts)})")
     if not shown.empty:
-        st.altair_chart(charts.alert_timeline(shown), width="stretch")
+        timeline = charts.alert_timeline(shown)
+        st.altair_chart(timeline, width="stretch")
+        chart_downloads(timeline, f"{view.model}-alert-timeline")
+    columns = ["id", "severity", "status", "message", "window_label", "first_seen", "last_seen"]
+    history = shown[[*columns, "changed_by", "note", "delivery"]]
     st.dataframe(
-        shown[
-            [
-                "id",
-                "severity",
-                "status",
-                "message",
-                "window_label",
-                "first_seen",
-                "last_seen",
-                "changed_by",
-                "note",
-                "delivery",
-            ]
-        ],
+        history,
         hide_index=True,
         width="stretch",
         column_config={
             "id": "Alert",
+            "severity": "Severity",
+            "status": "Status",
+            "message": st.column_config.TextColumn("What happened", width="large"),
             "window_label": "Window",
             "changed_by": "By",
             "delivery": "Notification",
@@ -65,6 +60,7 @@ else:
             "last_seen": st.column_config.DatetimeColumn("Last seen", format="YYYY-MM-DD HH:mm"),
         },
     )
+    table_download(history, f"{view.model}-alerts")
     if can_edit() and not shown.empty:
         with st.form("change_alert"):
             st.markdown("**Acknowledge or resolve**")
@@ -73,10 +69,11 @@ else:
                 "Alert",
                 shown["id"].tolist(),
                 format_func=lambda i: f"#{i}: {alerts.set_index('id').at[i, 'message']}",
+                key="alert_pick",
             )
-            status = y.selectbox("New status", ["acknowledged", "resolved", "open"])
-            who = z.text_input("Your name", value=st.session_state.get("user", ""))
-            note = st.text_input("Note", placeholder="what you found or did")
+            status = y.selectbox("New status", ["acknowledged", "resolved", "open"], key="alert_new_status")
+            who = z.text_input("Your name", value=st.session_state.get("user", ""), key="alert_who")
+            note = st.text_input("Note", placeholder="what you found or did", key="alert_note")
             if st.form_submit_button("Save", type="primary") and can_edit():
                 with common.shown_errors():
                     change_status(store, int(picked), status, who, note)
@@ -97,12 +94,14 @@ edited = st.data_editor(
     num_rows="dynamic" if can_edit() else "fixed",
     disabled=not can_edit(),
     column_config={
+        **{c: c.capitalize() for c in ("name", "threshold", "scope", "consecutive", "enabled")},
         "metric": st.column_config.SelectboxColumn("Metric", options=sorted(METRICS), required=True),
         "comparison": st.column_config.SelectboxColumn("Comparison", options=COMPARISONS, required=True),
         "severity": st.column_config.SelectboxColumn("Severity", options=SEVERITIES, required=True),
     },
     key="rules_editor",
 )
+table_download(rules, f"{view.model}-alert-rules")
 if can_edit() and st.button("Save rules", icon=":material/save:"):
     if can_edit():
         with common.shown_errors():

@@ -6,6 +6,8 @@ from monitoring import models
 from monitoring.settings import ModelSettings
 from pages import common
 from pages.access import can_edit
+from pages.downloads import table_download
+from pages.text import literal
 
 view = common.page_header("Batches and settings", "The files stored for this model and how it is monitored.")
 if view is None:
@@ -16,12 +18,14 @@ with common.shown_errors():
     model = models.get_model(store, view.model)
 
 st.subheader("Batches")
+listed = batches[["id", "kind", "file_name", "rows", "start_ts", "end_ts", "ingested_at", "schema_changes"]]
 st.dataframe(
-    batches[["id", "kind", "file_name", "rows", "start_ts", "end_ts", "ingested_at", "schema_changes"]],
+    listed,
     hide_index=True,
     width="stretch",
     column_config={
         "id": "Batch",
+        "kind": "Kind",
         "file_name": "File",
         "rows": st.column_config.NumberColumn("Rows", format="localized"),
         "start_ts": st.column_config.DatetimeColumn("From"),
@@ -30,6 +34,7 @@ st.dataframe(
         "schema_changes": "Schema changes",
     },
 )
+table_download(listed, f"{view.model}-batches")
 if can_edit() and not batches.empty:
     with st.expander("Delete a batch", icon=":material/delete:"):
         labels = {
@@ -37,7 +42,7 @@ if can_edit() and not batches.empty:
             for r in batches.itertuples()
         }
         doomed = st.selectbox("Batch", list(labels), format_func=labels.get, key="delete_batch")
-        sure = st.checkbox(f"Yes, delete {labels[doomed]} and its rows", key="delete_sure")
+        sure = st.checkbox(f"Yes, delete {literal(labels[doomed])} and its rows", key="delete_sure")
         if st.button("Delete", type="primary", disabled=not sure, icon=":material/delete:"):
             if can_edit():
                 with common.shown_errors():

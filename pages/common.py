@@ -1,52 +1,41 @@
-"""What every page shares: the store, the sidebar view (bound to the URL), the cached report, errors."""
+"""What every page shares: the store, errors shown in one place, the page header, the cached report.
+
+The sidebar's view (model, window, period, reference, bound to the URL) is in pages/view.py; its
+names are importable from here too.
+"""
 
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
-from monitoring import models
+from monitoring import models  # noqa: F401  (pages use common.models)
 from monitoring.errors import MonitoringError
-from monitoring.report import ReportRequest, build_report
+from monitoring.report import build_report
 from monitoring.settings import default_db_path
 from monitoring.store import Store
-from monitoring.windows import Period
 from pages.access import can_edit
-
-WINDOWS = ("default", "hour", "day", "week", "month", "batch")
-ALL_REFERENCE = "all"
-
-
-@dataclass(frozen=True)
-class View:
-    """The model, window, period and reference chosen in the sidebar."""
-
-    model: str
-    task: str
-    data_version: int
-    window: str | None
-    start: date | None
-    end: date | None
-    reference: int | None
-
-    def request(self) -> ReportRequest:
-        return ReportRequest(
-            self.model, window=self.window, period=self.period, reference_batch=self.reference
-        )
-
-    @property
-    def period(self) -> Period:
-        start = datetime.combine(self.start, time()) if self.start else None
-        end = datetime.combine(self.end + timedelta(days=1), time()) if self.end else None
-        return Period(start, end)
+from pages.view import ALL_REFERENCE, WINDOWS, View, current  # noqa: F401  (re-exported)
 
 
 def get_store() -> Store:
     """The app's store; a database file that does not exist yet starts as the seeded demo."""
+    _framed()
     return _open_store(default_db_path())
+
+
+def _framed() -> None:
+    """Draw the frame (sign-in, navigation, sidebar) when Streamlit ran this page without app.py.
+
+    A fresh server's first run (and every AppTest run), seeing a pages/ folder, runs the URL's page
+    file on its own (the folder mode of old) until st.navigation is called, which leaves that mode.
+    """
+    if PagesManager.uses_pages_directory:
+        from pages.frame import frame  # here, not at the top: the frame imports this module
+
+        frame()
 
 
 @st.cache_resource(show_spinner="Opening the database (a new one starts with the demo models)…")
@@ -70,64 +59,15 @@ def shown_errors():
         st.stop()
 
 
-def sidebar(page: str = "") -> View | None:
-    """Draw the sidebar selectors; None (after explaining what to do) when nothing is stored."""
-    store = get_store()
-    with shown_errors():
-        names = models.model_names(store)
-    if not names:
+def page_header(title: str, caption: str) -> View | None:
+    """Title, caption and the view from the sidebar; None (after saying what to do) when empty."""
+    _framed()
+    st.title(title)
+    st.caption(caption)
+    found = current()
+    if found is None:
         empty_database()
-        return None
-    saved = st.session_state.get(SAVED, {})
-    if saved.get("page") != page:  # a page switch: carry the choices over
-        for key in VIEW_KEYS:
-            if key not in st.query_params and saved.get(key) is not None:
-                st.session_state[key] = saved[key]
-    side = st.sidebar
-    name = side.selectbox("Model", names, key="model", bind="query-params")
-    with shown_errors():
-        info = models.model_info(store, name)
-    default = info.model.settings.window
-    window = side.selectbox(
-        "Window",
-        WINDOWS,
-        key="window",
-        bind="query-params",
-        format_func=lambda w: f"model setting ({default})" if w == "default" else w,
-        help="How production rows are grouped: per hour, day, week, month or ingested batch.",
-    )
-    first, last = (v.date() if v else None for v in (info.first, info.last))
-    col1, col2 = side.columns(2)
-    start = col1.date_input(
-        "From", value=None, min_value=first, max_value=last, key="start", bind="query-params"
-    )
-    end = col2.date_input("To", value=None, min_value=first, max_value=last, key="end", bind="query-params")
-    refs = {str(i): f"batch {i}: {f}" for i, f in info.reference_batches}
-    reference = side.selectbox(
-        "Reference",
-        (ALL_REFERENCE, *refs),
-        key="reference",
-        bind="query-params",
-        format_func=lambda r: "all reference batches" if r == ALL_REFERENCE else refs.get(r, r),
-    )
-    side.caption(
-        f"{info.model.task} model · data version {info.model.data_version}. The URL holds this view: copy it to share."
-    )
-    st.session_state[SAVED] = {"page": page, **{k: st.session_state.get(k) for k in VIEW_KEYS}}
-    return View(
-        name,
-        info.model.task,
-        info.model.data_version,
-        None if window == "default" else window,
-        start,
-        end,
-        None if reference in (None, ALL_REFERENCE) else int(reference),
-    )
-
-
-SAVED = "_saved_view"
-VIEW_KEYS = ("model", "window", "start", "end", "reference")  # Streamlit drops the widgets (and
-# the URL's query parameters) of a page on a page switch, so the last choices are kept in the session.
+    return found
 
 
 def empty_database() -> None:
@@ -136,13 +76,15 @@ def empty_database() -> None:
         "No model is stored yet. Load the demo to look around, or upload your own prediction logs.",
         icon=":material/info:",
     )
-    if can_edit() and st.button("Seed demo", type="primary", icon=":material/science:"):
+    if not can_edit():
+        st.caption("Ask an editor to load the demo or upload prediction logs.")
+        return
+    if st.button("Seed demo", type="primary", icon=":material/science:"):
         from monitoring.demo import seed_demo
 
-        if can_edit():
-            with st.spinner("Loading the demo models (about a minute)…"), shown_errors():
-                seed_demo(get_store(), evaluate_alerts=True)
-            st.rerun()
+        with st.spinner("Loading the demo models (about a minute)…"), shown_errors():
+            seed_demo(get_store(), evaluate_alerts=True)
+        st.rerun()
     st.page_link("pages/upload.py", label="Upload a file", icon=":material/upload:")
 
 
@@ -183,10 +125,3 @@ def windows(report: dict) -> pd.DataFrame:
         for i, s in zip(frame["index"], frame["start"], strict=True)
     ]
     return frame
-
-
-def page_header(title: str, caption: str) -> View | None:
-    """Title, caption and the sidebar; None when the database is empty."""
-    st.title(title)
-    st.caption(caption)
-    return sidebar(title)

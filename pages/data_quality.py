@@ -5,6 +5,7 @@ import streamlit as st
 
 from monitoring import charts
 from pages import common
+from pages.downloads import chart_downloads, table_download
 
 view = common.page_header("Data quality", "Are the inputs complete and within the ranges the model knows?")
 if view is None:
@@ -29,7 +30,9 @@ for metric, title, note in [
         continue
     st.subheader(title)
     st.caption(note)
-    st.altair_chart(charts.share_heatmap(rows, title), width="stretch")
+    chart = charts.share_heatmap(rows, title)
+    st.altair_chart(chart, width="stretch")
+    chart_downloads(chart, f"{view.model}-{metric}")
 
 st.subheader("Unseen categories")
 unseen = quality[(quality["metric"] == "unseen_category_share") & (quality["count"] > 0)]
@@ -45,14 +48,20 @@ else:
         width="stretch",
         column_config={
             "label": "Window",
+            "column": "Input",
             "value": st.column_config.NumberColumn("Share", format="percent"),
+            "count": st.column_config.NumberColumn("Rows", format="localized"),
+            "examples": "Examples",
         },
     )
+    table_download(table, f"{view.model}-unseen-categories")
 
 duplicates = quality[(quality["metric"] == "duplicate_id_share") & (quality["count"] > 0)]
 if not duplicates.empty:
     st.subheader("Duplicate ids")
-    st.dataframe(duplicates[["label", "column", "count", "value"]], hide_index=True, width="stretch")
+    duplicates = duplicates[["label", "column", "count", "value"]]
+    st.dataframe(duplicates, hide_index=True, width="stretch")
+    table_download(duplicates, f"{view.model}-duplicate-ids")
 
 st.subheader("Schema changes")
 changes = common.records(report, "schema_changes", "Schema changes")
@@ -60,4 +69,6 @@ if changes is not None:
     if changes.empty:
         st.write("Every batch had the model's columns and types.")
     else:
-        st.dataframe(changes, hide_index=True, width="stretch")
+        names = {c: c.replace("_name", "").capitalize() for c in changes.columns}  # file_name -> File
+        st.dataframe(changes, hide_index=True, width="stretch", column_config=names)
+        table_download(changes, f"{view.model}-schema-changes")

@@ -6,6 +6,8 @@ from monitoring import charts
 from monitoring.distributions import column_distribution
 from monitoring.drift import monitored_columns
 from pages import common
+from pages.downloads import chart_downloads, table_download
+from pages.text import literal
 
 view = common.page_header("Distributions", "An input's values in a window, overlaid on the reference.")
 if view is None:
@@ -35,9 +37,11 @@ against = c.selectbox(
 with common.shown_errors():
     dist = column_distribution(common.get_store(), view.request(), column, window, against)
 if dist.shares.empty:
-    st.info(f"'{column}' has no values to show (all missing, or the reference is empty).")
+    st.info(f"'{literal(column)}' has no values to show (all missing, or the reference is empty).")
     st.stop()
-st.altair_chart(charts.distribution_overlay(dist.shares, dist.kind), width="stretch")
+chart = charts.distribution_overlay(dist.shares, dist.kind)
+st.altair_chart(chart, width="stretch")
+chart_downloads(chart, f"{view.model}-{column}-distribution")
 
 if dist.kind == "numeric" and not dist.quantiles.empty:
     st.subheader("Quantiles")
@@ -46,8 +50,11 @@ if dist.kind == "numeric" and not dist.quantiles.empty:
         "values beyond the reference range show at its edge."
     )
     table = dist.quantiles.assign(quantile=[f"{q:.0%}" for q in dist.quantiles["quantile"]])
-    st.dataframe(table.set_index("quantile").T.round(4), width="stretch")
+    table = table.set_index("quantile").T.round(4)
+    st.dataframe(table, width="stretch")
+    table_download(table.rename_axis("series"), f"{view.model}-{column}-quantiles")
 else:
     st.subheader("Shares per category")
     table = dist.shares.pivot_table(index="bin", columns="series", values="share", sort=False)
     st.dataframe(table.style.format("{:.1%}"), width="stretch")
+    table_download(table, f"{view.model}-{column}-shares")

@@ -7,6 +7,8 @@ import streamlit as st
 from monitoring import charts
 from monitoring.distributions import column_distribution
 from pages import common
+from pages.downloads import chart_downloads, table_download
+from pages.text import literal
 
 view = common.page_header(
     "Drift", "Has the world changed? Each input per window, compared with the reference."
@@ -29,17 +31,19 @@ st.caption(
     "Colour is the statistic relative to its threshold: dark red cells drifted. "
     "Hover for method, statistic, p-value and threshold; click a cell to see that input's distribution."
 )
-event = st.altair_chart(
-    charts.drift_heatmap(features), on_select="rerun", key="drift_heatmap", width="stretch"
-)
+heatmap = charts.drift_heatmap(features)
+event = st.altair_chart(heatmap, on_select="rerun", key="drift_heatmap", width="stretch")
+chart_downloads(heatmap, f"{view.model}-drift-heatmap")
 picked = (event.selection.get("cell") or [None])[0] if event and event.selection else None
 if picked:
     column, window = picked["column"], int(picked["window"])
     label = windows.set_index("index")["label"].get(window, window)
-    st.markdown(f"**{column}** in {label} against the reference")
+    st.markdown(f"**{literal(column)}** in {label} against the reference")
     with common.shown_errors():
         dist = column_distribution(common.get_store(), view.request(), column, window)
-    st.altair_chart(charts.distribution_overlay(dist.shares, dist.kind), width="stretch")
+    chart = charts.distribution_overlay(dist.shares, dist.kind)
+    st.altair_chart(chart, width="stretch")
+    chart_downloads(chart, f"{view.model}-{column}-{label}")
     st.page_link("pages/distributions.py", label="Compare other windows", icon=":material/bar_chart:")
 
 dataset = common.records(report, "dataset_drift", "Dataset drift")
@@ -47,12 +51,11 @@ if dataset is not None and not dataset.empty:
     st.subheader("Share of inputs that drifted")
     share = common.models.get_model(common.get_store(), view.model).settings.dataset_drift_share
     st.caption(f"A window counts as drifted when at least {share:.0%} of its inputs drift (red line).")
-    st.altair_chart(
-        charts.share_over_time(
-            charts.with_windows(dataset, windows), "share_drifted", "Inputs drifted", share
-        ),
-        width="stretch",
+    chart = charts.share_over_time(
+        charts.with_windows(dataset, windows), "share_drifted", "Inputs drifted", share
     )
+    st.altair_chart(chart, width="stretch")
+    chart_downloads(chart, f"{view.model}-dataset-drift")
 
 st.subheader("Prediction and target drift")
 outputs = drift[drift["role"].isin(["prediction", "target"])]
@@ -60,11 +63,15 @@ if outputs.empty:
     st.caption("This model has no prediction or target column to watch.")
 else:
     outputs = outputs.assign(column=outputs["role"] + ": " + outputs["column"])
-    st.altair_chart(charts.statistic_lines(outputs), width="stretch")
+    chart = charts.statistic_lines(outputs)
+    st.altair_chart(chart, width="stretch")
+    chart_downloads(chart, f"{view.model}-output-drift")
 
 with st.expander("Methods: what `auto` chose and why"):
     methods = drift.drop_duplicates("column")[["column", "role", "kind", "method", "threshold", "reason"]]
     st.dataframe(methods, hide_index=True, width="stretch")
+    table_download(methods, f"{view.model}-drift-methods")
 with st.expander("All figures"):
     table = pd.pivot_table(features, index="column", columns="label", values="statistic", sort=False)
     st.dataframe(table.round(4), width="stretch")
+    table_download(table, f"{view.model}-drift")

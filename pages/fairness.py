@@ -4,6 +4,8 @@ import streamlit as st
 
 from monitoring import charts
 from pages import common
+from pages.downloads import chart_downloads, table_download
+from pages.text import literal
 
 view = common.page_header("Fairness", "Does the model treat groups alike?")
 if view is None:
@@ -23,19 +25,22 @@ attribute = st.segmented_control(
     list(dict.fromkeys(groups["attribute"])),
     key="fair_attribute",
     default=groups["attribute"].iloc[0],
+    format_func=literal,
 )
 overall = groups[(groups["attribute"] == attribute) & groups["window"].isna()]
 metrics = [m for m in dict.fromkeys(overall["metric"]) if m != "count"]
 metric = st.selectbox("Metric", metrics, key="fair_metric", format_func=lambda m: m.replace("_", " "))
 rows = overall[overall["metric"] == metric]
 small = rows[rows["flag"].notna()]
-st.altair_chart(charts.group_bars(rows, metric, metric == "selection_rate"), width="stretch")
+chart = charts.group_bars(rows, metric, metric == "selection_rate")
+st.altair_chart(chart, width="stretch")
+chart_downloads(chart, f"{view.model}-{attribute}-{metric}")
 if metric == "selection_rate":
     st.caption(
         "The red line is 80% of the highest group's rate: a group below it fails the four-fifths rule."
     )
 if not small.empty:
-    st.warning(f"Too few rows to judge: {', '.join(small['group'].astype(str))} (shown grey).")
+    st.warning(f"Too few rows to judge: {', '.join(map(literal, small['group']))} (shown grey).")
 
 if disparities is not None and not disparities.empty:
     mine = disparities[disparities["attribute"] == attribute]
@@ -46,16 +51,20 @@ if disparities is not None and not disparities.empty:
         col.metric(
             row.metric.replace("_", " "),
             f"{row.ratio:.2f}" if row.ratio == row.ratio else "—",
-            f"difference {row.difference:.3f}",
+            f"difference {row.difference:.3f}" if row.difference == row.difference else None,
             delta_color="off",
+            delta_arrow="off",  # a gap between groups, not a rise
             border=True,
             help="Ratio of the lowest to the highest group; " + ("passes" if row.passes else "fails"),
         )
     per_window = charts.with_windows(mine[mine["window"].notna()], windows)
     if not per_window.empty:
         st.subheader("Disparities per window")
-        st.altair_chart(charts.disparity_over_time(per_window), width="stretch")
+        chart = charts.disparity_over_time(per_window)
+        st.altair_chart(chart, width="stretch")
+        chart_downloads(chart, f"{view.model}-{attribute}-disparities")
 
 with st.expander("All group figures"):
     table = overall.pivot_table(index="group", columns="metric", values="value")
     st.dataframe(table.round(4), width="stretch")
+    table_download(table, f"{view.model}-{attribute}-groups")

@@ -4,6 +4,7 @@ import streamlit as st
 
 from monitoring import charts
 from pages import common
+from pages.downloads import chart_downloads
 
 view = common.page_header("Operations", "Is the service fast and reliable?")
 if view is None:
@@ -38,7 +39,9 @@ if latency.empty:
     st.caption("This model's logs have no latency column.")
 else:
     st.caption(f"The red line is the latency objective ({slo:.0f} ms), set in Batches and settings.")
-    st.altair_chart(charts.latency_chart(latency, slo), width="stretch")
+    chart = charts.latency_chart(latency, slo)
+    st.altair_chart(chart, width="stretch")
+    chart_downloads(chart, f"{view.model}-latency")
 
 for metric, title, percent in [
     ("throughput_per_second", "Throughput (predictions per second)", False),
@@ -48,6 +51,6 @@ for metric, title, percent in [
     if rows.empty:
         continue
     st.subheader(title)
-    st.altair_chart(
-        charts.bars_over_time(rows, title, percent, "#dc2626" if percent else "#6366f1"), width="stretch"
-    )
+    chart = charts.bars_over_time(rows, title, percent, "#dc2626" if percent else "#6366f1")
+    st.altair_chart(chart, width="stretch")
+    chart_downloads(chart, f"{view.model}-{metric}")

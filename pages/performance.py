@@ -6,6 +6,7 @@ import streamlit as st
 
 from monitoring import charts
 from pages import common
+from pages.downloads import chart_downloads, table_download
 
 view = common.page_header("Performance", "Each metric per window against the reference baseline.")
 if view is None:
@@ -31,7 +32,9 @@ for metric in chosen or metrics[:1]:
     if rows.empty:
         st.caption("No value in any window (too few labels and nothing to estimate from).")
         continue
-    st.altair_chart(charts.metric_over_time(rows, names[metric]), width="stretch")
+    chart = charts.metric_over_time(rows, names[metric])
+    st.altair_chart(chart, width="stretch")
+    chart_downloads(chart, f"{view.model}-{metric}")
 
 st.subheader("Labels")
 first = perf[perf["metric"] == metrics[0]].groupby("window", as_index=False)["labelled_rows"].max()
@@ -43,7 +46,9 @@ st.caption(
     "Share of each window's predictions whose true outcome has arrived. Recent windows wait for labels; "
     "their performance is estimated from the scores (dashed line)."
 )
-st.altair_chart(charts.bars_over_time(labels, "Labelled", percent=True, color="#10b981"), width="stretch")
+chart = charts.bars_over_time(labels, "Labelled", percent=True, color="#10b981")
+st.altair_chart(chart, width="stretch")
+chart_downloads(chart, f"{view.model}-labelled-share")
 
 matrix = pd.DataFrame(report.get("confusion_matrix") or [])
 if not matrix.empty:
@@ -62,14 +67,19 @@ if not matrix.empty:
     if cells.empty:
         st.caption("No labelled rows in this window yet.")
     else:
-        st.altair_chart(charts.confusion_matrix(cells), width="content")
+        chart = charts.confusion_matrix(cells)
+        st.altair_chart(chart, width="content")
+        chart_downloads(chart, f"{view.model}-confusion-matrix")
 elif view.task == "regression":
     st.subheader("Bias")
     bias = perf[(perf["metric"] == "mean_residual") & perf["value"].notna()]
     st.caption("Mean residual (prediction minus truth) per window: above zero the model over-predicts.")
     if not bias.empty:
-        st.altair_chart(charts.metric_over_time(bias, "Mean residual"), width="stretch")
+        chart = charts.metric_over_time(bias, "Mean residual")
+        st.altair_chart(chart, width="stretch")
+        chart_downloads(chart, f"{view.model}-mean-residual")
 
 with st.expander("All figures"):
     table = perf.pivot_table(index=["label"], columns=["metric", "kind"], values="value", sort=False)
     st.dataframe(table.round(4), width="stretch")
+    table_download(table, f"{view.model}-performance")

@@ -20,7 +20,7 @@ page = st.session_state.get(key)
 if page:
     st.download_button(
         f"Download HTML ({len(page.encode()) / 1e6:.1f} MB)",
-        page,
+        lambda: page,
         f"{view.model}-report.html",
         "text/html",
         icon=":material/download:",
@@ -29,7 +29,7 @@ if page:
 report = common.report(view)
 st.download_button(
     "Download JSON",
-    json.dumps(report, indent=2, default=str),
+    lambda: json.dumps(report, indent=2, default=str),  # made only when clicked
     f"{view.model}-report.json",
     "application/json",
 )

@@ -6,6 +6,8 @@ import streamlit as st
 from monitoring import charts, summary
 from monitoring.alert_history import list_alerts
 from pages import common
+from pages.downloads import chart_downloads, table_download
+from pages.text import literal
 
 BADGES = {
     summary.HEALTHY: ("green", ":material/check_circle:"),
@@ -32,7 +34,7 @@ for col, status in zip(cols, summary.statuses(report, slo), strict=True):
         color, icon = BADGES[status.status]
         st.markdown(f"**{status.area.capitalize()}**")
         st.badge(status.status, color=color, icon=icon)
-        st.write(status.sentence)
+        st.write(literal(status.sentence))  # names columns and categories from the user's files
 
 st.subheader("Headline figures")
 found = summary.headline(report)
@@ -45,8 +47,8 @@ if found:
     change = None if found["baseline"] is None else found["value"] - found["baseline"]
     a.metric(
         found["name"] + (" (estimated)" if found["kind"] == "estimated" else ""),
-        f"{found['value']:.3f}",
-        None if change is None else f"{change:+.3f} vs baseline",
+        f"{found['value']:.3g}",  # 0.654 or 138, never 137.999
+        None if change is None else f"{change:+.3g} vs baseline",
         delta_color="inverse" if lower_better else "normal",
         border=True,
     )
@@ -68,17 +70,19 @@ with left:
     if found is not None:
         line = charts.with_windows(perf[(perf["metric"] == found["metric"]) & perf["value"].notna()], windows)
         st.caption(f"{found['name']} per {report['window']}")
-        st.altair_chart(
-            charts.sparkline(line.drop_duplicates("window", keep="first"), "value"), width="stretch"
-        )
+        chart = charts.sparkline(line.drop_duplicates("window", keep="first"), "value")
+        st.altair_chart(chart, width="stretch")
+        chart_downloads(chart, f"{view.model}-{found['metric']}-trend")
     shares = charts.with_windows(pd.DataFrame(report.get("dataset_drift") or []), windows)
     if not shares.empty:
         st.caption(f"Share of inputs that drifted, per {report['window']}")
-        st.altair_chart(charts.sparkline(shares, "share_drifted", color="#d97706"), width="stretch")
+        chart = charts.sparkline(shares, "share_drifted", color="#d97706")
+        st.altair_chart(chart, width="stretch")
+        chart_downloads(chart, f"{view.model}-drift-trend")
     st.caption(f"Predictions per {report['window']}")
-    st.altair_chart(
-        charts.sparkline(windows.assign(value=windows["rows"]), "value", color="#10b981"), width="stretch"
-    )
+    chart = charts.sparkline(windows.assign(value=windows["rows"]), "value", color="#10b981")
+    st.altair_chart(chart, width="stretch")
+    chart_downloads(chart, f"{view.model}-predictions-trend")
 with right:
     st.subheader("Open alerts")
     if open_alerts.empty:
@@ -86,7 +90,13 @@ with right:
     else:
         counts = open_alerts["severity"].value_counts()
         st.write("  ·  ".join(f"**{counts.get(s, 0)}** {s}" for s in charts.SEVERITY_COLORS))
-        st.dataframe(open_alerts[["severity", "message"]].head(8), hide_index=True, width="stretch")
+        st.dataframe(
+            open_alerts[["severity", "message"]].head(8),
+            hide_index=True,
+            width="stretch",
+            column_config={"severity": "Severity", "message": "What happened"},
+        )
+        table_download(open_alerts, f"{view.model}-open-alerts")
         st.page_link("pages/alerts.py", label="All alerts", icon=":material/notifications:")
     st.subheader("Inputs that changed most")
     top = summary.top_drifted(report)
@@ -105,4 +115,5 @@ with right:
                 ),
             },
         )
+        table_download(top, f"{view.model}-top-drifted")
         st.page_link("pages/drift.py", label="Drift in depth", icon=":material/timeline:")

@@ -13,8 +13,10 @@ from monitoring.roles import ROLES
 from monitoring.store.catalog import BATCH_KINDS, TASKS
 from pages import common
 from pages.access import can_edit
+from pages.text import literal
 
 NEW = "+ new model"
+store = common.get_store()  # draws the frame (sign-in first) when Streamlit runs this file alone
 st.title("Upload")
 st.caption(
     "Add prediction logs, a reference set or late labels. Each file becomes one batch, stored all or nothing."
@@ -22,7 +24,6 @@ st.caption(
 if not can_edit():
     st.info("You can look but not change data: ask an editor to upload files.", icon=":material/lock:")
     st.stop()
-store = common.get_store()
 with common.shown_errors():
     names = models.model_names(store)
 a, b = st.columns(2)
@@ -61,7 +62,7 @@ with common.shown_errors():
     preview = preview_file(store, saved(files[0]), model=model, kind=kind, file_name=files[0].name)
 st.subheader("Columns")
 st.caption(
-    f"{preview.file_name}: {preview.rows:,} rows. Roles and types were guessed from names and values; "
+    f"{literal(preview.file_name)}: {preview.rows:,} rows. Roles and types were guessed from names and values; "
     "correct them before storing." + ("" if preview.new_model else " Known columns keep their roles.")
 )
 task = preview.task
@@ -92,7 +93,7 @@ if st.button(f"Store {len(files)} file(s) as {kind}", type="primary", icon=":mat
         overrides = models.overrides_from_columns(edited.to_dict("records"), task)
     with st.status(f"Storing {len(files)} file(s)…", expanded=True) as status:
         for i, upload in enumerate(files, start=1):
-            status.update(label=f"Storing {upload.name} ({i} of {len(files)})…")
+            status.update(label=f"Storing {literal(upload.name)} ({i} of {len(files)})…")
             with common.shown_errors():
                 path = saved(upload)
                 result = ingest_file(
@@ -103,11 +104,11 @@ if st.button(f"Store {len(files)} file(s) as {kind}", type="primary", icon=":mat
                     file_name=upload.name,
                     overrides=overrides.only(set(edited["name"])),
                 )
-            st.write(result.summary())
+            st.write(literal(result.summary()))
             for column, change, detail in result.schema_changes:
-                st.write(f"Schema change in '{column}': {change} ({detail})")
+                st.write(literal(f"Schema change in '{column}': {change} ({detail})"))
             for warning in result.warnings:
-                st.warning(warning)
+                st.warning(literal(warning))
         with common.shown_errors():
             alerts = evaluate_after_ingest(store, model, background=True)
         raised = 0 if alerts is None else len(alerts.opened) + len(alerts.reopened)

@@ -3,17 +3,13 @@
 Run with `pytest -m browser`; the fixture seeds a demo database (about a minute) and starts the app.
 """
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
+from app_server import ROOT, running_app, seed_demo_db, wait_done
+from app_server import free_port as _free_port  # noqa: F401  (test_browser_roles.py imports these
+from app_server import wait_healthy as _wait_healthy  # noqa: F401  from here)
 
-ROOT = Path(__file__).resolve().parent.parent
 PAGES = [
     "",
     "performance",
@@ -25,70 +21,18 @@ PAGES = [
     "alerts",
     "upload",
     "batches",
+    "report",
 ]
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, process, timeout: float = 90) -> None:
-    end = time.time() + timeout
-    while time.time() < end:
-        if process.poll() is not None:
-            raise RuntimeError("streamlit exited early")
-        try:
-            with urllib.request.urlopen(url + "_stcore/health", timeout=2) as response:
-                if response.read() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError("streamlit never became healthy")
-
-
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory):
-    db = tmp_path_factory.mktemp("browser") / "demo.duckdb"
-    env = {**os.environ, "MONITORING_DB": str(db)}
-    subprocess.run(
-        [sys.executable, "-m", "monitoring", "demo", "--db", str(db)],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        _wait_healthy(url, process)
+    db = seed_demo_db(tmp_path_factory.mktemp("browser") / "demo.duckdb")
+    with running_app(db) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 @pytest.fixture
@@ -96,17 +40,6 @@ def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     yield context.new_page()
     context.close()
-
-
-def wait_done(page, timeout: float = 120) -> None:
-    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout * 1000)
-    end = time.time() + timeout
-    while time.time() < end:
-        state = page.locator('[data-testid="stApp"]').get_attribute("data-test-script-state")
-        if state == "notRunning" and page.locator('[data-testid="stSkeleton"]').count() == 0:
-            return
-        time.sleep(0.1)
-    raise TimeoutError("the page never finished running")
 
 
 def no_errors(page) -> None:
@@ -125,7 +58,7 @@ def test_every_page_loads_without_error(page, app_url, path):
 def test_upload_stores_a_batch_that_batches_lists(page, app_url):
     page.goto(app_url + "upload")
     wait_done(page)
-    page.get_by_test_id("stSelectbox").first.click()
+    page.get_by_test_id("stMain").get_by_test_id("stSelectbox").first.click()  # not the sidebar's
     page.get_by_role("option", name="+ new model").click()
     wait_done(page)
     page.get_by_label("New model name").fill("shop")
@@ -163,7 +96,7 @@ def test_a_link_reproduces_model_and_period(browser, app_url):
         assert "binary model" in page.get_by_test_id("stSidebar").inner_text()  # credit, not bikes
         assert date_shown(page, "From") == (2024, 4, 1) and date_shown(page, "To") == (2024, 4, 10)
         axis = page.get_by_label("X-axis titled 'Window'").first.get_attribute("aria-label")
-        assert "01 April 2024" in axis and "10 April 2024" in axis  # the charts cover that period
+        assert "from 2024-04-01 to 2024-04-10" in axis  # the charts cover that period
         assert "window=day" in page.url and "model=credit" in page.url
         context.close()
 
@@ -195,13 +128,43 @@ def test_selecting_a_heatmap_cell_shows_that_feature(page, app_url):
     no_errors(page)
 
 
-def test_sidebar_choices_hold_across_pages(page, app_url):
-    page.goto(app_url + "?model=credit&window=day")
+def sidebar_view(page) -> dict:
+    """What the sidebar shows: model, window, period (From, To as year, month, day) and the task."""
+    side = page.get_by_test_id("stSidebar")
+    return {
+        "model": side.get_by_role("combobox", name="Model").input_value(),
+        "window": side.get_by_role("combobox", name="Window").input_value(),
+        "from": date_shown(page, "From"),
+        "to": date_shown(page, "To"),
+        "task": "binary" if "binary model" in side.inner_text() else "other",
+    }
+
+
+def test_a_page_switch_keeps_the_view_in_the_url(browser, app_url):
+    query = {"model": "credit", "window": "week", "start": "2024-04-01", "end": "2024-04-20"}
+    shown = {"model": "credit", "window": "week", "from": (2024, 4, 1), "to": (2024, 4, 20), "task": "binary"}
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(app_url + "performance?" + urlencode(query))
     wait_done(page)
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Drift", exact=True).click()
-    time.sleep(0.3)
+    assert sidebar_view(page) == shown
+    for title, path in (("Drift", "drift"), ("Operations", "operations")):  # two switches in a row
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
+        page.wait_for_url(f"**/{path}?*")
+        page.get_by_role("heading", name=title, exact=True).wait_for()
+        wait_done(page)
+        url = urlparse(page.url)
+        assert url.path == "/" + path
+        assert parse_qs(url.query) == {k: [v] for k, v in query.items()}  # the address bar holds the view
+        assert sidebar_view(page) == shown
+        no_errors(page)
+    link = page.url
+    context.close()
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # someone opening the link
+    page = context.new_page()
+    page.goto(link)
     wait_done(page)
-    assert "binary model" in page.get_by_test_id("stSidebar").inner_text()  # credit, not bikes
-    # the choices hold; Streamlit drops the query string on a sidebar switch (a new link can be copied
-    # after any change in the sidebar)
+    page.get_by_role("heading", name="Operations", exact=True).wait_for()
+    assert sidebar_view(page) == shown
     no_errors(page)
+    context.close()

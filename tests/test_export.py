@@ -28,3 +28,20 @@ def test_chart_png_and_svg():
     assert b"<svg" in chart_bytes(chart, "svg")[:200]
     with pytest.raises(ValueError):
         chart_bytes(chart, "gif")
+
+
+def test_csv_of_a_pivot_table_keeps_its_rows_and_joins_column_levels():
+    frame = pd.DataFrame(
+        {
+            "label": ["w1", "w1", "w2"],
+            "metric": ["acc", "f1", "acc"],
+            "kind": ["real"] * 3,
+            "value": [0.9, 0.8, 0.7],
+        }
+    )
+    table = frame.pivot_table(index="label", columns=["metric", "kind"], values="value", sort=False)
+    back = pd.read_csv(io.BytesIO(to_csv_bytes(table)))
+    assert list(back.columns) == ["label", "acc real", "f1 real"]
+    assert back["label"].tolist() == ["w1", "w2"] and back["acc real"].tolist() == [0.9, 0.7]
+    filtered = frame[frame["value"] < 0.9]  # a filtered frame's index is not a column
+    assert list(pd.read_csv(io.BytesIO(to_csv_bytes(filtered))).columns) == list(frame.columns)

@@ -21,6 +21,7 @@ PAGES = [
     "pages/alerts.py",
     "pages/upload.py",
     "pages/batches.py",
+    "pages/report.py",
 ]
 
 
@@ -54,6 +55,8 @@ def test_page_on_demo(page, demo_db, monkeypatch):
     at = run_page(page, {"model": "credit", "window": "week"})
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
+    # the sidebar (drawn around the page, also when Streamlit runs the page file on its own) holds the view
+    assert (at.selectbox(key="model").value, at.selectbox(key="window").value) == ("credit", "week")
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -103,3 +106,23 @@ def test_upload_previews_and_stores_the_example(tmp_path, monkeypatch):
 
     batches = models.batches(Store(str(path)), "shop")
     assert batches["rows"].tolist() == [12]
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if p != "pages/upload.py"])
+def test_every_chart_and_table_has_lazy_downloads(page, demo_db, monkeypatch):
+    """PNG and SVG under every chart, CSV under every table; no bytes made until a click."""
+    monkeypatch.setenv(DB_ENV_VAR, demo_db)
+    at = run_page(page, {"model": "credit", "window": "week"})
+    buttons = at.get("download_button")
+    labels = [b.proto.label for b in buttons]
+    assert labels.count("PNG") == labels.count("SVG") == len(at.get("vega_lite_chart"))
+    assert labels.count("CSV") == len(at.dataframe)  # data editors (the alert rules) included
+    assert all(b.proto.deferred_file_id and not b.proto.url for b in buttons)  # made on click
+
+
+def test_literal_shows_user_text_as_typed():
+    from pages.text import literal
+
+    assert literal("<b>bold</b> **x** [a](javascript:1) :red[y] $z$") == (
+        "\\<b\\>bold\\</b\\> \\*\\*x\\*\\* \\[a\\]\\(javascript\\:1\\) \\:red\\[y\\] \\$z\\$"
+    )

@@ -1,0 +1,105 @@
+"""The view chosen in the sidebar (model, window, period, reference), bound to the URL.
+
+The frame (pages/frame.py, run by app.py) draws the selectors before the page runs: Streamlit keeps
+the query parameters of the entry file's widgets on a page switch, so the URL carries the view on
+every page and a copied link reproduces it. The page reads the result with `current()`.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import streamlit as st
+
+from monitoring import models
+from monitoring.report import ReportRequest
+from monitoring.store import Store
+from monitoring.windows import Period
+
+WINDOWS = ("default", "hour", "day", "week", "month", "batch")
+ALL_REFERENCE = "all"
+_CURRENT = "_current_view"
+
+
+@dataclass(frozen=True)
+class View:
+    """The model, window, period and reference chosen in the sidebar (URL: model, window, start, ...)."""
+
+    model: str
+    task: str
+    data_version: int
+    window: str | None
+    start: date | None
+    end: date | None
+    reference: int | None
+
+    def request(self) -> ReportRequest:
+        return ReportRequest(
+            self.model, window=self.window, period=self.period, reference_batch=self.reference
+        )
+
+    @property
+    def period(self) -> Period:
+        start = datetime.combine(self.start, time()) if self.start else None
+        end = datetime.combine(self.end + timedelta(days=1), time()) if self.end else None
+        return Period(start, end)
+
+
+def current() -> View | None:
+    """The view the sidebar holds in this run; None when the database has no model."""
+    return st.session_state.get(_CURRENT)
+
+
+def sidebar(store: Store) -> View | None:
+    """Draw the selectors (from the frame, before the page runs) and remember the view.
+
+    Draws nothing and returns None when no model is stored. Library errors propagate, so the
+    caller shows them in its one place.
+    """
+    st.session_state[_CURRENT] = None
+    names = models.model_names(store)
+    if not names:
+        return None
+    side = st.sidebar
+    name = side.selectbox("Model", names, key="model", bind="query-params")
+    info = models.model_info(store, name)
+    window = _window_selector(info.model.settings.window)
+    first, last = (v.date() if v else None for v in (info.first, info.last))
+    # one date a row: side by side, the sidebar cuts them off
+    shared = {"value": None, "min_value": first, "max_value": last, "format": "YYYY-MM-DD"}
+    start = side.date_input("From", key="start", bind="query-params", **shared)
+    end = side.date_input("To", key="end", bind="query-params", **shared)
+    refs = {str(i): f"batch {i}: {f}" for i, f in info.reference_batches}
+    reference = side.selectbox(
+        "Reference",
+        (ALL_REFERENCE, *refs),
+        key="reference",
+        bind="query-params",
+        format_func=lambda r: "all reference batches" if r == ALL_REFERENCE else refs.get(r, r),
+        help="What production is compared with: the training or validation data you uploaded.",
+    )
+    side.caption(
+        f"{info.model.task} model · data version {info.model.data_version}. No dates: all of it. "
+        "The address bar holds this view on every page: copy it to share."
+    )
+    view = View(
+        name,
+        info.model.task,
+        info.model.data_version,
+        None if window == "default" else window,
+        start,
+        end,
+        None if reference in (None, ALL_REFERENCE) else int(reference),
+    )
+    st.session_state[_CURRENT] = view
+    return view
+
+
+def _window_selector(default: str) -> str:
+    return st.sidebar.selectbox(
+        "Window",
+        WINDOWS,
+        key="window",
+        bind="query-params",
+        format_func=lambda w: f"model setting ({default})" if w == "default" else w,
+        help="How production rows are grouped: per hour, day, week, month or ingested batch.",
+    )
