@@ -3,15 +3,13 @@
     python bench/pages.py --db /tmp/demo.duckdb --model credit [--shots docs/shots]
     python bench/pages.py --big 10m            # builds a 10M-row database first (takes minutes)
 
-Cold: the first visit after the app started (the report is computed). Warm: the same URL loaded
-again in a new tab (the report comes from the cache). Nav: switching to the page from the sidebar,
-as a user does. Prints a Markdown table.
+Cold: the first visit to the page after the app started (the first page computes the report that
+the others share; each page still computes what only it shows). Warm: the same URL loaded again
+(a new session; the report comes from the cache). Sidebar switch: from another page to this one
+through the sidebar, as a user does. Prints a Markdown table.
 """
 
 import argparse
-import os
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -20,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
-from test_browser import ARGS, _free_port, _wait_healthy, wait_done  # noqa: E402
+from app_server import launch_chromium, running_app, seed_demo_db, wait_done  # noqa: E402
 
 PAGES = {
     "Executive summary": "",
@@ -33,6 +31,7 @@ PAGES = {
     "Alerts": "alerts",
     "Upload": "upload",
     "Batches and settings": "batches",
+    "Report": "report",
 }
 
 
@@ -61,24 +60,29 @@ def timed(page, url: str) -> float:
     return time.perf_counter() - start
 
 
+def switched(page, title: str, path: str) -> float:
+    """Seconds from a click on the page's sidebar link to its finished run."""
+    start = time.perf_counter()
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
+    page.wait_for_url(f"**/{path}?*", timeout=900_000)
+    page.get_by_role("heading", name=title, exact=True).wait_for(timeout=900_000)
+    wait_done(page, timeout=900)
+    return time.perf_counter() - start
+
+
 def measure(url: str, model: str, window: str, shots: Path | None) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     rows = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
+        browser = launch_chromium(pw)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         query = f"?model={model}&window={window}"
         for title, path in PAGES.items():
             cold = timed(page, url + path + query)
             warm = timed(page, url + path + query)
-            page.goto(url + "batches" + query)  # then come back through the sidebar
-            wait_done(page, timeout=900)
-            start = time.perf_counter()
-            page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
-            time.sleep(0.2)
-            wait_done(page, timeout=900)
-            nav = time.perf_counter() - start
+            timed(page, url + ("batches" if path != "batches" else "") + query)  # then come back
+            nav = switched(page, title, path)
             rows.append({"page": title, "cold_s": cold, "warm_s": warm, "nav_s": nav})
             if shots:
                 shots.mkdir(parents=True, exist_ok=True)
@@ -104,36 +108,9 @@ def main() -> None:
 
         db, model = str(folder / "big.duckdb"), build_big(datagen.parse_size(args.big), folder / "big.duckdb")
     elif not db:
-        db = str(folder / "demo.duckdb")
-        subprocess.run([sys.executable, "-m", "monitoring", "demo", "--db", db], cwd=ROOT, check=True)
-    port = _free_port()
-    env = {**os.environ, "MONITORING_DB": db}
-    app = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        _wait_healthy(url, app)
+        db = seed_demo_db(folder / "demo.duckdb")
+    with running_app(db) as url:
         rows = measure(url, model, args.window, args.shots)
-    finally:
-        app.terminate()
-        app.wait(timeout=20)
     print(f"| page ({model}, window={args.window}) | cold s | warm reload s | sidebar switch s |")
     print("|---|---:|---:|---:|")
     for r in rows:
