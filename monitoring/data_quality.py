@@ -12,9 +12,8 @@ Shares (`value`) and the rows behind them (`count`):
 """
 
 from monitoring.store import catalog, operations_sql
-from monitoring.store.cache import cached_for
 from monitoring.store.windows import has_rows
-from monitoring.window_cache import per_window
+from monitoring.window_cache import for_reference, per_window
 
 MAX_EXAMPLES = 5
 
@@ -35,13 +34,12 @@ def _ranges(con, context, numeric: list[str]) -> dict:
     model = context.model
     numeric = [c for c in numeric if c in reference_columns(con, model)]
 
-    def compute(keys) -> dict:
+    def compute() -> dict:
         source, params = context.reference(con)
-        return {keys[0]: operations_sql.reference_ranges(con, source, params, numeric, low, high)}
+        return operations_sql.reference_ranges(con, source, params, numeric, low, high)
 
     key = f"quality:ranges:{context.reference_batch}:{low}:{high}:{','.join(numeric)}"
-    token = catalog.batch_token(con, model.id, "reference", context.reference_batch)
-    return cached_for(con, model.id, {key: token}, compute)[key]
+    return for_reference(con, context, key, compute)
 
 
 def reference_columns(con, model) -> set[str]:

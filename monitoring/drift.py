@@ -22,10 +22,10 @@ import numpy as np
 
 from monitoring.drift_stats import METHODS
 from monitoring.errors import InputError
-from monitoring.store import catalog, drift_sql
+from monitoring.store import drift_sql
 from monitoring.store import windows as window_sql
 from monitoring.store.cache import cached_for
-from monitoring.window_cache import window_tokens
+from monitoring.window_cache import for_reference, window_tokens
 
 SMALL_REFERENCE = 1000
 COARSE_BINS = {"psi": 10}
@@ -236,25 +236,24 @@ def drift_summaries(con, context, columns) -> tuple[dict, dict, dict]:
     numeric = [c.sql_name for c in columns if c.kind == "numeric"]
     categorical = [c.sql_name for c in columns if c.kind == "categorical"]
     names = hashlib.sha1(repr((numeric, categorical)).encode()).hexdigest()[:12]
-    reference_token = catalog.batch_token(con, model.id, "reference", context.reference_batch)
     prefix = f"drift:{drift_sql.EDGE_BINS}:{names}:ref{context.reference_batch}"
 
-    def reference(keys) -> dict:
+    def reference() -> dict:
         source, params = context.reference(con)
-        return {keys[0]: drift_sql.reference_profile(con, source, params, numeric, categorical)}
+        return drift_sql.reference_profile(con, source, params, numeric, categorical)
 
-    key = f"{prefix}:reference"
-    profile = cached_for(con, model.id, {key: reference_token}, reference)[key]
+    profile = for_reference(con, context, f"{prefix}:reference", reference)
     edges = profile["edges"]
-    source, params = context.production(con)
     tokens = window_tokens(con, context)
     prefix += f":{context.spec}:{context.period.start}:{context.period.end}:window:"
     keys = {prefix + str(window): window for window in tokens}
     tokens = {k: tokens[w] for k, w in keys.items()}
 
     def production(missing) -> dict:
-        only = [keys[k] for k in missing] if len(missing) < len(keys) else None
-        found = drift_sql.grouped_counts(con, source, params, window_sql.WINDOW, edges, categorical, only)
+        wanted = {keys[k] for k in missing}
+        part = context.restricted([w for w in context.windows if w.key in wanted])
+        source, params = part.production(con)
+        found = drift_sql.grouped_counts(con, source, params, window_sql.WINDOW, edges, categorical)
         return {prefix + str(window): summary for window, summary in found.items()}
 
     found = cached_for(con, model.id, tokens, production)

@@ -12,9 +12,9 @@ import statistics
 import numpy as np
 
 from monitoring.drift_stats import METHODS
-from monitoring.store import catalog, drift_sql
-from monitoring.store.cache import cached_for
+from monitoring.store import drift_sql
 from monitoring.store.connection import quote
+from monitoring.window_cache import for_reference
 
 MIN_CHUNKS = 3
 SIGMAS = 3.0
@@ -38,11 +38,10 @@ def calibrated_lines(con, context, columns, plan, edges, ref_summary) -> dict:
     from monitoring.drift import statistic_for
 
     size = chunk_size(context.windows)
-    model = context.model
     methods = ",".join(f"{c.name}={plan[c.name][0]}" for c in columns)
     key = f"drift:calibration:{size}:ref{context.reference_batch}:{methods}"
 
-    def compute(keys) -> dict:
+    def compute() -> dict:
         chunks = _chunk_summaries(con, context, columns, edges, size)
         lines = {}
         for column in columns:
@@ -53,10 +52,9 @@ def calibrated_lines(con, context, columns, plan, edges, ref_summary) -> dict:
                 if ref and chunk.get(column.sql_name)
             ]
             lines[column.name] = [line_from(values), len(values)]
-        return {key: lines}
+        return lines
 
-    token = catalog.batch_token(con, model.id, "reference", context.reference_batch)
-    found = cached_for(con, model.id, {key: token}, compute)[key]
+    found = for_reference(con, context, key, compute)
     lines = {}
     for name, (line, count) in found.items():
         if line is None:

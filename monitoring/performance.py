@@ -9,10 +9,10 @@ or sums of errors. `performance_section` builds the report's `performance` and
 
 import numpy as np
 
-from monitoring.store import catalog, metrics_sql
+from monitoring.store import metrics_sql
 from monitoring.store.catalog import table_columns
 from monitoring.store.windows import has_rows
-from monitoring.window_cache import per_window
+from monitoring.window_cache import for_reference, per_window
 
 POSITIVE_WORDS = ("1", "true", "yes", "y", "positive", "pos", "t")
 EPS = np.finfo(np.float64).eps
@@ -238,17 +238,13 @@ def _metric_names(task: str, has_score: bool) -> tuple[str, ...]:
 
 def _reference_summary(con, context, key: str, compute) -> dict:
     """Baseline metrics (and calibration) of the reference, kept while its batches are unchanged."""
-    from monitoring.store import cache
-
     model = context.model
     needed = {c.name for c in model.columns_with("prediction", "score")}
     if not has_rows(con, model, "reference") or not needed <= set(
         table_columns(con, model.table("reference"))
     ):
         return {"baseline": {}, "calibration": [[], []]}
-    full_key = f"performance:{context.reference_batch}:{key}"
-    token = catalog.batch_token(con, model.id, "reference", context.reference_batch)
-    return cache.cached_for(con, model.id, {full_key: token}, lambda keys: {full_key: compute()})[full_key]
+    return for_reference(con, context, f"performance:{context.reference_batch}:{key}", compute)
 
 
 def _classification_reference(con, context, classes, positive, predicted, score) -> dict:

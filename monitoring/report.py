@@ -41,6 +41,7 @@ class Context:
     reference_batch: int | None = None
     window_index: dict = field(default_factory=dict)
     only: tuple | None = None  # window keys: production() keeps just their rows
+    memo: dict = field(default_factory=dict)  # what several sections of one report share
 
     def production(self, con) -> tuple[str, list]:
         source, params = window_sql.production_source(con, self.model, self.spec, self.period)
@@ -50,7 +51,9 @@ class Context:
 
     def restricted(self, windows: list[Window]) -> "Context":
         """The same context for some of its windows only."""
-        return replace(self, windows=windows, only=tuple(w.key for w in windows))
+        if len(windows) == len(self.windows):
+            return self
+        return replace(self, windows=windows, only=tuple(w.key for w in windows), memo={})
 
     def reference(self, con) -> tuple[str, list]:
         return window_sql.reference_source(con, self.model, self.reference_batch)

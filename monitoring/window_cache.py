@@ -1,4 +1,7 @@
-"""Results kept per window, so that an ingest recomputes only the windows its batch touched.
+"""Results kept by content, so that an ingest recomputes only what its batch touched.
+
+`for_reference` keeps a result of the reference for as long as its batches are unchanged;
+`per_window` keeps each window's records for as long as the window's own batches are.
 
 A window's token names what its rows come from: its production batches, the label batches and
 the reference batches. The cache key names everything else a result depends on: the area, the
@@ -14,8 +17,20 @@ from monitoring.store import windows as window_sql
 from monitoring.store.cache import as_stored, cached_for
 
 
+def for_reference(con, context, key: str, compute):
+    """`compute()`, kept under `key` for as long as the context's reference batches are unchanged."""
+    token = catalog.batch_token(con, context.model.id, "reference", context.reference_batch)
+    return cached_for(con, context.model.id, {key: token}, lambda _: {key: compute()})[key]
+
+
 def window_tokens(con, context) -> dict:
-    """{window key: token} for the context's windows."""
+    """{window key: token} for the context's windows (one pass, remembered for the report)."""
+    if "window_tokens" not in context.memo:
+        context.memo["window_tokens"] = _window_tokens(con, context)
+    return context.memo["window_tokens"]
+
+
+def _window_tokens(con, context) -> dict:
     model = context.model
     source, params = context.production(con)
     batches = drift_sql.group_batches(con, source, params, window_sql.WINDOW)

@@ -1,29 +1,13 @@
-"""Summaries kept in the store.
+"""Summaries kept in the store, each valid while its content token is unchanged.
 
-Two kinds of entries share one table:
-- `cached`: valid while the model's data version is unchanged (any ingest, delete or settings
-  change makes it stale);
-- `cached_for`: valid while a content token is unchanged, e.g. the ids of the batches a
-  reference or a window is made of. An ingest that does not touch them leaves them valid, which is
-  how the reference is summarised once and a new batch only recomputes the windows it falls in.
+A token names what a summary was made from, e.g. the ids of the batches a reference or a window
+is made of. An ingest that does not touch them leaves them valid, which is how the reference is
+summarised once and a new batch only recomputes the windows it falls in (see window_cache.py).
 """
 
 import json
 
-CONTENT_VERSION = -1  # data_version stored with token-keyed entries
-
-
-def cached(con, model_id: int, data_version: int, key: str, compute):
-    """Return the JSON-able value stored under `key` for this data version, or compute and keep it."""
-    row = con.execute(
-        "SELECT payload FROM summary_cache WHERE model_id = ? AND key = ? AND data_version = ?",
-        [model_id, key, data_version],
-    ).fetchall()
-    if row:
-        return json.loads(row[0][0])
-    value = compute()
-    _store(con, model_id, key, data_version, value)
-    return value
+CONTENT_VERSION = -1  # stored in the data_version column, which older entries keyed on
 
 
 def _plain(value):
@@ -34,13 +18,6 @@ def _plain(value):
 def as_stored(value):
     """`value` as it reads back from the cache, so fresh and kept results look the same."""
     return json.loads(json.dumps(value, default=_plain))
-
-
-def _store(con, model_id: int, key: str, version: int, value) -> None:
-    con.execute(
-        "INSERT OR REPLACE INTO summary_cache VALUES (?, ?, ?, ?)",
-        [model_id, key, version, json.dumps(value, default=_plain)],
-    )
 
 
 def cached_for(con, model_id: int, tokens: dict[str, str], compute_missing) -> dict:

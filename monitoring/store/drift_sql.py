@@ -147,13 +147,11 @@ def grouped_counts(
     group: str | None,
     edges: dict,
     categorical: list[str],
-    only: list | None = None,
     excess: bool = True,
 ) -> dict:
     """Bin counts for numeric columns and category counts, per group, in one pass over `source`.
 
-    With `only`, just the groups whose key is in that list; `group` None makes one group, keyed
-    None; `excess` False skips the sums beyond the edges (0 when the edges span the values).
+    `group` None makes one group, keyed None; `excess` False skips the sums beyond the edges (0 when the edges span the values).
     Returns {group_key: {column: summary}} where a numeric summary is
     {"counts": [len(edges) + 1 ints], "below": float, "above": float} and a categorical one is
     {category: count}. NULLs are left out (missing values belong to data quality).
@@ -161,13 +159,8 @@ def grouped_counts(
     edges = {n: e for n, e in edges.items() if e["edges"]}
     numeric, bound = _numeric_parts(edges, excess)
     select = [f"{group or 'NULL'} AS __group"] + numeric + _categorical_parts(categorical)
-    where, extra = "", []
-    if only is not None:
-        where, extra = f" WHERE {group} IN (SELECT unnest(?))", [only]
     grouping = " GROUP BY ALL ORDER BY 1" if group else ""  # one group: the faster plain aggregate
-    rows = con.execute(
-        f"SELECT {', '.join(select)} FROM ({source}){where}{grouping}", bound + params + extra
-    ).fetchall()
+    rows = con.execute(f"SELECT {', '.join(select)} FROM ({source}){grouping}", bound + params).fetchall()
     result = {}
     for row in rows:
         summary, values = {}, iter(row[1:])
