@@ -30,7 +30,7 @@ CATEGORICAL = 4
 
 INGEST = """
 import json, sys, time
-from monitoring.ingest import ingest_file
+from monitoring.ingest.pipeline import ingest_file
 from monitoring.store import Store
 store = Store(sys.argv[2])
 start = time.perf_counter()
@@ -46,7 +46,7 @@ print(json.dumps({"seconds": time.perf_counter() - start, "rows": len(frame)}))
 """
 BASELINE = """
 import json
-import pandas, monitoring.ingest
+import pandas, monitoring.ingest.pipeline
 print(json.dumps({"seconds": 0.0, "rows": 0}))
 """
 
@@ -149,7 +149,7 @@ def section(rows: list[dict], cpus: int, load: tuple[float, float]) -> str:
         "file (validate, infer roles, one transaction); *pandas* is only `pandas.read_parquet` of the "
         "same file, nothing stored. Peak MB is the child process's peak resident memory (ru_maxrss "
         f"via os.wait4), including the interpreter and imports (~{rows[0]['baseline_mb']:.0f} MB for "
-        "`import pandas, monitoring.ingest` alone). DuckDB's memory limit for database files is "
+        "`import pandas, monitoring.ingest.pipeline` alone). DuckDB's memory limit for database files is "
         "512 MB (MONITORING_MEMORY_LIMIT), so ingest memory levels off while pandas grows with the "
         "file.\n\n" + table(rows) + "\n"
     )

@@ -32,7 +32,7 @@ REFERENCE_ROWS = 1_000_000
 def run_ours(db: str) -> None:
     from monitoring.fairness import fairness_section
     from monitoring.operations import operations_section
-    from monitoring.performance import performance_section
+    from monitoring.performance.section import performance_section
     from monitoring.report import ReportRequest, make_context
     from monitoring.store import Store
 
@@ -135,8 +135,8 @@ def measure(command: list[str]) -> dict:
 
 def prepare(rows: int) -> tuple[Path, Path, Path]:
     from bench import datagen
-    from monitoring.ingest import ingest_file
-    from monitoring.roles import RoleOverrides
+    from monitoring.ingest.pipeline import ingest_file
+    from monitoring.ingest.roles import RoleOverrides
     from monitoring.store import Store
 
     reference = datagen.write("reference", REFERENCE_ROWS, datagen.reference_path(REFERENCE_ROWS))

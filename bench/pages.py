@@ -39,8 +39,8 @@ def build_big(rows: int, path: Path) -> str:
     """A database with one model of `rows` production rows from bench/datagen.py."""
     import datagen
 
-    from monitoring.ingest import ingest_file
-    from monitoring.roles import RoleOverrides
+    from monitoring.ingest.pipeline import ingest_file
+    from monitoring.ingest.roles import RoleOverrides
     from monitoring.store import Store
 
     store = Store(str(path))

@@ -12,7 +12,7 @@ Shares (`value`) and the rows behind them (`count`):
 """
 
 from monitoring.store import catalog, operations_sql
-from monitoring.store.windows import has_rows
+from monitoring.store.window_sql import has_rows
 from monitoring.window_cache import for_reference, per_window
 
 MAX_EXAMPLES = 5

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from monitoring.ingest import ingest_file
-from monitoring.roles import RoleOverrides
+from monitoring.ingest.pipeline import ingest_file
+from monitoring.ingest.roles import RoleOverrides
 
 BIKE_CSV = Path(__file__).resolve().parent.parent / "data" / "bike_sharing" / "hour.csv"
 START = pd.Timestamp("2024-03-01")
@@ -181,7 +181,7 @@ def seed_demo(store, *, evaluate_alerts: bool = False) -> list:
             fitting = overrides.only(set(frame.columns))
             results.append(ingest_file(store, str(path), model=model, kind=kind, overrides=fitting))
     if evaluate_alerts:
-        from monitoring.alert_history import evaluate_model
+        from monitoring.alerts.history import evaluate_model
 
         for model in ("credit", "bikes"):
             evaluate_model(store, model, notify=False)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from monitoring.drift import drift_summaries, monitored_columns
+from monitoring.drift.section import drift_summaries, monitored_columns
 from monitoring.errors import InputError
 from monitoring.report import ReportRequest, make_context
 

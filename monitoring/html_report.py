@@ -221,8 +221,8 @@ def distribution_charts(store, request, report: dict, limit: int = 2) -> list:
 
 def build_html_report(store, request) -> str:
     """Compute the report for `request` and render it as a self-contained HTML page."""
-    from monitoring.alert_history import list_alerts
-    from monitoring.models import get_model
+    from monitoring.alerts.history import list_alerts
+    from monitoring.catalog_api import get_model
     from monitoring.report import build_report
 
     report = build_report(store, request)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import GaugeMetricFamily
 
-from monitoring.alerts import SEVERITIES
+from monitoring.alerts.rules import SEVERITIES
 from monitoring.store import alerts_sql, catalog
 
 PREFIX = "monitoring"

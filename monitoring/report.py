@@ -6,15 +6,14 @@ Each area registers a function `(con, context) -> {section_name: [flat records]}
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from monitoring.alert_history import alerts_section
+from monitoring.alerts.history import alerts_section
 from monitoring.data_quality import data_quality_section
-from monitoring.drift import drift_section
+from monitoring.drift.section import drift_section
 from monitoring.fairness import fairness_section
 from monitoring.operations import operations_section
-from monitoring.performance import performance_section
+from monitoring.performance.section import performance_section
 from monitoring.settings import ModelSettings
-from monitoring.store import catalog
-from monitoring.store import windows as window_sql
+from monitoring.store import catalog, window_sql
 from monitoring.windows import WHOLE_PERIOD, Period, Window, WindowSpec
 
 

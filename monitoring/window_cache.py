@@ -12,8 +12,7 @@ drift summaries and for the sections whose records each belong to one window.
 import hashlib
 import json
 
-from monitoring.store import catalog, drift_sql
-from monitoring.store import windows as window_sql
+from monitoring.store import catalog, drift_sql, window_sql
 from monitoring.store.cache import as_stored, cached_for
 
 

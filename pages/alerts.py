@@ -5,9 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from monitoring import charts
-from monitoring.alert_history import STATUSES, change_status, evaluate_model, list_alerts
-from monitoring.alert_metrics import METRICS
-from monitoring.alerts import COMPARISONS, SEVERITIES, Rule, get_rules, save_rules
+from monitoring.alerts.history import STATUSES, change_status, evaluate_model, list_alerts
+from monitoring.alerts.rules import COMPARISONS, SEVERITIES, Rule, get_rules, save_rules
+from monitoring.alerts.watch import METRICS
 from pages import common
 from pages.access import can_edit
 from pages.downloads import chart_downloads, table_download

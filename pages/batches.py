@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from monitoring import models
+from monitoring import catalog_api
 from monitoring.settings import ModelSettings
 from pages import common
 from pages.access import can_edit
@@ -14,8 +14,8 @@ if view is None:
     st.stop()
 store = common.get_store()
 with common.shown_errors():
-    batches = models.batches(store, view.model)
-    model = models.get_model(store, view.model)
+    batches = catalog_api.batches(store, view.model)
+    model = catalog_api.get_model(store, view.model)
 
 st.subheader("Batches")
 listed = batches[["id", "kind", "file_name", "rows", "start_ts", "end_ts", "ingested_at", "schema_changes"]]
@@ -46,7 +46,7 @@ if can_edit() and not batches.empty:
         if st.button("Delete", type="primary", disabled=not sure, icon=":material/delete:"):
             if can_edit():
                 with common.shown_errors():
-                    removed = models.delete_batch(store, view.model, doomed)
+                    removed = catalog_api.delete_batch(store, view.model, doomed)
                 st.toast(f"Deleted batch {doomed} ({removed:,} rows).")
                 st.rerun()
 
@@ -109,6 +109,6 @@ if saved and can_edit():
     values["drift_method"] = values["drift_method"] or current["drift_method"]
     with common.shown_errors():
         settings = ModelSettings.from_dict({**current, **values})
-        models.save_settings(store, view.model, settings)
+        catalog_api.save_settings(store, view.model, settings)
     st.toast("Settings saved; the pages now use them.")
     st.rerun()

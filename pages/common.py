@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from monitoring import models  # noqa: F401  (pages use common.models)
+from monitoring import catalog_api  # noqa: F401  (pages use common.catalog_api)
 from monitoring.errors import MonitoringError
 from monitoring.report import build_report
 from monitoring.settings import default_db_path

@@ -4,7 +4,7 @@ import streamlit as st
 
 from monitoring import charts
 from monitoring.distributions import column_distribution
-from monitoring.drift import monitored_columns
+from monitoring.drift.section import monitored_columns
 from pages import common
 from pages.downloads import chart_downloads, table_download
 from pages.text import literal
@@ -17,7 +17,7 @@ windows = common.windows(report)
 if windows.empty:
     st.info("No production rows in this period. Widen the period or upload production data.")
     st.stop()
-model = common.models.get_model(common.get_store(), view.model)
+model = common.catalog_api.get_model(common.get_store(), view.model)
 columns = [c.name for c in monitored_columns(model)]
 if not columns:
     st.info("This model has no numeric or categorical column to show.")

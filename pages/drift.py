@@ -49,7 +49,7 @@ if picked:
 dataset = common.records(report, "dataset_drift", "Dataset drift")
 if dataset is not None and not dataset.empty:
     st.subheader("Share of inputs that drifted")
-    share = common.models.get_model(common.get_store(), view.model).settings.dataset_drift_share
+    share = common.catalog_api.get_model(common.get_store(), view.model).settings.dataset_drift_share
     st.caption(f"A window counts as drifted when at least {share:.0%} of its inputs drift (red line).")
     chart = charts.share_over_time(
         charts.with_windows(dataset, windows), "share_drifted", "Inputs drifted", share

@@ -18,7 +18,7 @@ if ops.empty:
     st.info("No operations figures: there are no production rows in this period.")
     st.stop()
 ops = charts.with_windows(ops, windows)
-slo = common.models.get_model(common.get_store(), view.model).settings.latency_slo_ms
+slo = common.catalog_api.get_model(common.get_store(), view.model).settings.latency_slo_ms
 
 latency = ops[ops["metric"].isin(["latency_p50", "latency_p95", "latency_p99"]) & ops["value"].notna()]
 last = ops[ops["window"] == ops["window"].max()].set_index("metric")["value"]

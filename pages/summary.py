@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from monitoring import charts, summary
-from monitoring.alert_history import list_alerts
+from monitoring.alerts.history import list_alerts
 from pages import common
 from pages.downloads import chart_downloads, table_download
 from pages.text import literal
@@ -27,7 +27,7 @@ if windows.empty:
     st.info("No production predictions in this period. Widen the period or upload production data.")
     st.stop()
 
-slo = common.models.get_model(common.get_store(), view.model).settings.latency_slo_ms
+slo = common.catalog_api.get_model(common.get_store(), view.model).settings.latency_slo_ms
 cols = st.columns(5)
 for col, status in zip(cols, summary.statuses(report, slo), strict=True):
     with col.container(border=True, height="stretch"):

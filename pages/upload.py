@@ -6,10 +6,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from monitoring import models
-from monitoring.alert_history import evaluate_after_ingest
-from monitoring.ingest import ingest_file, preview_file
-from monitoring.roles import ROLES
+from monitoring import catalog_api
+from monitoring.alerts.history import evaluate_after_ingest
+from monitoring.ingest.pipeline import ingest_file, preview_file
+from monitoring.ingest.roles import ROLES
 from monitoring.store.catalog import BATCH_KINDS, TASKS
 from pages import common
 from pages.access import can_edit
@@ -25,7 +25,7 @@ if not can_edit():
     st.info("You can look but not change data: ask an editor to upload files.", icon=":material/lock:")
     st.stop()
 with common.shown_errors():
-    names = models.model_names(store)
+    names = catalog_api.model_names(store)
 a, b = st.columns(2)
 choice = a.selectbox("Model", [*names, NEW], key="upload_model")
 model = a.text_input("New model name", key="upload_new_name").strip() if choice == NEW else choice
@@ -90,7 +90,7 @@ if st.button(f"Store {len(files)} file(s) as {kind}", type="primary", icon=":mat
         st.error("Only editors can store data.")
         st.stop()
     with common.shown_errors():
-        overrides = models.overrides_from_columns(edited.to_dict("records"), task)
+        overrides = catalog_api.overrides_from_columns(edited.to_dict("records"), task)
     with st.status(f"Storing {len(files)} file(s)…", expanded=True) as status:
         for i, upload in enumerate(files, start=1):
             status.update(label=f"Storing {literal(upload.name)} ({i} of {len(files)})…")

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 import streamlit as st
 
-from monitoring import models
+from monitoring import catalog_api
 from monitoring.report import ReportRequest
 from monitoring.store import Store
 from monitoring.windows import Period
@@ -56,12 +56,12 @@ def sidebar(store: Store) -> View | None:
     caller shows them in its one place.
     """
     st.session_state[_CURRENT] = None
-    names = models.model_names(store)
+    names = catalog_api.model_names(store)
     if not names:
         return None
     side = st.sidebar
     name = side.selectbox("Model", names, key="model", bind="query-params")
-    info = models.model_info(store, name)
+    info = catalog_api.model_info(store, name)
     window = _window_selector(info.model.settings.window)
     first, last = (v.date() if v else None for v in (info.first, info.last))
     # one date a row: side by side, the sidebar cuts them off

@@ -23,7 +23,7 @@ def demo_store():
 @pytest.fixture
 def ingest_frame(tmp_path):
     """Ingest a DataFrame through the real path: ingest_frame(store, frame, model=, kind=, overrides=)."""
-    from monitoring.ingest import ingest_file
+    from monitoring.ingest.pipeline import ingest_file
 
     def ingest(store, frame, *, model, kind, overrides=None, keep_bad_values=False):
         path = tmp_path / f"{model}_{kind}_{len(list(tmp_path.iterdir()))}.parquet"

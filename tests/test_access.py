@@ -110,7 +110,7 @@ def alerts_db(demo_db, tmp_path_factory):
     """The demo database with the alert rules evaluated once (open alerts to acknowledge)."""
     import shutil
 
-    from monitoring.alert_history import evaluate_model
+    from monitoring.alerts.history import evaluate_model
     from monitoring.store import Store
 
     path = tmp_path_factory.mktemp("alerts") / "demo.duckdb"
@@ -147,19 +147,19 @@ def _signed_in(role: str, page: str | None = None) -> AppTest:
 
 def snapshot(path: str) -> dict:
     """Everything an editor action can change: models, batches, alerts, rules and settings."""
-    from monitoring import models
-    from monitoring.alert_history import list_alerts
-    from monitoring.alerts import get_rules
+    from monitoring import catalog_api
+    from monitoring.alerts.history import list_alerts
+    from monitoring.alerts.rules import get_rules
     from monitoring.store import Store
 
     store = Store(path)
     found = {}
-    for name in models.model_names(store):
+    for name in catalog_api.model_names(store):
         found[name] = (
-            models.batches(store, name)[["id", "rows"]].values.tolist(),
+            catalog_api.batches(store, name)[["id", "rows"]].values.tolist(),
             [(a["id"], a["status"], a["note"]) for a in list_alerts(store, name)],
             [r.to_dict() for r in get_rules(store, name)],
-            models.get_model(store, name).settings.to_dict(),
+            catalog_api.get_model(store, name).settings.to_dict(),
         )
     return found
 

@@ -2,7 +2,7 @@ from datetime import datetime
 
 import pytest
 
-from monitoring.alert_history import (
+from monitoring.alerts.history import (
     alert_events,
     at_or_above,
     change_status,

@@ -2,7 +2,15 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from monitoring.alerts import COMPARISONS, METRICS, SEVERITIES, Rule, default_rules, evaluate, observations
+from monitoring.alerts.rules import (
+    COMPARISONS,
+    METRICS,
+    SEVERITIES,
+    Rule,
+    default_rules,
+    evaluate,
+    observations,
+)
 from monitoring.errors import InputError
 
 YEAR = datetime.now().year

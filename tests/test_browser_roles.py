@@ -25,8 +25,8 @@ NOTE = "checked by the on-call engineer"
 
 def _markup_model(db: str, folder) -> None:
     """A model 'xss' whose file name, columns and categories are HTML (drifted, with a new category)."""
-    from monitoring.ingest import ingest_file
-    from monitoring.roles import RoleOverrides
+    from monitoring.ingest.pipeline import ingest_file
+    from monitoring.ingest.roles import RoleOverrides
     from monitoring.store import Store
 
     rng = np.random.default_rng(7)

@@ -4,8 +4,8 @@ import pytest
 
 from monitoring.data_quality import data_quality_section
 from monitoring.demo import MISSING_DAY, SHIFT_DAY, START
+from monitoring.ingest.roles import RoleOverrides
 from monitoring.report import ReportRequest, make_context
-from monitoring.roles import RoleOverrides
 
 ROLES = RoleOverrides(
     task="regression", id="id", timestamp="ts", prediction="prediction", categorical=["colour"]
@@ -64,7 +64,7 @@ def test_unparsable_values_and_schema_changes(store, ingest_frame, tmp_path):
     production["extra"] = 1.5
     path = tmp_path / "bad.csv"
     production.to_csv(path, index=False)
-    from monitoring.ingest import ingest_file
+    from monitoring.ingest.pipeline import ingest_file
 
     ingest_file(store, str(path), model="q", kind="production", overrides=ROLES, keep_bad_values=True)
     section, _ = _section(store, "q")

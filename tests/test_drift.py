@@ -5,12 +5,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from monitoring.drift import choose_method, coarse_counts, correct_multiple_tests, monitored_columns
+from monitoring.drift.section import choose_method, coarse_counts, correct_multiple_tests, monitored_columns
 from monitoring.errors import InputError
-from monitoring.ingest import ingest_file
+from monitoring.ingest.pipeline import ingest_file
 from monitoring.report import ReportRequest, build_report
-from monitoring.store import Store, catalog, drift_sql
-from monitoring.store import windows as window_sql
+from monitoring.store import Store, catalog, drift_sql, window_sql
 
 NUMERIC = ["x0", "x1", "x2", "x3"]
 DAYS = 30

@@ -15,8 +15,8 @@ from fairlearn.metrics import (
 from sklearn.metrics import accuracy_score, precision_score
 
 from monitoring.fairness import disparities, fairness_section
+from monitoring.ingest.roles import RoleOverrides
 from monitoring.report import ReportRequest, make_context
-from monitoring.roles import RoleOverrides
 
 ROLES = RoleOverrides(
     task="binary",

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from monitoring.errors import InputError
-from monitoring.files import FileFormat, check_column_names, content_hash, detect_format
+from monitoring.ingest.files import FileFormat, check_column_names, content_hash, detect_format
 
 
 def _write(tmp_path, name, data):

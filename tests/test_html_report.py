@@ -53,8 +53,8 @@ def test_markup_column_name_is_text_in_report(store, tmp_path):
     import numpy as np
     import pandas as pd
 
-    from monitoring.ingest import ingest_file
-    from monitoring.roles import RoleOverrides
+    from monitoring.ingest.pipeline import ingest_file
+    from monitoring.ingest.roles import RoleOverrides
 
     rng = np.random.default_rng(0)
     times = pd.date_range("2026-01-01", periods=400, freq="h")
@@ -73,7 +73,7 @@ def test_markup_column_name_is_text_in_report(store, tmp_path):
 
 
 def test_report_states_slo_and_reference_plainly(credit_html, demo_store):
-    from monitoring.models import get_model
+    from monitoring.catalog_api import get_model
 
     slo = get_model(demo_store, "credit").settings.latency_slo_ms
     assert f"objective {slo:,.0f} ms (red dashed line)" in credit_html
@@ -103,9 +103,9 @@ def test_reference_without_timestamps_ingested_first(store, tmp_path):
     import numpy as np
     import pandas as pd
 
-    from monitoring.ingest import ingest_file
+    from monitoring.ingest.pipeline import ingest_file
+    from monitoring.ingest.roles import RoleOverrides
     from monitoring.report import build_report
-    from monitoring.roles import RoleOverrides
 
     rng = np.random.default_rng(1)
     reference = pd.DataFrame({"x": rng.normal(size=300), "prediction": rng.integers(0, 2, 300)})
@@ -132,8 +132,8 @@ def test_uploaded_markup_is_text_in_report(store, tmp_path):
     import numpy as np
     import pandas as pd
 
-    from monitoring.ingest import ingest_file
-    from monitoring.roles import RoleOverrides
+    from monitoring.ingest.pipeline import ingest_file
+    from monitoring.ingest.roles import RoleOverrides
 
     bold = "<b>bold</b>"
     rng = np.random.default_rng(2)

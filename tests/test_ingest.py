@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from monitoring.errors import MonitoringError, SchemaError
-from monitoring.ingest import ingest_file
-from monitoring.roles import RoleOverrides
+from monitoring.ingest.pipeline import ingest_file
+from monitoring.ingest.roles import RoleOverrides
 from monitoring.store import Store, catalog
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "data" / "examples" / "predictions.csv"

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitoring.errors import MonitoringError
-from monitoring.ingest import ingest_file
+from monitoring.ingest.pipeline import ingest_file
 from monitoring.store import Store, catalog
 from tests.test_ingest import EXAMPLE, _batch_rows_match_tables
 

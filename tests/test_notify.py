@@ -5,9 +5,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from monitoring.alert_history import evaluate_model, list_alerts
+from monitoring.alerts.history import evaluate_model, list_alerts
+from monitoring.alerts.notify import add_webhook, list_webhooks, payload, post, remove_webhook
 from monitoring.errors import InputError
-from monitoring.notify import add_webhook, list_webhooks, payload, post, remove_webhook
 
 FAST = {"timeout": 0.3, "attempts": 2, "backoff": 0.05}
 

@@ -3,9 +3,9 @@ import pandas as pd
 import pytest
 
 from monitoring.demo import ERROR_DAY, LATENCY_DAY, START
+from monitoring.ingest.roles import RoleOverrides
 from monitoring.operations import operations_section
 from monitoring.report import ReportRequest, make_context
-from monitoring.roles import RoleOverrides
 
 
 def _section(store, model, window="day"):

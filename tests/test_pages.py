@@ -102,9 +102,9 @@ def test_upload_previews_and_stores_the_example(tmp_path, monkeypatch):
     assert roles["score"] == "score" and roles["gender"] == "sensitive"
     at.button[0].click().run()
     assert not at.exception and not at.error
-    from monitoring import models
+    from monitoring import catalog_api
 
-    batches = models.batches(Store(str(path)), "shop")
+    batches = catalog_api.batches(Store(str(path)), "shop")
     assert batches["rows"].tolist() == [12]
 
 

@@ -4,7 +4,8 @@ import pytest
 from sklearn import metrics
 
 from monitoring.demo import DAYS, SHIFT_DAY, START, UNLABELLED_DAYS
-from monitoring.performance import (
+from monitoring.ingest.roles import RoleOverrides
+from monitoring.performance.section import (
     average_precision_from_counts,
     log_loss_from_counts,
     multiclass_scores,
@@ -13,7 +14,6 @@ from monitoring.performance import (
     roc_auc_from_counts,
 )
 from monitoring.report import ReportRequest, make_context
-from monitoring.roles import RoleOverrides
 
 
 def _binary_frame(rng, n, start="2024-01-01"):

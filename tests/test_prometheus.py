@@ -8,7 +8,7 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from monitoring.alert_history import evaluate_model, list_alerts
+from monitoring.alerts.history import evaluate_model, list_alerts
 from monitoring.prometheus import metric_families, serve
 from monitoring.report import ReportRequest, build_report
 

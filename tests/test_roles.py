@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from monitoring.errors import InputError, SchemaError
-from monitoring.ingest import ingest_file
-from monitoring.roles import MAX_CODE_VALUES, NUMERIC_SHARE, RoleOverrides, role_from_name
+from monitoring.ingest.pipeline import ingest_file
+from monitoring.ingest.roles import MAX_CODE_VALUES, NUMERIC_SHARE, RoleOverrides, role_from_name
 from monitoring.store import catalog
 
 N = 20

@@ -3,9 +3,9 @@ import tomllib
 import pytest
 import yaml
 
-from monitoring.alerts import Rule, default_rules, get_rules, save_rules
+from monitoring.alerts.rules import Rule, default_rules, get_rules, save_rules
+from monitoring.alerts.rules_file import dumps, export_rules, import_rules, loads
 from monitoring.errors import InputError
-from monitoring.rules_file import dumps, export_rules, import_rules, loads
 
 CUSTOM = [
     Rule("slow", "latency_p99", ">=", 800.0, "medium", consecutive=3),

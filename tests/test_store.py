@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 from monitoring.errors import StoreBusyError
-from monitoring.ingest import ingest_file
+from monitoring.ingest.pipeline import ingest_file
 from monitoring.store import Store, catalog, quote
 from monitoring.store.connection import _is_lock_error
-from monitoring.store.schema import MIGRATIONS, migrate, schema_version
+from monitoring.store.tables import MIGRATIONS, migrate, schema_version
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "data" / "examples" / "predictions.csv"
@@ -28,7 +28,7 @@ with store.connect() as con:
 """
 APP = """
 import sys, time
-from monitoring.ingest import ingest_file
+from monitoring.ingest.pipeline import ingest_file
 from monitoring.store import Store
 store = Store(sys.argv[1])
 with store.connect() as con:

@@ -10,7 +10,7 @@ import duckdb
 
 from monitoring.errors import StoreBusyError
 from monitoring.settings import default_db_path
-from monitoring.store.schema import migrate
+from monitoring.store.tables import migrate
 
 MEMORY = ":memory:"
 LOCK_WAIT_SECONDS = 60.0

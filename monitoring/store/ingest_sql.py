@@ -1,6 +1,6 @@
 """SQL for ingest: stage a file as a view, profile it, find bad values, append its rows."""
 
-from monitoring.roles import ColumnProfile
+from monitoring.ingest.roles import ColumnProfile
 from monitoring.store.catalog import Column, table_columns, table_exists
 from monitoring.store.connection import quote
 

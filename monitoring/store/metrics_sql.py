@@ -1,6 +1,6 @@
 """SQL for performance and fairness: per-window counts and sums, never raw rows.
 
-Every query reads a source from `monitoring.store.windows` (production rows with `__window` and
+Every query reads a source from `monitoring.store.window_sql` (production rows with `__window` and
 `__label`, or reference rows with `__label`) and returns a small summary grouped by window.
 """
 

@@ -6,7 +6,7 @@ import sys
 from datetime import datetime
 
 from monitoring.errors import InputError, MonitoringError
-from monitoring.roles import RoleOverrides
+from monitoring.ingest.roles import RoleOverrides
 from monitoring.settings import DB_ENV_VAR
 from monitoring.store import Store
 from monitoring.windows import WINDOW_HELP, Period
@@ -65,7 +65,7 @@ def _period(args) -> Period:
 
 @command("ingest", "store CSV or Parquet files as batches of a model")
 def ingest(args) -> int:
-    from monitoring.ingest import ingest_file
+    from monitoring.ingest.pipeline import ingest_file
 
     store = Store(args.db)
     for path in args.files:
@@ -82,7 +82,7 @@ def ingest(args) -> int:
             print(f"  schema change: {change[0]!r} {change[1]} ({change[2]})")
         for warning in result.warnings:
             print(f"  warning: {warning}")
-    from monitoring.alerts_cli import report_after_ingest
+    from monitoring.cli.alerts import report_after_ingest
 
     report_after_ingest(store, args.model)
     return 0
@@ -207,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-import monitoring.alerts_cli  # noqa: E402, F401  (registers check, alerts, ack, resolve, rules, ...)
+import monitoring.cli.alerts  # noqa: E402, F401  (registers check, alerts, ack, resolve, rules, ...)
 
 
 def main(argv=None) -> int:

@@ -9,7 +9,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from monitoring.alerts import SEVERITIES, Finding, evaluate, load_rules
+from monitoring.alerts.rules import SEVERITIES, Finding, evaluate, load_rules
 from monitoring.errors import InputError, NotFoundError
 from monitoring.store import alerts_sql, catalog
 
@@ -109,7 +109,7 @@ def evaluate_model(
         findings = evaluate(report, load_rules(con, model))
         result = sync(con, model.id, findings, at)
     if notify:
-        from monitoring.notify import notify_alerts
+        from monitoring.alerts.notify import notify_alerts
 
         fresh = result.opened + result.reopened
         if background:
@@ -132,7 +132,7 @@ def evaluate_after_ingest(store, model_name: str, *, background: bool = False) -
 
 
 def _has_production(con, model) -> bool:
-    from monitoring.store.windows import has_rows
+    from monitoring.store.window_sql import has_rows
 
     return has_rows(con, model, "production")
 

@@ -11,7 +11,7 @@ import statistics
 
 import numpy as np
 
-from monitoring.drift_stats import METHODS
+from monitoring.drift.methods import METHODS
 from monitoring.store import drift_sql
 from monitoring.store.connection import quote
 from monitoring.window_cache import for_reference
@@ -35,7 +35,7 @@ def line_from(values: list[float]) -> float | None:
 
 def calibrated_lines(con, context, columns, plan, edges, ref_summary) -> dict:
     """{column: (line, how)} for each column whose reference has enough full chunks."""
-    from monitoring.drift import statistic_for
+    from monitoring.drift.section import statistic_for
 
     size = chunk_size(context.windows)
     methods = ",".join(f"{c.name}={plan[c.name][0]}" for c in columns)

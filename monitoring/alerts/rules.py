@@ -9,8 +9,8 @@ holds in the latest window that has a value.
 
 from dataclasses import asdict, dataclass, replace
 
-from monitoring.alert_messages import message, window_label
-from monitoring.alert_metrics import METRICS, Observation
+from monitoring.alerts.messages import message, window_label
+from monitoring.alerts.watch import METRICS, Observation
 from monitoring.errors import InputError
 
 SEVERITIES = ("critical", "high", "medium", "low")

@@ -5,7 +5,7 @@ import argparse
 import sys
 import time
 
-from monitoring.alerts import SEVERITIES
+from monitoring.alerts.rules import SEVERITIES
 from monitoring.cli import command
 from monitoring.errors import MonitoringError
 from monitoring.store import Store
@@ -33,7 +33,7 @@ def describe(alert: dict) -> str:
 
 def report_after_ingest(store, model_name: str) -> None:
     """Evaluate the rules after a CLI ingest and say what opened; never fails the ingest."""
-    from monitoring.alert_history import evaluate_after_ingest
+    from monitoring.alerts.history import evaluate_after_ingest
 
     try:
         result = evaluate_after_ingest(store, model_name)
@@ -60,7 +60,7 @@ def _check_args(parser):
 @command("check", "evaluate the alert rules; exit 1 if an alert at or above --fail-on is open")
 @_arguments(_check_args)
 def check(args) -> int:
-    from monitoring.alert_history import at_or_above, evaluate_model
+    from monitoring.alerts.history import at_or_above, evaluate_model
 
     store = Store(args.db)
     result = evaluate_model(store, args.model)
@@ -85,7 +85,7 @@ def _alerts_args(parser):
 @command("alerts", "list the alert history of a model")
 @_arguments(_alerts_args)
 def alerts(args) -> int:
-    from monitoring.alert_history import list_alerts
+    from monitoring.alerts.history import list_alerts
 
     found = list_alerts(Store(args.db), args.model, tuple(args.status) if args.status else None)
     if not found:
@@ -102,7 +102,7 @@ def _change_args(parser):
 
 
 def _change(args, status: str) -> int:
-    from monitoring.alert_history import change_status
+    from monitoring.alerts.history import change_status
 
     alert = change_status(Store(args.db), args.alert, status, args.by, args.note)
     print(f"alert #{alert['id']} is now {status} (by {alert['changed_by']})")
@@ -148,8 +148,8 @@ def _rules_args(parser):
 @command("rules", "list, export, import or reset the alert rules of a model")
 @_arguments(_rules_args)
 def rules(args) -> int:
-    from monitoring.alerts import default_rules, get_rules, save_rules
-    from monitoring.rules_file import export_rules, import_rules
+    from monitoring.alerts.rules import default_rules, get_rules, save_rules
+    from monitoring.alerts.rules_file import export_rules, import_rules
 
     if not _needs_model(args):
         return 2
@@ -177,7 +177,7 @@ def _webhook_args(parser):
 @command("webhook", "send a model's new alerts to a Slack-compatible webhook")
 @_arguments(_webhook_args)
 def webhook(args) -> int:
-    from monitoring.notify import add_webhook, list_webhooks, remove_webhook
+    from monitoring.alerts.notify import add_webhook, list_webhooks, remove_webhook
 
     if not _needs_model(args):
         return 2

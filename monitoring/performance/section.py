@@ -4,14 +4,14 @@ The metric functions are pure and take small summaries: confusion matrices, per-
 positives and negatives (which keep ROC AUC, average precision and log loss exact, ties included)
 or sums of errors. `performance_section` builds the report's `performance` and
 `confusion_matrix` records; estimated values for unlabelled windows come from
-`monitoring.estimation`.
+`monitoring.performance.estimation`.
 """
 
 import numpy as np
 
 from monitoring.store import metrics_sql
 from monitoring.store.catalog import table_columns
-from monitoring.store.windows import has_rows
+from monitoring.store.window_sql import has_rows
 from monitoring.window_cache import for_reference, per_window
 
 POSITIVE_WORDS = ("1", "true", "yes", "y", "positive", "pos", "t")
@@ -248,7 +248,7 @@ def _reference_summary(con, context, key: str, compute) -> dict:
 
 
 def _classification_reference(con, context, classes, positive, predicted, score) -> dict:
-    from monitoring.estimation import fit_calibration
+    from monitoring.performance.estimation import fit_calibration
 
     def compute():
         source, params = context.reference(con)
@@ -276,7 +276,7 @@ def _by_window(values: np.ndarray) -> dict:
 
 
 def _classification_section(con, context, classes: list[str]) -> dict:
-    from monitoring.estimation import estimate_scores
+    from monitoring.performance.estimation import estimate_scores
 
     binary = context.model.task == "binary"
     positive = positive_class(classes) if binary else None

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from scipy import stats
 from scipy.spatial import distance
 
-from monitoring import drift_stats as ds
+from monitoring.drift import methods as ds
 
 
 def _integer_bins(ref, cur):

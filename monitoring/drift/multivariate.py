@@ -12,8 +12,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-from monitoring.store import drift_sql
-from monitoring.store import windows as window_sql
+from monitoring.store import drift_sql, window_sql
 
 SAMPLE_ROWS = 2000
 THRESHOLD = 0.55

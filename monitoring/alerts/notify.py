@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
-from monitoring.alerts import SEVERITIES
+from monitoring.alerts.rules import SEVERITIES
 from monitoring.errors import InputError
 from monitoring.store import alerts_sql, catalog
 

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from monitoring.alert_messages import score_direction
+from monitoring.alerts.messages import score_direction
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from pathlib import Path
 import duckdb
 
 from monitoring.errors import InputError, SchemaError
-from monitoring.files import FileFormat, content_hash, detect_format, reader_error
-from monitoring.roles import ColumnProfile, RoleOverrides, build_columns, infer_task, kind_from_values
+from monitoring.ingest.files import FileFormat, content_hash, detect_format, reader_error
+from monitoring.ingest.roles import ColumnProfile, RoleOverrides, build_columns, infer_task, kind_from_values
 from monitoring.settings import ModelSettings
 from monitoring.store import catalog
 from monitoring.store import ingest_sql as sql
@@ -369,6 +369,6 @@ def preview_file(
 
 
 def _roles(profiles, overrides) -> dict[str, str]:
-    from monitoring.roles import infer_roles
+    from monitoring.ingest.roles import infer_roles
 
     return infer_roles(profiles, overrides)

@@ -20,10 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from monitoring.drift_stats import METHODS
+from monitoring.drift.methods import METHODS
 from monitoring.errors import InputError
-from monitoring.store import drift_sql
-from monitoring.store import windows as window_sql
+from monitoring.store import drift_sql, window_sql
 from monitoring.store.cache import cached_for
 from monitoring.window_cache import for_reference, window_tokens
 
@@ -285,7 +284,7 @@ def drift_section(con, context) -> dict:
         records, [w.index for w in context.windows], settings.dataset_drift_share
     )
     if settings.drift_method == "domain_classifier":
-        from monitoring.drift_multivariate import multivariate_section
+        from monitoring.drift.multivariate import multivariate_section
 
         result["multivariate_drift"] = multivariate_section(con, context, columns)
     return result
@@ -313,7 +312,7 @@ def _evaluate(index, column, plan, lines, edges, ref_summary, summary) -> dict:
 
 def _thresholds(con, context, columns, plan, edges, ref_summary) -> dict:
     """{column: (line, how)}: a per-column override, a calibrated line or the method default."""
-    from monitoring.drift_calibration import calibrated_lines
+    from monitoring.drift.calibration import calibrated_lines
 
     settings = context.settings
     lines = {c.name: (METHODS[plan[c.name][0]].threshold, "fixed default") for c in columns}

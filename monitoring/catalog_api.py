@@ -3,8 +3,7 @@
 from dataclasses import dataclass
 
 from monitoring.settings import ModelSettings
-from monitoring.store import catalog
-from monitoring.store import windows as window_sql
+from monitoring.store import catalog, window_sql
 from monitoring.store.catalog import Model
 
 
@@ -79,7 +78,7 @@ MANY = ("score", "sensitive", "segment", "ignore")
 def overrides_from_columns(rows: list[dict], task: str | None):
     """RoleOverrides from a preview table edited by the user: [{name, role, kind}, ...]."""
     from monitoring.errors import InputError
-    from monitoring.roles import RoleOverrides
+    from monitoring.ingest.roles import RoleOverrides
 
     values: dict = {role: [] for role in (*MANY, "categorical", "numeric")}
     for row in rows:

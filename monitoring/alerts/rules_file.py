@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from monitoring.alerts import Rule, get_rules, save_rules
+from monitoring.alerts.rules import Rule, get_rules, save_rules
 from monitoring.errors import InputError
 
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".toml": "toml"}
