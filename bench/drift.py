@@ -142,8 +142,8 @@ def run(args) -> dict:
 def drift_report(db: str, out: str) -> None:
     """Only the drift section of the report (what the comparison tools compute), written as JSON."""
     sys.path.insert(0, str(ROOT))
+    from monitoring.context import ReportRequest, make_context
     from monitoring.drift.section import drift_section
-    from monitoring.report import ReportRequest, make_context
     from monitoring.store import Store
 
     with Store(db).connect() as con:

@@ -30,10 +30,10 @@ REFERENCE_ROWS = 1_000_000
 
 
 def run_ours(db: str) -> None:
+    from monitoring.context import ReportRequest, make_context
     from monitoring.fairness import fairness_section
     from monitoring.operations import operations_section
     from monitoring.performance.section import performance_section
-    from monitoring.report import ReportRequest, make_context
     from monitoring.store import Store
 
     with Store(db).connect() as con:

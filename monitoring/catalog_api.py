@@ -2,9 +2,9 @@
 
 from dataclasses import dataclass
 
+from monitoring.schema import Model
 from monitoring.settings import ModelSettings
 from monitoring.store import catalog, window_sql
-from monitoring.store.catalog import Model
 
 
 @dataclass(frozen=True)
@@ -62,10 +62,7 @@ def delete_batch(store, name: str, batch_id: int) -> int:
 
 def save_settings(store, name: str, settings: ModelSettings) -> None:
     """Store new settings for the model (validated by ModelSettings.from_dict first)."""
-    from monitoring.windows import WindowSpec
-
     ModelSettings.from_dict(settings.to_dict())
-    WindowSpec.parse(settings.window)
     with store.transaction() as con:
         model = catalog.get_model(con, name)
         catalog.save_settings(con, model.id, settings)

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from monitoring.context import ReportRequest, make_context
 from monitoring.drift.section import drift_summaries, monitored_columns
 from monitoring.errors import InputError
-from monitoring.report import ReportRequest, make_context
 
 DISPLAY_BINS = 30
 QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)

@@ -5,6 +5,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from monitoring.errors import InputError
+from monitoring.windows import WINDOW_HELP, WindowSpec
 
 DB_ENV_VAR = "MONITORING_DB"
 DEFAULT_DB_PATH = Path(__file__).resolve().parent.parent / "data" / "monitoring.duckdb"
@@ -15,22 +16,37 @@ def default_db_path() -> str:
     return os.environ.get(DB_ENV_VAR) or str(DEFAULT_DB_PATH)
 
 
-def setting(default, help_text: str):
+# The drift methods a model may ask for; monitoring/drift/methods.py registers one function for
+# each name but auto and domain_classifier (a test keeps the two lists equal).
+DRIFT_METHODS = ("auto", "ks", "wasserstein", "psi", "jensenshannon", "hellinger", "chisquare", "ztest")
+DRIFT_METHODS += ("domain_classifier",)
+
+
+def setting(default, help_text: str, choices: tuple = ()):
+    """A declared setting: its default, its help text and, where the values are a closed list, the
+    choices (validated by ModelSettings and offered by the CLI and the pages)."""
+    metadata = {"help": help_text, "choices": choices}
     if isinstance(default, dict):
-        return field(default_factory=lambda: dict(default), metadata={"help": help_text})
-    return field(default=default, metadata={"help": help_text})
+        return field(default_factory=lambda: dict(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
 
 
 @dataclass(frozen=True)
 class ModelSettings:
     """Per-model monitoring settings, stored with the model and editable in the app."""
 
-    window: str = setting("week", "Window size: hour, day, week, month, batch or rows:N.")
-    drift_method: str = setting("auto", "Drift method for every column, or auto to pick per column.")
-    drift_threshold: str = setting("fixed", "fixed (method defaults) or calibrated (from reference windows).")
+    window: str = setting("week", f"Window size: {WINDOW_HELP}.")
+    drift_method: str = setting(
+        "auto", "Drift method for every column, or auto to pick per column.", DRIFT_METHODS
+    )
+    drift_threshold: str = setting(
+        "fixed", "fixed (method defaults) or calibrated (from reference windows).", ("fixed", "calibrated")
+    )
     column_thresholds: dict = setting({}, "Per-column threshold overrides, {column: value}.")
     dataset_drift_share: float = setting(0.5, "Share of drifted features that makes a window drifted.")
-    multiple_testing: str = setting("none", "none, bonferroni or bh (Benjamini-Hochberg) for p-value tests.")
+    multiple_testing: str = setting(
+        "none", "none, bonferroni or bh (Benjamini-Hochberg) for p-value tests.", ("none", "bonferroni", "bh")
+    )
     min_labels: int = setting(100, "A window with fewer labelled rows reports no realized performance.")
     min_group_size: int = setting(30, "Fairness groups smaller than this are flagged as too small.")
     fairness_max_difference: float = setting(
@@ -41,6 +57,24 @@ class ModelSettings:
     range_quantiles: tuple = setting(
         (0.001, 0.999), "Reference quantiles outside which values count as out of range."
     )
+
+    def __post_init__(self):
+        for name, allowed in ModelSettings.all_choices().items():
+            value = getattr(self, name)
+            if value not in allowed:
+                raise InputError(
+                    f"unknown {name.replace('_', ' ')} {value!r}; use one of {', '.join(allowed)}"
+                )
+        WindowSpec.parse(self.window)
+
+    @staticmethod
+    def choices(name: str) -> tuple:
+        """The values a setting may take (empty when it is not a closed list)."""
+        return next(f.metadata["choices"] for f in fields(ModelSettings) if f.name == name)
+
+    @staticmethod
+    def all_choices() -> dict[str, tuple]:
+        return {f.name: f.metadata["choices"] for f in fields(ModelSettings) if f.metadata["choices"]}
 
     @classmethod
     def from_dict(cls, values: dict) -> "ModelSettings":

@@ -59,25 +59,15 @@ with st.form("settings"):
         "window": a.text_input("Window", current["window"], help=help_text["window"]),
         "drift_method": b.selectbox(
             "Drift method",
-            [
-                "auto",
-                "ks",
-                "wasserstein",
-                "psi",
-                "jensenshannon",
-                "hellinger",
-                "chisquare",
-                "ztest",
-                "domain_classifier",
-            ],
+            ModelSettings.choices("drift_method"),
             index=None,
             placeholder=current["drift_method"],
             help=help_text["drift_method"],
         ),
         "drift_threshold": a.selectbox(
             "Thresholds",
-            ["fixed", "calibrated"],
-            index=["fixed", "calibrated"].index(current["drift_threshold"]),
+            ModelSettings.choices("drift_threshold"),
+            index=ModelSettings.choices("drift_threshold").index(current["drift_threshold"]),
             help=help_text["drift_threshold"],
         ),
         "dataset_drift_share": b.number_input(
@@ -90,8 +80,8 @@ with st.form("settings"):
         ),
         "multiple_testing": a.selectbox(
             "Multiple testing",
-            ["none", "bonferroni", "bh"],
-            index=["none", "bonferroni", "bh"].index(current["multiple_testing"]),
+            ModelSettings.choices("multiple_testing"),
+            index=ModelSettings.choices("multiple_testing").index(current["multiple_testing"]),
             help=help_text["multiple_testing"],
         ),
         "min_labels": b.number_input(

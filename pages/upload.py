@@ -10,7 +10,7 @@ from monitoring import catalog_api
 from monitoring.alerts.history import evaluate_after_ingest
 from monitoring.ingest.pipeline import ingest_file, preview_file
 from monitoring.ingest.roles import ROLES
-from monitoring.store.catalog import BATCH_KINDS, TASKS
+from monitoring.schema import BATCH_KINDS, TASKS
 from pages import common
 from pages.access import can_edit
 from pages.text import literal

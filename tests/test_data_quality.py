@@ -2,10 +2,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from monitoring.context import ReportRequest, make_context
 from monitoring.data_quality import data_quality_section
 from monitoring.demo import MISSING_DAY, SHIFT_DAY, START
 from monitoring.ingest.roles import RoleOverrides
-from monitoring.report import ReportRequest, make_context
 
 ROLES = RoleOverrides(
     task="regression", id="id", timestamp="ts", prediction="prediction", categorical=["colour"]

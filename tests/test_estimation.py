@@ -4,10 +4,10 @@ import pytest
 from sklearn.isotonic import IsotonicRegression
 from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
 
+from monitoring.context import ReportRequest, make_context
 from monitoring.ingest.roles import RoleOverrides
 from monitoring.performance.estimation import calibrate, estimate_scores, expected_confusion, fit_calibration
 from monitoring.performance.section import performance_section
-from monitoring.report import ReportRequest, make_context
 
 
 @pytest.mark.parametrize("decimals", [2, None])  # many ties, then every score distinct

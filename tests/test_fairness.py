@@ -14,9 +14,9 @@ from fairlearn.metrics import (
 )
 from sklearn.metrics import accuracy_score, precision_score
 
+from monitoring.context import ReportRequest, make_context
 from monitoring.fairness import disparities, fairness_section
 from monitoring.ingest.roles import RoleOverrides
-from monitoring.report import ReportRequest, make_context
 
 ROLES = RoleOverrides(
     task="binary",

@@ -2,10 +2,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from monitoring.context import ReportRequest, make_context
 from monitoring.demo import ERROR_DAY, LATENCY_DAY, START
 from monitoring.ingest.roles import RoleOverrides
 from monitoring.operations import operations_section
-from monitoring.report import ReportRequest, make_context
 
 
 def _section(store, model, window="day"):

@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 from sklearn import metrics
 
+from monitoring.context import ReportRequest, make_context
 from monitoring.demo import DAYS, SHIFT_DAY, START, UNLABELLED_DAYS
 from monitoring.ingest.roles import RoleOverrides
 from monitoring.performance.section import (
@@ -13,7 +14,6 @@ from monitoring.performance.section import (
     positive_class,
     roc_auc_from_counts,
 )
-from monitoring.report import ReportRequest, make_context
 
 
 def _binary_frame(rng, n, start="2024-01-01"):

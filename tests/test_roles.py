@@ -5,7 +5,8 @@ import pytest
 
 from monitoring.errors import InputError, SchemaError
 from monitoring.ingest.pipeline import ingest_file
-from monitoring.ingest.roles import MAX_CODE_VALUES, NUMERIC_SHARE, RoleOverrides, role_from_name
+from monitoring.ingest.roles import MAX_CODE_VALUES, RoleOverrides, role_from_name
+from monitoring.schema import NUMERIC_SHARE
 from monitoring.store import catalog
 
 N = 20

@@ -7,7 +7,8 @@ from datetime import datetime
 
 from monitoring.errors import InputError, MonitoringError
 from monitoring.ingest.roles import RoleOverrides
-from monitoring.settings import DB_ENV_VAR
+from monitoring.schema import BATCH_KINDS, TASKS
+from monitoring.settings import DB_ENV_VAR, ModelSettings
 from monitoring.store import Store
 from monitoring.windows import WINDOW_HELP, Period
 
@@ -28,7 +29,7 @@ def _add_db(parser):
 
 def _add_roles(parser):
     group = parser.add_argument_group("column roles (override what is inferred)")
-    group.add_argument("--task", choices=["binary", "multiclass", "regression"])
+    group.add_argument("--task", choices=TASKS)
     for role in ("timestamp", "id", "target", "prediction", "latency", "status", "version", "observed-at"):
         group.add_argument(f"--{role}", metavar="COL")
     group.add_argument(
@@ -186,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--model", required=True)
     found = commands.choices
     found["ingest"].add_argument("files", nargs="+", metavar="FILE")
-    found["ingest"].add_argument("--kind", required=True, choices=["reference", "production", "labels"])
+    found["ingest"].add_argument("--kind", required=True, choices=BATCH_KINDS)
     found["ingest"].add_argument(
         "--keep-bad-values",
         action="store_true",
@@ -196,8 +197,13 @@ def build_parser() -> argparse.ArgumentParser:
     found["report"].add_argument("--window", help=WINDOW_HELP)
     found["report"].add_argument("--start", help="first day (ISO date) of the period")
     found["report"].add_argument("--end", help="day after the period (ISO date)")
-    found["report"].add_argument("--method", help="drift method: auto, ks, wasserstein, psi, ...")
-    found["report"].add_argument("--threshold", choices=["fixed", "calibrated"])
+    found["report"].add_argument(
+        "--method",
+        choices=ModelSettings.choices("drift_method"),
+        metavar="METHOD",
+        help="drift method: " + ", ".join(ModelSettings.choices("drift_method")),
+    )
+    found["report"].add_argument("--threshold", choices=ModelSettings.choices("drift_threshold"))
     found["report"].add_argument("--sections", help="comma-separated sections (default: all), e.g. drift")
     found["report"].add_argument("--format", choices=["json", "html"], default="json")
     found["report"].add_argument("-o", "--output", metavar="FILE")

@@ -7,11 +7,11 @@ import duckdb
 
 from monitoring.errors import InputError, SchemaError
 from monitoring.ingest.files import FileFormat, content_hash, detect_format, reader_error
-from monitoring.ingest.roles import ColumnProfile, RoleOverrides, build_columns, infer_task, kind_from_values
+from monitoring.ingest.roles import RoleOverrides, build_columns, infer_task, kind_from_values
+from monitoring.schema import BATCH_KINDS, Column, ColumnProfile, Model
 from monitoring.settings import ModelSettings
 from monitoring.store import catalog
 from monitoring.store import ingest_sql as sql
-from monitoring.store.catalog import BATCH_KINDS, Column, Model
 
 REQUIRED_ROLES = {
     "production": ("id", "timestamp", "prediction"),

@@ -20,10 +20,9 @@ dates is taken.
 from dataclasses import dataclass, field
 
 from monitoring.errors import InputError
-from monitoring.store.catalog import Column
+from monitoring.schema import Column, ColumnProfile
 
 MAX_CODE_VALUES = 10
-NUMERIC_SHARE = 0.95
 MAX_CLASSES = 50
 
 ROLES = (
@@ -83,45 +82,6 @@ NAME_HINTS = {
 LATENCY_WORDS = ("latency", "duration", "response_time", "elapsed")
 CLASS_SCORE_PREFIXES = ("proba_", "prob_", "score_")
 SINGLE_ROLES = ("id", "timestamp", "prediction", "target", "latency", "status", "version", "observed_at")
-
-
-@dataclass(frozen=True)
-class ColumnProfile:
-    """What one SQL pass over a staged file tells about a column."""
-
-    name: str
-    sql_type: str
-    non_null: int
-    numeric: int
-    integral: int
-    distinct: int
-    timestamps: int
-
-    @property
-    def is_text(self) -> bool:
-        return self.sql_type == "VARCHAR"
-
-    @property
-    def is_bool(self) -> bool:
-        return self.sql_type == "BOOLEAN"
-
-    @property
-    def mostly_numeric(self) -> bool:
-        return self.non_null > 0 and not self.is_bool and self.numeric >= NUMERIC_SHARE * self.non_null
-
-    @property
-    def looks_like_time(self) -> bool:
-        """Every value is a date or time (or the file's own type says so)."""
-        if "TIMESTAMP" in self.sql_type or self.sql_type == "DATE":
-            return True
-        return self.is_text and self.non_null > 0 and self.timestamps == self.non_null
-
-    @property
-    def mostly_time(self) -> bool:
-        """At least NUMERIC_SHARE of the values are dates: enough for a column named like one."""
-        if self.looks_like_time:
-            return True
-        return self.is_text and self.non_null > 0 and self.timestamps >= NUMERIC_SHARE * self.non_null
 
 
 @dataclass

@@ -1,50 +1,11 @@
 """Models, their columns and their batches: the catalog of what is stored."""
 
 import json
-from dataclasses import dataclass, field
 
 from monitoring.errors import InputError, NotFoundError
+from monitoring.schema import TASKS, Column, Model
 from monitoring.settings import ModelSettings
 from monitoring.store.connection import quote  # noqa: F401 (re-exported)
-
-ROW_KINDS = ("reference", "production")
-BATCH_KINDS = ("reference", "production", "labels")
-TASKS = ("binary", "multiclass", "regression")
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    role: str
-    kind: str
-    inferred: bool = True
-
-
-@dataclass(frozen=True)
-class Model:
-    id: int
-    name: str
-    task: str
-    settings: ModelSettings
-    data_version: int
-    columns: tuple[Column, ...] = field(default=())
-
-    def columns_with(self, *roles: str) -> list[Column]:
-        return [c for c in self.columns if c.role in roles]
-
-    def column(self, role: str) -> Column | None:
-        found = self.columns_with(role)
-        return found[0] if found else None
-
-    @property
-    def features(self) -> list[Column]:
-        return self.columns_with("feature", "sensitive", "segment")
-
-    def table(self, kind: str) -> str:
-        """The quoted name of this model's table of reference rows, production rows or labels."""
-        if kind not in BATCH_KINDS:
-            raise InputError(f"unknown kind {kind!r}; use one of {', '.join(BATCH_KINDS)}")
-        return quote(f"m{self.id}_{kind}")
 
 
 def list_models(con) -> list[Model]:

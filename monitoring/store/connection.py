@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from monitoring.errors import StoreBusyError
+from monitoring.schema import quote  # noqa: F401 (the store's quoting rule, re-exported)
 from monitoring.settings import default_db_path
 from monitoring.store.tables import migrate
 
@@ -28,11 +29,6 @@ _WRITE_LOCKS_GUARD = threading.Lock()
 def _write_lock(key: str) -> threading.Lock:
     with _WRITE_LOCKS_GUARD:
         return _WRITE_LOCKS.setdefault(key, threading.Lock())
-
-
-def quote(identifier: str) -> str:
-    """Quote a column or table name from a user file so that it is never read as SQL."""
-    return '"' + str(identifier).replace('"', '""') + '"'
 
 
 def _is_lock_error(error: Exception) -> bool:

@@ -1,7 +1,7 @@
 """SQL for ingest: stage a file as a view, profile it, find bad values, append its rows."""
 
-from monitoring.ingest.roles import ColumnProfile
-from monitoring.store.catalog import Column, table_columns, table_exists
+from monitoring.schema import Column, ColumnProfile
+from monitoring.store.catalog import table_columns, table_exists
 from monitoring.store.connection import quote
 
 STAGE = "__stage"

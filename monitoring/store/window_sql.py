@@ -3,7 +3,8 @@
 from datetime import timedelta
 
 from monitoring.errors import InputError
-from monitoring.store.catalog import Model, table_columns, table_exists
+from monitoring.schema import Model
+from monitoring.store.catalog import table_columns, table_exists
 from monitoring.store.connection import quote
 from monitoring.windows import WHOLE_PERIOD, Period, Window, WindowSpec
 
