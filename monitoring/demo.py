@@ -181,7 +181,7 @@ def seed_demo(store, *, evaluate_alerts: bool = False) -> list:
             fitting = overrides.only(set(frame.columns))
             results.append(ingest_file(store, str(path), model=model, kind=kind, overrides=fitting))
     if evaluate_alerts:
-        from monitoring.alerts.history import evaluate_model
+        from monitoring.alerts.evaluate import evaluate_model
 
         for model in ("credit", "bikes"):
             evaluate_model(store, model, notify=False)

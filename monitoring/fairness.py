@@ -14,7 +14,7 @@ Report shape: `fairness` holds group records (`window` null = the whole period) 
   least 0.8.
 """
 
-from monitoring.performance.section import classes_of, positive_class, predicted_sql
+from monitoring.performance.classes import classes_of, positive_class, predicted_sql
 from monitoring.store import metrics_sql
 
 FOUR_FIFTHS = 0.8

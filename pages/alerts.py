@@ -5,7 +5,8 @@ import pandas as pd
 import streamlit as st
 
 from monitoring import charts
-from monitoring.alerts.history import STATUSES, change_status, evaluate_model, list_alerts
+from monitoring.alerts.evaluate import evaluate_model
+from monitoring.alerts.history import STATUSES, change_status, list_alerts
 from monitoring.alerts.rules import COMPARISONS, SEVERITIES, Rule, get_rules, save_rules
 from monitoring.alerts.watch import METRICS
 from pages import common

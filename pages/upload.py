@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from monitoring import catalog_api
-from monitoring.alerts.history import evaluate_after_ingest
+from monitoring.alerts.evaluate import evaluate_after_ingest
 from monitoring.ingest.pipeline import ingest_file, preview_file
 from monitoring.ingest.roles import ROLES
 from monitoring.schema import BATCH_KINDS, TASKS

@@ -110,7 +110,7 @@ def alerts_db(demo_db, tmp_path_factory):
     """The demo database with the alert rules evaluated once (open alerts to acknowledge)."""
     import shutil
 
-    from monitoring.alerts.history import evaluate_model
+    from monitoring.alerts.evaluate import evaluate_model
     from monitoring.store import Store
 
     path = tmp_path_factory.mktemp("alerts") / "demo.duckdb"

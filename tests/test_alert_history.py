@@ -2,14 +2,8 @@ from datetime import datetime
 
 import pytest
 
-from monitoring.alerts.history import (
-    alert_events,
-    at_or_above,
-    change_status,
-    evaluate_after_ingest,
-    evaluate_model,
-    list_alerts,
-)
+from monitoring.alerts.evaluate import evaluate_after_ingest, evaluate_model
+from monitoring.alerts.history import alert_events, at_or_above, change_status, list_alerts
 from monitoring.errors import InputError, NotFoundError
 from monitoring.report import ReportRequest, build_report
 

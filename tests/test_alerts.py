@@ -2,15 +2,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from monitoring.alerts.rules import (
-    COMPARISONS,
-    METRICS,
-    SEVERITIES,
-    Rule,
-    default_rules,
-    evaluate,
-    observations,
-)
+from monitoring.alerts.findings import evaluate, observations
+from monitoring.alerts.rules import COMPARISONS, METRICS, SEVERITIES, Rule, default_rules
 from monitoring.errors import InputError
 
 YEAR = datetime.now().year

@@ -5,7 +5,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from monitoring.alerts.history import evaluate_model, list_alerts
+from monitoring.alerts.evaluate import evaluate_model
+from monitoring.alerts.history import list_alerts
 from monitoring.alerts.notify import add_webhook, list_webhooks, payload, post, remove_webhook
 from monitoring.errors import InputError
 

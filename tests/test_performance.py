@@ -6,14 +6,14 @@ from sklearn import metrics
 from monitoring.context import ReportRequest, make_context
 from monitoring.demo import DAYS, SHIFT_DAY, START, UNLABELLED_DAYS
 from monitoring.ingest.roles import RoleOverrides
-from monitoring.performance.section import (
+from monitoring.performance.classes import positive_class
+from monitoring.performance.metrics import (
     average_precision_from_counts,
     log_loss_from_counts,
     multiclass_scores,
-    performance_section,
-    positive_class,
     roc_auc_from_counts,
 )
+from monitoring.performance.section import performance_section
 
 
 def _binary_frame(rng, n, start="2024-01-01"):

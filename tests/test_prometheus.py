@@ -8,7 +8,8 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from monitoring.alerts.history import evaluate_model, list_alerts
+from monitoring.alerts.evaluate import evaluate_model
+from monitoring.alerts.history import list_alerts
 from monitoring.prometheus import metric_families, serve
 from monitoring.report import ReportRequest, build_report
 

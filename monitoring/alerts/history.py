@@ -2,14 +2,15 @@
 resolved), who changed them and why, deduplicated across evaluations and resolved automatically
 when their condition clears.
 
-`evaluate_after_ingest(store, model_name)` is what ingest (CLI and Upload page) calls.
+It sits below the report (the report's `alerts` section reads it); monitoring/alerts/evaluate.py,
+above the report, feeds it.
 """
 
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from monitoring.alerts.rules import SEVERITIES, Finding, evaluate, load_rules
+from monitoring.alerts.findings import Finding
+from monitoring.alerts.rules import SEVERITIES
 from monitoring.errors import InputError, NotFoundError
 from monitoring.store import alerts_sql, catalog
 
@@ -90,51 +91,6 @@ def sync(con, model_id: int, findings: list[Finding], at: datetime | None = None
             note = "resolved automatically: the condition is no longer present (data or rules changed)"
             result.resolved.append(_change(con, alert, "resolved", SYSTEM, note, at))
     return result
-
-
-def evaluate_model(
-    store, model_name: str, *, notify: bool = True, background: bool = False, at: datetime | None = None
-) -> SyncResult:
-    """Build the model's report, evaluate its rules, store the alerts and send notifications.
-
-    Alerts are stored before any webhook is called; `background=True` sends from a daemon thread
-    so that a slow receiver never holds up the caller (the app); the CLI waits (bounded by the
-    timeouts) so that its process does not exit before the message left.
-    """
-    from monitoring.report import ReportRequest, build_report
-
-    report = build_report(store, ReportRequest(model=model_name))
-    with store.transaction() as con:
-        model = catalog.get_model(con, model_name)
-        findings = evaluate(report, load_rules(con, model))
-        result = sync(con, model.id, findings, at)
-    if notify:
-        from monitoring.alerts.notify import notify_alerts
-
-        fresh = result.opened + result.reopened
-        if background:
-            threading.Thread(target=notify_alerts, args=(store, model_name, fresh), daemon=True).start()
-        else:
-            notify_alerts(store, model_name, fresh)
-    return result
-
-
-def evaluate_after_ingest(store, model_name: str, *, background: bool = False) -> SyncResult | None:
-    """Evaluate the rules after new data arrived (None when the model has no production rows yet).
-
-    Call it after the ingest transaction committed, so a failure here never undoes the ingest.
-    """
-    with store.connect() as con:
-        model = catalog.get_model(con, model_name)
-        if not _has_production(con, model):
-            return None
-    return evaluate_model(store, model_name, background=background)
-
-
-def _has_production(con, model) -> bool:
-    from monitoring.store.window_sql import has_rows
-
-    return has_rows(con, model, "production")
 
 
 def list_alerts(store, model_name: str, statuses: tuple[str, ...] | None = None) -> list[dict]:

@@ -2,16 +2,14 @@
 
 A rule names a metric from METRICS, a comparison, a threshold, a severity, an optional scope (a
 column, a fairness attribute or a performance metric) and how many consecutive windows must breach
-before it fires. `evaluate(report, rules)` turns a report dict into findings: one per run of
-breaching windows ("episode"), each with a plain-language message and whether the condition still
-holds in the latest window that has a value.
+before it fires. monitoring/alerts/findings.py applies rules to a report.
 """
 
 from dataclasses import asdict, dataclass, replace
 
-from monitoring.alerts.messages import message, window_label
 from monitoring.alerts.watch import METRICS, Observation
 from monitoring.errors import InputError
+from monitoring.store import alerts_sql, catalog
 
 SEVERITIES = ("critical", "high", "medium", "low")
 SHARE_METRICS = ("error_rate", "drift_share", "missing_share", "out_of_range_share", "unseen_categories")
@@ -146,102 +144,8 @@ def breaches(rule: Rule, observation: Observation) -> bool | None:
     }[rule.comparison]
 
 
-def primary_metric(report: dict) -> str | None:
-    names = {r["metric"] for r in report.get("performance", [])}
-    for name in ("accuracy_score", "mean_absolute_error", "root_mean_squared_error"):
-        if name in names:
-            return name
-    return None
-
-
-def observations(rule: Rule, report: dict) -> list[Observation]:
-    """The rule's metric in every window, filtered to its scope."""
-    found = METRICS[rule.metric].observe(report)
-    scope = rule.scope
-    if scope is None and rule.metric == "performance_drop":
-        scope = primary_metric(report)
-    return [o for o in found if scope is None or o.scope == scope]
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A run of consecutive breaching windows of one rule and scope (one alert in the history)."""
-
-    rule: Rule
-    scope: str
-    window: int  # the latest breaching window of the run
-    window_start: str | None
-    first_window_start: str | None
-    value: float | None
-    threshold: float | None
-    message: str
-    active: bool  # the run reaches the latest window that has a value
-    label: str = ""  # the latest breaching window in words ("the week of 3 Nov")
-    cleared_in: str | None = None  # label of the window where the condition cleared
-
-    @property
-    def key(self) -> str:
-        start = self.first_window_start or f"#{self.window}"
-        return f"{self.rule.name}|{self.scope}|{start}"
-
-
-def _runs(
-    judged: list[tuple[Observation, bool]], needed: int
-) -> list[tuple[list[Observation], bool, int | None]]:
-    """Runs of consecutive breaches at least `needed` long: (observations, active, cleared window)."""
-    runs, current = [], []
-    for observation, breached in judged:
-        if breached:
-            current.append(observation)
-            continue
-        if len(current) >= needed:
-            runs.append((current, False, observation.window))
-        current = []
-    if len(current) >= needed:
-        runs.append((current, True, None))
-    return runs
-
-
-def evaluate(report: dict, rules: list[Rule]) -> list[Finding]:
-    """Every episode of every enabled rule over the report's windows."""
-    windows = {w["index"]: w for w in report.get("windows", [])}
-    unit = report.get("window", "")
-    findings = []
-    for rule in rules:
-        if not rule.enabled:
-            continue
-        by_identity: dict[str, list[tuple[Observation, bool]]] = {}
-        for observation in sorted(observations(rule, report), key=lambda o: o.window):
-            breached = breaches(rule, observation)
-            if breached is not None:
-                by_identity.setdefault(observation.identity, []).append((observation, breached))
-        for identity, judged in by_identity.items():
-            for run, active, cleared in _runs(judged, rule.consecutive):
-                last = run[-1]
-                findings.append(
-                    Finding(
-                        rule=rule,
-                        scope=identity,
-                        window=last.window,
-                        window_start=windows.get(last.window, {}).get("start"),
-                        first_window_start=windows.get(run[0].window, {}).get("start"),
-                        value=last.value,
-                        threshold=rule.threshold if rule.comparison != "flagged" else last.baseline,
-                        message=message(rule, last, windows.get(last.window), unit, len(run)),
-                        active=active,
-                        label=window_label(windows.get(last.window), unit, last.window),
-                        cleared_in=None
-                        if cleared is None
-                        else window_label(windows.get(cleared), unit, cleared),
-                    )
-                )
-    return findings
-
-
 def load_rules(con, model) -> list[Rule]:
     """The model's rules; a model that never had rules starts with the defaults."""
-    from monitoring.store import alerts_sql
-
     if not alerts_sql.rules_seeded(con, model.id):
         return default_rules(model.task, model.settings.latency_slo_ms)
     return [Rule.from_dict(r) for r in alerts_sql.load_rules(con, model.id)]
@@ -249,16 +153,12 @@ def load_rules(con, model) -> list[Rule]:
 
 def get_rules(store, model_name: str) -> list[Rule]:
     """The rules of a model by name."""
-    from monitoring.store import catalog
-
     with store.connect() as con:
         return load_rules(con, catalog.get_model(con, model_name))
 
 
 def save_rules(store, model_name: str, rules: list[Rule]) -> None:
     """Replace the model's rules (names must be unique)."""
-    from monitoring.store import alerts_sql, catalog
-
     names = [r.name for r in rules]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

@@ -33,7 +33,7 @@ def describe(alert: dict) -> str:
 
 def report_after_ingest(store, model_name: str) -> None:
     """Evaluate the rules after a CLI ingest and say what opened; never fails the ingest."""
-    from monitoring.alerts.history import evaluate_after_ingest
+    from monitoring.alerts.evaluate import evaluate_after_ingest
 
     try:
         result = evaluate_after_ingest(store, model_name)
@@ -60,7 +60,8 @@ def _check_args(parser):
 @command("check", "evaluate the alert rules; exit 1 if an alert at or above --fail-on is open")
 @_arguments(_check_args)
 def check(args) -> int:
-    from monitoring.alerts.history import at_or_above, evaluate_model
+    from monitoring.alerts.evaluate import evaluate_model
+    from monitoring.alerts.history import at_or_above
 
     store = Store(args.db)
     result = evaluate_model(store, args.model)

@@ -18,7 +18,7 @@
 
 import numpy as np
 
-from monitoring.performance.section import roc_auc_from_counts, score_counts
+from monitoring.performance.metrics import roc_auc_from_counts, score_counts
 
 DRAWS = 200
 MAX_GROUPS = 2000  # above this, the band is simulated on score bins (the estimate stays exact)

@@ -1,165 +1,26 @@
 """Model performance per window against the reference baseline, from counts DuckDB computes.
 
-The metric functions are pure and take small summaries: confusion matrices, per-score counts of
-positives and negatives (which keep ROC AUC, average precision and log loss exact, ties included)
-or sums of errors. `performance_section` builds the report's `performance` and
-`confusion_matrix` records; estimated values for unlabelled windows come from
-`monitoring.performance.estimation`.
+DuckDB turns rows into confusion, per-score and error-sum counts per window; the metrics are the
+pure functions of `metrics.py`. `performance_section` builds the report's `performance` and
+`confusion_matrix` records; estimated values for unlabelled windows come from `estimation.py`.
 """
 
 import numpy as np
 
+from monitoring.performance.classes import classes_of, positive_class, predicted_sql, score_column
+from monitoring.performance.estimation import estimate_scores, fit_calibration
+from monitoring.performance.metrics import (
+    average_precision_from_counts,
+    binary_scores,
+    log_loss_from_counts,
+    multiclass_scores,
+    regression_scores,
+    roc_auc_from_counts,
+)
 from monitoring.store import metrics_sql
 from monitoring.store.catalog import table_columns
 from monitoring.store.window_sql import has_rows
 from monitoring.window_cache import for_reference, per_window
-
-POSITIVE_WORDS = ("1", "true", "yes", "y", "positive", "pos", "t")
-EPS = np.finfo(np.float64).eps
-
-
-def positive_class(values) -> str:
-    """The positive class of a binary target stored as text.
-
-    Rule: the first value that reads as positive ('1', 'true', 'yes', 'y', 'positive', 'pos', 't',
-    compared lowercased and trimmed; '1.0' counts as '1'); otherwise the larger value (numbers
-    compared as numbers, else as text).
-    """
-    values = [str(v) for v in values if v is not None]
-    for value in values:
-        text = value.strip().lower()
-        if text in POSITIVE_WORDS or _as_number(text) == 1:
-            return value
-    numbers = [_as_number(v) for v in values]
-    if values and all(n is not None for n in numbers):
-        return values[int(np.argmax(numbers))]
-    return max(values) if values else "1"
-
-
-def _as_number(text: str):
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def _ratio(num: float, den: float):
-    return float(num) / float(den) if den else 0.0
-
-
-def binary_scores(tp: float, fp: float, fn: float, tn: float) -> dict:
-    """Accuracy, precision, recall and F1 of the positive class (0 where undefined, as sklearn)."""
-    precision, recall = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
-    return {
-        "accuracy_score": _ratio(tp + tn, tp + fp + fn + tn),
-        "precision_score": precision,
-        "recall_score": recall,
-        "f1_score": _ratio(2 * tp, 2 * tp + fp + fn),
-    }
-
-
-def multiclass_scores(matrix: np.ndarray) -> dict:
-    """Accuracy and macro/weighted precision, recall, F1 from a confusion matrix (rows = true)."""
-    matrix = np.asarray(matrix, dtype=float)
-    tp = np.diag(matrix)
-    true_n, pred_n = matrix.sum(axis=1), matrix.sum(axis=0)
-    precision = np.divide(tp, pred_n, out=np.zeros_like(tp), where=pred_n > 0)
-    recall = np.divide(tp, true_n, out=np.zeros_like(tp), where=true_n > 0)
-    f1 = np.divide(2 * tp, true_n + pred_n, out=np.zeros_like(tp), where=(true_n + pred_n) > 0)
-    present = (true_n + pred_n) > 0
-    weights = true_n / true_n.sum() if true_n.sum() else true_n
-    scores = {"accuracy_score": _ratio(tp.sum(), matrix.sum())}
-    for name, values in (("precision", precision), ("recall", recall), ("f1", f1)):
-        scores[f"{name}_macro_score"] = float(values[present].mean()) if present.any() else 0.0
-        scores[f"{name}_weighted_score"] = float((values * weights).sum())
-    return scores
-
-
-def score_counts(scores, positives, negatives) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Merge counts to one row per distinct score, ascending."""
-    scores = np.asarray(scores, dtype=float)
-    unique, inverse = np.unique(scores, return_inverse=True)
-    pos = np.bincount(inverse, weights=np.asarray(positives, dtype=float), minlength=len(unique))
-    neg = np.bincount(inverse, weights=np.asarray(negatives, dtype=float), minlength=len(unique))
-    return unique, pos, neg
-
-
-def roc_auc_from_counts(scores, positives, negatives) -> float | None:
-    """Exact ROC AUC (Mann-Whitney, ties count one half) from per-score counts; None if one class."""
-    _, pos, neg = score_counts(scores, positives, negatives)
-    total_pos, total_neg = pos.sum(), neg.sum()
-    if total_pos == 0 or total_neg == 0:
-        return None
-    below = np.cumsum(neg) - neg
-    return float((pos * (below + 0.5 * neg)).sum() / (total_pos * total_neg))
-
-
-def average_precision_from_counts(scores, positives, negatives) -> float | None:
-    """Average precision as sklearn computes it (step-wise, thresholds at distinct scores)."""
-    _, pos, neg = score_counts(scores, positives, negatives)
-    if pos.sum() == 0:
-        return None
-    tp, fp = np.cumsum(pos[::-1]), np.cumsum(neg[::-1])
-    precision = tp / (tp + fp)
-    recall_step = pos[::-1] / pos.sum()
-    return float((recall_step * precision).sum())
-
-
-def log_loss_from_counts(scores, positives, negatives) -> float | None:
-    """Mean binary log loss with scores clipped to [eps, 1 - eps], from per-score counts."""
-    p = np.clip(np.asarray(scores, dtype=float), EPS, 1 - EPS)
-    pos, neg = np.asarray(positives, dtype=float), np.asarray(negatives, dtype=float)
-    total = pos.sum() + neg.sum()
-    if total == 0:
-        return None
-    return float(-(pos * np.log(p) + neg * np.log1p(-p)).sum() / total)
-
-
-def regression_scores(n, abs_sum, sq_sum, err_sum, var_y, ape_sum, ape_n) -> dict:
-    """MAE, RMSE, MAPE (rows with a zero target skipped), R², mean residual (prediction - target)."""
-    if not n:
-        return {}
-    sst = (var_y or 0.0) * n
-    return {
-        "mean_absolute_error": abs_sum / n,
-        "root_mean_squared_error": float(np.sqrt(sq_sum / n)),
-        "mean_absolute_percentage_error": ape_sum / ape_n if ape_n else None,
-        "r2_score": 1 - sq_sum / sst if sst > 0 else None,
-        "mean_residual": err_sum / n,
-    }
-
-
-def classes_of(con, context) -> list[str]:
-    """The class labels seen in targets and predictions of the reference and production rows."""
-    model = context.model
-    prediction = model.column("prediction")
-    expressions = [metrics_sql.LABEL] + ([metrics_sql.quote(prediction.name)] if prediction else [])
-    sources = [context.production(con)]
-    if has_rows(con, model, "reference") and (
-        prediction is None or prediction.name in table_columns(con, model.table("reference"))
-    ):
-        sources.append(context.reference(con))
-    return metrics_sql.distinct_values(con, sources, expressions)
-
-
-def predicted_sql(context, classes: list[str]) -> str:
-    """SQL for the predicted class of a classifier (see metrics_sql.prediction_expression)."""
-    model = context.model
-    prediction, score = model.column("prediction"), model.column("score")
-    positive = positive_class(classes)
-    negative = next((c for c in classes if c != positive), "0")
-    return metrics_sql.prediction_expression(
-        prediction.name if prediction else None, score.name if score else None, positive, negative
-    )
-
-
-def _score_column(context, positive: str) -> str | None:
-    """The binary classifier's score column: the only one, or the one named after the positive class."""
-    scores = context.model.columns_with("score")
-    if len(scores) == 1:
-        return scores[0].name
-    named = [c.name for c in scores if c.name.lower().endswith(f"_{positive.lower()}")]
-    return named[0] if named else None
 
 
 def classification_metrics(
@@ -248,8 +109,6 @@ def _reference_summary(con, context, key: str, compute) -> dict:
 
 
 def _classification_reference(con, context, classes, positive, predicted, score) -> dict:
-    from monitoring.performance.estimation import fit_calibration
-
     def compute():
         source, params = context.reference(con)
         counts = metrics_sql.classification_counts(
@@ -276,12 +135,10 @@ def _by_window(values: np.ndarray) -> dict:
 
 
 def _classification_section(con, context, classes: list[str]) -> dict:
-    from monitoring.performance.estimation import estimate_scores
-
     binary = context.model.task == "binary"
     positive = positive_class(classes) if binary else None
     predicted = predicted_sql(context, classes)
-    score = _score_column(context, positive) if binary else None
+    score = score_column(context, positive) if binary else None
     reference = _classification_reference(con, context, classes, positive, predicted, score)
     baseline, calibration = reference["baseline"], reference["calibration"]
     source, params = context.production(con)
