@@ -10,14 +10,6 @@ DRIFT_SCALE = alt.Scale(domain=[0, 1, 2], range=["#eef2ff", "#fde68a", "#b91c1c"
 _WORDS = "replace(datum.label, /_/g, ' ')"  # a legend label expression: demographic_parity -> words
 
 
-def with_windows(frame: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
-    """Join window labels and start times onto records that carry a `window` index."""
-    if frame.empty:
-        return frame.assign(label=[], start=[])
-    keep = windows[["index", "label", "start"]].rename(columns={"index": "window"})
-    return frame.merge(keep, on="window", how="left")
-
-
 def _bar_x(title: str = "Window") -> alt.X:
     return alt.X("label:O", title=title, sort=None, axis=alt.Axis(labelAngle=-45, labelOverlap=True))
 

@@ -14,6 +14,9 @@ import altair as alt
 import pandas as pd
 
 from monitoring import charts, summary
+from monitoring.alerts.history import list_alerts
+from monitoring.distributions import column_distribution
+from monitoring.report import build_report
 
 _SNIPPET = """
 for (const node of document.querySelectorAll("script.vl-spec")) {
@@ -47,44 +50,28 @@ def _spec_json(chart: alt.TopLevelMixin) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _frame(report: dict, key: str) -> pd.DataFrame:
-    return pd.DataFrame(report.get(key) or [])
-
-
-def _windows(report: dict) -> pd.DataFrame:
-    """The report's windows with a readable label (as the dashboard shows them)."""
-    frame = pd.DataFrame(report.get("windows") or [], columns=["index", "start", "end", "rows"])
-    frame["start"] = pd.to_datetime(frame["start"])
-    frame["label"] = [
-        f"window {i}" if pd.isna(s) else s.strftime("%Y-%m-%d %H:%M" if s.hour else "%Y-%m-%d")
-        for i, s in zip(frame["index"], frame["start"], strict=True)
-    ]
-    return frame
-
-
-def report_charts(report: dict, latency_slo_ms: float | None = None) -> list[tuple[str, alt.TopLevelMixin]]:
+def report_charts(report, latency_slo_ms: float | None = None) -> list[tuple[str, alt.TopLevelMixin]]:
     """The key charts of a report, as (title, chart) pairs; charts whose data is missing are left out."""
-    windows = _windows(report)
     found = []
-    metric = summary.primary_metric(report)
-    perf = _frame(report, "performance")
-    if metric and not perf.empty and not windows.empty:
-        rows = charts.with_windows(perf[(perf["metric"] == metric) & perf["value"].notna()], windows)
+    metric = report.primary_metric
+    perf = report.frame("performance")
+    if metric and not perf.empty:
+        rows = perf[(perf["metric"] == metric) & perf["value"].notna()]
         if not rows.empty:
             name = summary.NAMES.get(metric, metric)
             found.append((f"Performance over time: {name}", charts.metric_over_time(rows, name)))
-    drift = _frame(report, "drift")
-    if not drift.empty and not windows.empty:
-        features = charts.with_windows(drift[drift["role"] == "feature"], windows)
+    drift = report.frame("drift")
+    if not drift.empty:
+        features = drift[drift["role"] == "feature"]
         if not features.empty:
             found.append(("Drift per input and window", charts.drift_heatmap(features, select=False)))
     found.extend(_fairness_chart(report))
-    found.extend(_latency_chart(report, windows, latency_slo_ms))
+    found.extend(_latency_chart(report, latency_slo_ms))
     return [(title, chart.properties(width=860)) for title, chart in found]
 
 
-def _fairness_chart(report: dict) -> list:
-    groups = _frame(report, "fairness")
+def _fairness_chart(report) -> list:
+    groups = report.frame("fairness")
     if groups.empty or "window" not in groups:
         return []
     overall = groups[groups["window"].isna() & (groups["metric"] == "selection_rate")]
@@ -95,12 +82,12 @@ def _fairness_chart(report: dict) -> list:
     return [(f"Fairness: selection rate by {attribute}", charts.group_bars(rows, "selection_rate", True))]
 
 
-def _latency_chart(report: dict, windows: pd.DataFrame, slo_ms: float | None) -> list:
-    ops = _frame(report, "operations")
-    if ops.empty or windows.empty:
+def _latency_chart(report, slo_ms: float | None) -> list:
+    ops = report.frame("operations")
+    if ops.empty:
         return []
     names = ["latency_p50", "latency_p95", "latency_p99"]
-    latency = charts.with_windows(ops[ops["metric"].isin(names) & ops["value"].notna()], windows)
+    latency = ops[ops["metric"].isin(names) & ops["value"].notna()]
     if latency.empty:
         return []
     title = "Latency p50, p95 and p99 (ms)"
@@ -109,7 +96,7 @@ def _latency_chart(report: dict, windows: pd.DataFrame, slo_ms: float | None) ->
     return [(title, charts.latency_chart(latency, slo_ms))]
 
 
-def _summary_html(report: dict, slo_ms: float | None) -> str:
+def _summary_html(report, slo_ms: float | None) -> str:
     items = []
     for status in summary.statuses(report, *([] if slo_ms is None else [slo_ms])):
         color = charts.STATUS_COLORS.get(status.status, "#9ca3af")
@@ -159,14 +146,14 @@ def reference_text(reference: dict | None) -> str:
     return ", ".join(parts)
 
 
-def _period_html(report: dict) -> str:
-    windows = report.get("windows") or []
+def _period_html(report) -> str:
+    windows = report.windows
     starts = [w.get("start") for w in windows if w.get("start")]
     ends = [w.get("end") for w in windows if w.get("end")]
     span = f"{_when(starts[0])} to {_when(ends[-1])}" if starts and ends else "all production rows"
     made = report.get("generated_at") or datetime.now().isoformat(timespec="seconds")
     return (
-        f"<p class='meta'>Period: {_esc(span)} · {len(windows)} windows of {_esc(report.get('window'))}"
+        f"<p class='meta'>Period: {_esc(span)} · {len(windows)} windows of {_esc(report.unit)}"
         f"<br>Reference: {_esc(reference_text(report.get('reference')))}"
         f"<br>Generated: {_esc(made.replace('T', ' '))}</p>"
     )
@@ -198,15 +185,12 @@ def render_html(
     )
 
 
-def distribution_charts(store, request, report: dict, limit: int = 2) -> list:
+def distribution_charts(store, request, report, limit: int = 2) -> list:
     """Overlays of the most drifted inputs, reference against the last window."""
-    from monitoring.distributions import column_distribution
-
     top = summary.top_drifted(report, limit)
-    windows = report.get("windows") or []
-    if top.empty or not windows:
+    last = report.latest_window
+    if top.empty or last is None:
         return []
-    last = windows[-1].get("index", len(windows) - 1)
     found = []
     for column in top["column"]:
         dist = column_distribution(store, request, column, last)
@@ -221,11 +205,7 @@ def distribution_charts(store, request, report: dict, limit: int = 2) -> list:
 
 def build_html_report(store, request) -> str:
     """Compute the report for `request` and render it as a self-contained HTML page."""
-    from monitoring.alerts.history import list_alerts
-    from monitoring.catalog_api import get_model
-    from monitoring.report import build_report
-
     report = build_report(store, request)
     alerts = list_alerts(store, request.model, ("open",))
-    slo = get_model(store, request.model).settings.latency_slo_ms
+    slo = report.settings.latency_slo_ms
     return render_html(report, alerts, distribution_charts(store, request, report), latency_slo_ms=slo)

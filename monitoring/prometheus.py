@@ -19,18 +19,6 @@ PREFIX = "monitoring"
 LATENCY = {"latency_p50": "0.5", "latency_p95": "0.95", "latency_p99": "0.99"}
 
 
-def _latest(records: list[dict], key, value: str = "value") -> dict:
-    """For each key(record), the record of the latest window whose `value` is not null."""
-    found: dict = {}
-    for record in records:
-        if record.get(value) is None or record.get("window") is None:
-            continue
-        k = key(record)
-        if k not in found or record["window"] >= found[k]["window"]:
-            found[k] = record
-    return found
-
-
 class ReportCollector:
     """A prometheus-client collector over the store."""
 
@@ -103,35 +91,29 @@ def metric_families() -> dict[str, GaugeMetricFamily]:
     }
 
 
-def _add_report(families: dict, model: str, report: dict) -> None:
-    for (metric, kind), r in _latest(
-        report.get("performance", []), lambda r: (r["metric"], r["kind"])
-    ).items():
+def _add_report(families: dict, model: str, report) -> None:
+    for (metric, kind), r in report.latest("performance", lambda r: (r["metric"], r["kind"])).items():
         families["performance"].add_metric([model, metric, kind], r["value"])
-    for metric, r in _latest(report.get("performance", []), lambda r: r["metric"], "baseline").items():
+    for metric, r in report.latest("performance", lambda r: r["metric"], "baseline").items():
         families["baseline"].add_metric([model, metric], r["baseline"])
-    dataset = _latest(report.get("dataset_drift", []), lambda r: "all", "share_drifted").get("all")
+    dataset = report.latest("dataset_drift", lambda r: "all", "share_drifted").get("all")
     if dataset:
         families["drift_share"].add_metric([model], dataset["share_drifted"])
         families["dataset_drifted"].add_metric([model], float(bool(dataset["drifted"])))
-    for column, r in _latest(
-        report.get("drift", []), lambda r: (r["column"], r["role"]), "statistic"
-    ).items():
+    for column, r in report.latest("drift", lambda r: (r["column"], r["role"]), "statistic").items():
         families["drift_score"].add_metric([model, *column, r["method"]], r["statistic"])
         families["drifted"].add_metric([model, *column], float(bool(r["drifted"])))
-    operations = _latest(report.get("operations", []), lambda r: r["metric"])
+    operations = report.latest("operations", lambda r: r["metric"])
     for metric, quantile in LATENCY.items():
         if metric in operations:
             families["latency"].add_metric([model, quantile], operations[metric]["value"])
     for metric, family in (("error_rate", "error_rate"), ("prediction_count", "predictions")):
         if metric in operations:
             families[family].add_metric([model], operations[metric]["value"])
-    disparities = _latest(
-        report.get("fairness_disparities", []), lambda r: (r["attribute"], r["metric"]), "ratio"
-    )
+    disparities = report.latest("fairness_disparities", lambda r: (r["attribute"], r["metric"]), "ratio")
     for labels, r in disparities.items():
         families["fairness"].add_metric([model, *labels], r["ratio"])
-    starts = [w["start"] for w in report.get("windows", []) if w.get("start")]
+    starts = [w["start"] for w in report.windows if w.get("start")]
     if starts:
         families["window_start"].add_metric(
             [model], datetime.fromisoformat(max(starts)).replace(tzinfo=UTC).timestamp()

@@ -1,9 +1,17 @@
 """The report: one JSON-able dict per model, window and period, one section per area.
 
 Each area registers a function `(con, context) -> {section_name: [flat records]}` in SECTIONS.
+`build_report` returns a `Report`: the dict (the JSON contract, unchanged by the wrapper) and one
+way to read it: records and DataFrames per section with window labels, the latest value of a
+metric, the primary metric and the effective settings.
 """
 
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
+
+import pandas as pd
 
 from monitoring.alerts.history import alerts_section
 from monitoring.context import Context, ReportRequest, make_context
@@ -12,7 +20,107 @@ from monitoring.drift.section import drift_section
 from monitoring.fairness import fairness_section
 from monitoring.operations import operations_section
 from monitoring.performance.section import performance_section
-from monitoring.store import catalog, window_sql
+from monitoring.settings import ModelSettings
+from monitoring.store import window_sql
+from monitoring.store.cache import as_stored
+from monitoring.windows import parse_time, window_label, window_phrase
+
+# The headline metric of a model: the first of these its performance records have.
+PRIMARY_METRICS = ("accuracy_score", "mean_absolute_error", "root_mean_squared_error", "r2_score")
+WINDOW_COLUMNS = ["index", "start", "end", "rows", "label"]
+
+
+@dataclass(frozen=True)
+class Report(Mapping):
+    """A report: read-only access to the JSON contract (`report["drift"]` still works) plus the
+    helpers every consumer needs, so that none of them re-parses the dict."""
+
+    data: dict
+
+    def __getitem__(self, key):
+        return self.data[key]
+
+    def __iter__(self):
+        return iter(self.data)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def to_dict(self) -> dict:
+        """The JSON contract, as documented in the README."""
+        return self.data
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.data, indent=indent, default=str)
+
+    @property
+    def unit(self) -> str:
+        """The window size, e.g. 'week' or 'rows:5000'."""
+        return self.data.get("window", "")
+
+    @property
+    def windows(self) -> list[dict]:
+        return self.data.get("windows") or []
+
+    @property
+    def settings(self) -> ModelSettings:
+        """The settings the report was computed with (the model's, with the request's overrides)."""
+        return ModelSettings.from_dict(self.data.get("settings") or {})
+
+    @property
+    def latest_window(self) -> int | None:
+        return self.windows[-1]["index"] if self.windows else None
+
+    def window(self, index: int | None) -> dict | None:
+        return next((w for w in self.windows if w["index"] == index), None)
+
+    def window_label(self, index: int | None) -> str:
+        """The window's short name on charts and tables ('2024-03-04', 'window 3')."""
+        found = self.window(index)
+        return window_label(parse_time(found and found.get("start")), index)
+
+    def window_phrase(self, index: int | None) -> str:
+        """The window in a sentence ('the week of 4 Mar')."""
+        found = self.window(index)
+        return window_phrase(parse_time(found and found.get("start")), self.unit, index)
+
+    def records(self, section: str) -> list[dict]:
+        return self.data.get(section) or []
+
+    def windows_frame(self) -> pd.DataFrame:
+        """One row per window: index, start (a timestamp), end, rows and its label."""
+        frame = pd.DataFrame(self.windows, columns=WINDOW_COLUMNS[:-1])
+        frame["start"] = pd.to_datetime(frame["start"])
+        frame["label"] = [self.window_label(i) for i in frame["index"]]
+        return frame
+
+    def frame(self, section: str) -> pd.DataFrame:
+        """A section as a DataFrame; records of a window also get its `label` and `start`."""
+        frame = pd.DataFrame(self.records(section))
+        if "window" not in frame:
+            return frame
+        if frame.empty:
+            return frame.assign(label=[], start=[])
+        keep = self.windows_frame()[["index", "label", "start"]].rename(columns={"index": "window"})
+        return frame.merge(keep, on="window", how="left")
+
+    @property
+    def primary_metric(self) -> str | None:
+        """Accuracy for classifiers, the mean absolute error for regression (None without any)."""
+        names = {r["metric"] for r in self.records("performance")}
+        return next((m for m in PRIMARY_METRICS if m in names), None)
+
+    def latest(self, section: str, key=lambda r: r.get("metric"), value: str = "value") -> dict:
+        """{key(record): the record of the latest window whose `value` is not null}."""
+        found: dict = {}
+        for record in self.records(section):
+            if record.get(value) is None or record.get("window") is None:
+                continue
+            k = key(record)
+            if k not in found or record["window"] >= found[k]["window"]:
+                found[k] = record
+        return found
+
 
 SECTIONS: dict = {}
 SECTIONS["drift"] = drift_section
@@ -28,14 +136,7 @@ def reference_record(con, context: Context) -> dict:
     if not window_sql.has_rows(con, context.model, "reference"):
         return {"rows": 0, "start": None, "end": None, "batches": []}
     source, params = context.reference(con)
-    timestamp = context.model.column("timestamp")
-    # a reference ingested before production may have no timestamp column at all
-    present = timestamp and timestamp.name in catalog.table_columns(con, context.model.table("reference"))
-    ts = catalog.quote(timestamp.name) if present else "NULL"
-    rows, start, end, batches = con.execute(
-        f"SELECT count(*), min({ts}), max({ts}), list(DISTINCT __batch ORDER BY __batch) FROM ({source})",
-        params,
-    ).fetchall()[0]
+    rows, start, end, batches = window_sql.reference_span(con, context.model, source, params)
     return {"rows": rows, "start": _iso(start), "end": _iso(end), "batches": list(batches or [])}
 
 
@@ -43,19 +144,20 @@ def _iso(value):
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def build_report(store, request: ReportRequest) -> dict:
+def build_report(store, request: ReportRequest) -> Report:
     """Compute every registered section for the request."""
     with store.connect() as con:
         context = make_context(con, request)
-        report = {
+        data = {
             "model": context.model.name,
             "task": context.model.task,
             "window": str(context.spec),
             "generated_at": datetime.now().isoformat(timespec="seconds"),
+            "settings": as_stored(context.settings.to_dict()),
             "reference": reference_record(con, context),
             "windows": [w.to_record() for w in context.windows],
         }
         for name, compute in SECTIONS.items():
             if request.sections is None or name in request.sections:
-                report.update(compute(con, context))
-    return report
+                data.update(compute(con, context))
+    return Report(data)

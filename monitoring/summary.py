@@ -1,4 +1,4 @@
-"""The executive summary: one status per area with a sentence in plain words, from a report dict."""
+"""The executive summary: one status per area with a sentence in plain words, from a Report."""
 
 from dataclasses import dataclass
 
@@ -6,7 +6,6 @@ import pandas as pd
 
 HEALTHY, WARNING, CRITICAL, UNKNOWN = "healthy", "warning", "critical", "unknown"
 AREAS = ("performance", "drift", "data quality", "fairness", "operations")
-PRIMARY = ("accuracy_score", "mean_absolute_error", "root_mean_squared_error", "r2_score")
 NAMES = {
     "accuracy_score": "Accuracy",
     "mean_absolute_error": "Mean absolute error",
@@ -22,33 +21,20 @@ class Status:
     sentence: str
 
 
-def _frame(report: dict, key: str) -> pd.DataFrame:
-    return pd.DataFrame(report.get(key) or [])
-
-
-def _latest(report: dict) -> tuple[int | None, str]:
-    windows = report.get("windows") or []
-    if not windows:
+def _latest(report) -> tuple[int | None, str]:
+    index = report.latest_window
+    if index is None:
         return None, ""
-    last = windows[-1]
-    start = (last.get("start") or "")[:10]
-    return last[
-        "index"
-    ], f"the latest {report.get('window', 'window')} ({start})" if start else "the latest window"
+    start = (report.window(index).get("start") or "")[:10]
+    return index, f"the latest {report.unit or 'window'} ({start})" if start else "the latest window"
 
 
-def primary_metric(report: dict) -> str | None:
-    """The headline performance metric: accuracy for classifiers, the mean absolute error for regression."""
-    names = set(_frame(report, "performance").get("metric", []))
-    return next((m for m in PRIMARY if m in names), None)
-
-
-def headline(report: dict) -> dict | None:
+def headline(report) -> dict | None:
     """The primary metric's latest value (realized if it exists, else estimated) and its baseline."""
-    metric = primary_metric(report)
+    metric = report.primary_metric
     if metric is None:
         return None
-    perf = _frame(report, "performance")
+    perf = pd.DataFrame(report.records("performance"))
     rows = perf[(perf["metric"] == metric) & perf["value"].notna()].sort_values("window")
     if rows.empty:
         return None
@@ -64,7 +50,7 @@ def headline(report: dict) -> dict | None:
     }
 
 
-def performance_status(report: dict) -> Status:
+def performance_status(report) -> Status:
     found = headline(report)
     if found is None:
         return Status(
@@ -89,8 +75,8 @@ def performance_status(report: dict) -> Status:
     return Status("performance", level, text)
 
 
-def drift_status(report: dict) -> Status:
-    drift = _frame(report, "drift")
+def drift_status(report) -> Status:
+    drift = pd.DataFrame(report.records("drift"))
     index, when = _latest(report)
     if drift.empty or index is None:
         return Status("drift", UNKNOWN, "No drift figures yet: a reference and production data are needed.")
@@ -109,8 +95,8 @@ def drift_status(report: dict) -> Status:
     return Status("drift", level, f"In {when}, " + " and ".join(parts) + ".")
 
 
-def quality_status(report: dict) -> Status:
-    quality = _frame(report, "data_quality")
+def quality_status(report) -> Status:
+    quality = pd.DataFrame(report.records("data_quality"))
     index, when = _latest(report)
     if quality.empty or index is None:
         return Status("data quality", UNKNOWN, "No data quality figures yet.")
@@ -132,8 +118,8 @@ def quality_status(report: dict) -> Status:
     return Status("data quality", HEALTHY, f"No missing-value spikes or unseen categories in {when}.")
 
 
-def fairness_status(report: dict) -> Status:
-    disparities = _frame(report, "fairness_disparities")
+def fairness_status(report) -> Status:
+    disparities = pd.DataFrame(report.records("fairness_disparities"))
     if disparities.empty:
         return Status(
             "fairness", UNKNOWN, "No sensitive attribute is configured, so fairness is not measured."
@@ -153,8 +139,8 @@ def fairness_status(report: dict) -> Status:
     )
 
 
-def operations_status(report: dict, slo_ms: float = 500.0) -> Status:
-    ops = _frame(report, "operations")
+def operations_status(report, slo_ms: float = 500.0) -> Status:
+    ops = pd.DataFrame(report.records("operations"))
     index, when = _latest(report)
     if ops.empty or index is None:
         return Status("operations", UNKNOWN, "No latency or status figures yet.")
@@ -175,7 +161,7 @@ def operations_status(report: dict, slo_ms: float = 500.0) -> Status:
 ORDER = [UNKNOWN, HEALTHY, WARNING, CRITICAL]
 
 
-def statuses(report: dict, slo_ms: float = 500.0) -> list[Status]:
+def statuses(report, slo_ms: float = 500.0) -> list[Status]:
     """One status per area, in the order of AREAS."""
     return [
         performance_status(report),
@@ -186,9 +172,9 @@ def statuses(report: dict, slo_ms: float = 500.0) -> list[Status]:
     ]
 
 
-def top_drifted(report: dict, limit: int = 5) -> pd.DataFrame:
+def top_drifted(report, limit: int = 5) -> pd.DataFrame:
     """Features ranked by the share of windows in which they drifted, then by their largest statistic."""
-    drift = _frame(report, "drift")
+    drift = pd.DataFrame(report.records("drift"))
     if drift.empty:
         return pd.DataFrame(columns=["column", "drifted_windows", "share"])
     features = drift[drift["role"] == "feature"].assign(
@@ -199,11 +185,11 @@ def top_drifted(report: dict, limit: int = 5) -> pd.DataFrame:
     return ranked.head(limit).reset_index()
 
 
-def served(report: dict) -> tuple[int, float | None]:
+def served(report) -> tuple[int, float | None]:
     """Predictions in the period and the share of them with a label."""
-    rows = sum(w.get("rows") or 0 for w in report.get("windows") or [])
-    metric = primary_metric(report)
-    perf = _frame(report, "performance")
+    rows = sum(w.get("rows") or 0 for w in report.windows)
+    metric = report.primary_metric
+    perf = pd.DataFrame(report.records("performance"))
     if metric is None or not rows:
         return rows, None
     realized = perf[(perf["metric"] == metric) & (perf["kind"] == "realized")]

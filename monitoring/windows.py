@@ -50,13 +50,44 @@ class Window:
 
     @property
     def label(self) -> str:
-        if self.start is None:
-            return f"window {self.index}"
-        return self.start.strftime("%Y-%m-%d %H:%M") if self.start.hour else self.start.strftime("%Y-%m-%d")
+        return window_label(self.start, self.index)
 
 
 def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def window_label(start: datetime | None, index: int) -> str:
+    """A window's short name on charts and tables: its start day (and hour), or 'window N'."""
+    if start is None:
+        return f"window {index}"
+    return start.strftime("%Y-%m-%d %H:%M") if start.hour else start.strftime("%Y-%m-%d")
+
+
+def window_phrase(start: datetime | None, unit: str, index: int) -> str:
+    """A window in a sentence: 'the week of 3 Nov', '3 Nov', 'November 2026', 'window 4 (from 3 Nov)'."""
+    if start is None:
+        return f"window {index}"
+    day = f"{start.day} {start.strftime('%b')}" + (
+        "" if start.year == datetime.now().year else f" {start.year}"
+    )
+    if unit == "week":
+        return f"the week of {day}"
+    if unit == "month":
+        return start.strftime("%B %Y")
+    if unit == "hour":
+        return f"{day} {start.strftime('%H:00')}"
+    if unit == "day":
+        return day
+    return f"window {index} (from {day})"
+
+
+def parse_time(text) -> datetime | None:
+    """An ISO 8601 time from a report record, or None."""
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except (TypeError, ValueError):
+        return None
 
 
 @dataclass(frozen=True)

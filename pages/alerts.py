@@ -12,10 +12,9 @@ from monitoring.alerts.watch import METRICS
 from pages import common
 from pages.access import can_edit
 from pages.downloads import chart_downloads, table_download
+from pages.page import header
 
-view = common.page_header("Alerts", "What needs attention, what happened before, and the rules that decide.")
-if view is None:
-    st.stop()
+view = header("Alerts", "What needs attention, what happened before, and the rules that decide.")
 store = common.get_store()
 with common.shown_errors():
     alerts = pd.DataFrame(list_alerts(store, view.model))

@@ -7,11 +7,10 @@ from monitoring.settings import ModelSettings
 from pages import common
 from pages.access import can_edit
 from pages.downloads import table_download
+from pages.page import header
 from pages.text import literal
 
-view = common.page_header("Batches and settings", "The files stored for this model and how it is monitored.")
-if view is None:
-    st.stop()
+view = header("Batches and settings", "The files stored for this model and how it is monitored.")
 store = common.get_store()
 with common.shown_errors():
     batches = catalog_api.batches(store, view.model)

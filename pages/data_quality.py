@@ -4,21 +4,15 @@ categories with examples, and schema changes per batch."""
 import streamlit as st
 
 from monitoring import charts
-from pages import common
-from pages.downloads import chart_downloads, table_download
+from pages.page import section_page, show_chart, show_table
 
-view = common.page_header("Data quality", "Are the inputs complete and within the ranges the model knows?")
-if view is None:
-    st.stop()
-report = common.report(view)
-windows = common.windows(report)
-quality = common.records(report, "data_quality", "Data quality")
-if quality is None:
-    st.stop()
-if quality.empty:
-    st.info("No data quality figures: there are no production rows in this period.")
-    st.stop()
-quality = charts.with_windows(quality, windows)
+page = section_page(
+    "Data quality",
+    "Are the inputs complete and within the ranges the model knows?",
+    "data_quality",
+    empty="No data quality figures: there are no production rows in this period.",
+)
+model, quality = page.view.model, page.records
 
 for metric, title, note in [
     ("missing_share", "Missing values", "Share of rows with no value."),
@@ -30,9 +24,7 @@ for metric, title, note in [
         continue
     st.subheader(title)
     st.caption(note)
-    chart = charts.share_heatmap(rows, title)
-    st.altair_chart(chart, width="stretch")
-    chart_downloads(chart, f"{view.model}-{metric}")
+    show_chart(charts.share_heatmap(rows, title), f"{model}-{metric}")
 
 st.subheader("Unseen categories")
 unseen = quality[(quality["metric"] == "unseen_category_share") & (quality["count"] > 0)]
@@ -42,10 +34,10 @@ else:
     table = unseen[["label", "column", "value", "count", "examples"]].assign(
         examples=unseen["examples"].map(lambda e: ", ".join(map(str, e or [])))
     )
-    st.dataframe(
+    show_table(
         table,
+        f"{model}-unseen-categories",
         hide_index=True,
-        width="stretch",
         column_config={
             "label": "Window",
             "column": "Input",
@@ -54,21 +46,17 @@ else:
             "examples": "Examples",
         },
     )
-    table_download(table, f"{view.model}-unseen-categories")
 
 duplicates = quality[(quality["metric"] == "duplicate_id_share") & (quality["count"] > 0)]
 if not duplicates.empty:
     st.subheader("Duplicate ids")
     duplicates = duplicates[["label", "column", "count", "value"]]
-    st.dataframe(duplicates, hide_index=True, width="stretch")
-    table_download(duplicates, f"{view.model}-duplicate-ids")
+    show_table(duplicates, f"{model}-duplicate-ids", hide_index=True)
 
 st.subheader("Schema changes")
-changes = common.records(report, "schema_changes", "Schema changes")
-if changes is not None:
-    if changes.empty:
-        st.write("Every batch had the model's columns and types.")
-    else:
-        names = {c: c.replace("_name", "").capitalize() for c in changes.columns}  # file_name -> File
-        st.dataframe(changes, hide_index=True, width="stretch", column_config=names)
-        table_download(changes, f"{view.model}-schema-changes")
+changes = page.report.frame("schema_changes")
+if changes.empty:
+    st.write("Every batch had the model's columns and types.")
+else:
+    names = {c: c.replace("_name", "").capitalize() for c in changes.columns}  # file_name -> File
+    show_table(changes, f"{model}-schema-changes", hide_index=True, column_config=names)

@@ -4,25 +4,19 @@ import streamlit as st
 
 from monitoring import charts
 from monitoring.distributions import column_distribution
-from monitoring.drift.section import monitored_columns
 from pages import common
-from pages.downloads import chart_downloads, table_download
+from pages.page import section_page, show_chart, show_table
 from pages.text import literal
 
-view = common.page_header("Distributions", "An input's values in a window, overlaid on the reference.")
-if view is None:
-    st.stop()
-report = common.report(view)
-windows = common.windows(report)
-if windows.empty:
-    st.info("No production rows in this period. Widen the period or upload production data.")
-    st.stop()
-model = common.catalog_api.get_model(common.get_store(), view.model)
-columns = [c.name for c in monitored_columns(model)]
-if not columns:
-    st.info("This model has no numeric or categorical column to show.")
-    st.stop()
-labels = dict(zip(windows["index"], windows["label"], strict=True))
+page = section_page(
+    "Distributions",
+    "An input's values in a window, overlaid on the reference.",
+    "drift",
+    empty="No distributions to compare: they need a reference batch and production rows in this period.",
+)
+model, report = page.view.model, page.report
+columns = list(dict.fromkeys(page.records["column"]))
+labels = {w["index"]: report.window_label(w["index"]) for w in report.windows}
 indexes = list(labels)
 
 a, b, c = st.columns(3)
@@ -35,13 +29,11 @@ against = c.selectbox(
     key="dist_against",
 )
 with common.shown_errors():
-    dist = column_distribution(common.get_store(), view.request(), column, window, against)
+    dist = column_distribution(common.get_store(), page.view.request(), column, window, against)
 if dist.shares.empty:
     st.info(f"'{literal(column)}' has no values to show (all missing, or the reference is empty).")
     st.stop()
-chart = charts.distribution_overlay(dist.shares, dist.kind)
-st.altair_chart(chart, width="stretch")
-chart_downloads(chart, f"{view.model}-{column}-distribution")
+show_chart(charts.distribution_overlay(dist.shares, dist.kind), f"{model}-{column}-distribution")
 
 if dist.kind == "numeric" and not dist.quantiles.empty:
     st.subheader("Quantiles")
@@ -50,11 +42,13 @@ if dist.kind == "numeric" and not dist.quantiles.empty:
         "values beyond the reference range show at its edge."
     )
     table = dist.quantiles.assign(quantile=[f"{q:.0%}" for q in dist.quantiles["quantile"]])
-    table = table.set_index("quantile").T.round(4)
-    st.dataframe(table, width="stretch")
-    table_download(table.rename_axis("series"), f"{view.model}-{column}-quantiles")
+    table = table.set_index("quantile").T.round(4).rename_axis("series")
+    show_table(table, f"{model}-{column}-quantiles")
 else:
     st.subheader("Shares per category")
     table = dist.shares.pivot_table(index="bin", columns="series", values="share", sort=False)
-    st.dataframe(table.style.format("{:.1%}"), width="stretch")
-    table_download(table, f"{view.model}-{column}-shares")
+    show_table(
+        table,
+        f"{model}-{column}-shares",
+        column_config={c: st.column_config.NumberColumn(format="percent") for c in table.columns},
+    )

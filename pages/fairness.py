@@ -3,22 +3,17 @@
 import streamlit as st
 
 from monitoring import charts
-from pages import common
-from pages.downloads import chart_downloads, table_download
+from pages.page import section_page, show_chart, show_table
 from pages.text import literal
 
-view = common.page_header("Fairness", "Does the model treat groups alike?")
-if view is None:
-    st.stop()
-report = common.report(view)
-windows = common.windows(report)
-groups = common.records(report, "fairness", "Fairness")
-if groups is None:
-    st.stop()
-if groups.empty:
-    st.info("No sensitive attribute is set for this model. Mark one (e.g. gender) in Upload's role preview.")
-    st.stop()
-disparities = common.records(report, "fairness_disparities", "Disparities")
+page = section_page(
+    "Fairness",
+    "Does the model treat groups alike?",
+    "fairness",
+    empty="No sensitive attribute is set for this model. Mark one (e.g. gender) in Upload's role preview.",
+)
+model, groups = page.view.model, page.records
+disparities = page.report.frame("fairness_disparities")
 
 attribute = st.segmented_control(
     "Attribute",
@@ -32,9 +27,7 @@ metrics = [m for m in dict.fromkeys(overall["metric"]) if m != "count"]
 metric = st.selectbox("Metric", metrics, key="fair_metric", format_func=lambda m: m.replace("_", " "))
 rows = overall[overall["metric"] == metric]
 small = rows[rows["flag"].notna()]
-chart = charts.group_bars(rows, metric, metric == "selection_rate")
-st.altair_chart(chart, width="stretch")
-chart_downloads(chart, f"{view.model}-{attribute}-{metric}")
+show_chart(charts.group_bars(rows, metric, metric == "selection_rate"), f"{model}-{attribute}-{metric}")
 if metric == "selection_rate":
     st.caption(
         "The red line is 80% of the highest group's rate: a group below it fails the four-fifths rule."
@@ -42,7 +35,7 @@ if metric == "selection_rate":
 if not small.empty:
     st.warning(f"Too few rows to judge: {', '.join(map(literal, small['group']))} (shown grey).")
 
-if disparities is not None and not disparities.empty:
+if not disparities.empty:
     mine = disparities[disparities["attribute"] == attribute]
     whole = mine[mine["window"].isna()]
     st.subheader("Disparities over the period")
@@ -57,14 +50,11 @@ if disparities is not None and not disparities.empty:
             border=True,
             help="Ratio of the lowest to the highest group; " + ("passes" if row.passes else "fails"),
         )
-    per_window = charts.with_windows(mine[mine["window"].notna()], windows)
+    per_window = mine[mine["window"].notna()]
     if not per_window.empty:
         st.subheader("Disparities per window")
-        chart = charts.disparity_over_time(per_window)
-        st.altair_chart(chart, width="stretch")
-        chart_downloads(chart, f"{view.model}-{attribute}-disparities")
+        show_chart(charts.disparity_over_time(per_window), f"{model}-{attribute}-disparities")
 
 with st.expander("All group figures"):
     table = overall.pivot_table(index="group", columns="metric", values="value")
-    st.dataframe(table.round(4), width="stretch")
-    table_download(table, f"{view.model}-{attribute}-groups")
+    show_table(table.round(4), f"{model}-{attribute}-groups")

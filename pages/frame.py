@@ -1,7 +1,7 @@
 """What app.py draws around every page: page config, sign-in, the navigation and the sidebar's view.
 
 It lives here rather than in app.py so that a page can draw it too when Streamlit runs the page
-without app.py (see `_framed` in pages/common.py).
+without app.py (see `_framed` in pages/page.py).
 """
 
 import streamlit as st
@@ -9,30 +9,31 @@ import streamlit as st
 from pages import common, view
 from pages.access import can_edit, sign_in
 
+# The page list, in one place: (section, file, title, Material icon). The first is the default.
+PAGES = (
+    ("Overview", "pages/summary.py", "Executive summary", "dashboard"),
+    ("Model health", "pages/performance.py", "Performance", "speed"),
+    ("Model health", "pages/drift.py", "Drift", "timeline"),
+    ("Model health", "pages/distributions.py", "Distributions", "bar_chart"),
+    ("Model health", "pages/fairness.py", "Fairness", "balance"),
+    ("Model health", "pages/data_quality.py", "Data quality", "rule"),
+    ("Model health", "pages/operations.py", "Operations", "dns"),
+    ("Alerts", "pages/alerts.py", "Alerts", "notifications"),
+    ("Data", "pages/upload.py", "Upload", "upload"),
+    ("Data", "pages/batches.py", "Batches and settings", "storage"),
+    ("Share", "pages/report.py", "Report", "share"),
+)
+EDITOR_ONLY = ("pages/upload.py",)  # viewers do not get these pages, so no URL reaches them either
+
 
 def pages() -> dict[str, list[st.Page]]:
-    """The pages by section, as the sidebar lists them."""
-    found = {
-        "Overview": [
-            st.Page("pages/summary.py", title="Executive summary", icon=":material/dashboard:", default=True),
-        ],
-        "Model health": [
-            st.Page("pages/performance.py", title="Performance", icon=":material/speed:"),
-            st.Page("pages/drift.py", title="Drift", icon=":material/timeline:"),
-            st.Page("pages/distributions.py", title="Distributions", icon=":material/bar_chart:"),
-            st.Page("pages/fairness.py", title="Fairness", icon=":material/balance:"),
-            st.Page("pages/data_quality.py", title="Data quality", icon=":material/rule:"),
-            st.Page("pages/operations.py", title="Operations", icon=":material/dns:"),
-        ],
-        "Alerts": [st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications:")],
-        "Data": [
-            st.Page("pages/upload.py", title="Upload", icon=":material/upload:"),
-            st.Page("pages/batches.py", title="Batches and settings", icon=":material/storage:"),
-        ],
-        "Share": [st.Page("pages/report.py", title="Report", icon=":material/share:")],
-    }
-    if not can_edit():  # viewers do not get the editor-only page, so no URL reaches it either
-        found["Data"] = [p for p in found["Data"] if p.url_path != "upload"]
+    """The pages by section, as the sidebar lists them, for the signed-in user's role."""
+    found: dict[str, list[st.Page]] = {}
+    for number, (section, path, title, icon) in enumerate(PAGES):
+        if path in EDITOR_ONLY and not can_edit():
+            continue
+        page = st.Page(path, title=title, icon=f":material/{icon}:", default=number == 0)
+        found.setdefault(section, []).append(page)
     return found
 
 

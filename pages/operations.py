@@ -3,22 +3,16 @@
 import streamlit as st
 
 from monitoring import charts
-from pages import common
-from pages.downloads import chart_downloads
+from pages.page import section_page, show_chart
 
-view = common.page_header("Operations", "Is the service fast and reliable?")
-if view is None:
-    st.stop()
-report = common.report(view)
-windows = common.windows(report)
-ops = common.records(report, "operations", "Operations")
-if ops is None:
-    st.stop()
-if ops.empty:
-    st.info("No operations figures: there are no production rows in this period.")
-    st.stop()
-ops = charts.with_windows(ops, windows)
-slo = common.catalog_api.get_model(common.get_store(), view.model).settings.latency_slo_ms
+page = section_page(
+    "Operations",
+    "Is the service fast and reliable?",
+    "operations",
+    empty="No operations figures: there are no production rows in this period.",
+)
+model, ops = page.view.model, page.records
+slo = page.report.settings.latency_slo_ms
 
 latency = ops[ops["metric"].isin(["latency_p50", "latency_p95", "latency_p99"]) & ops["value"].notna()]
 last = ops[ops["window"] == ops["window"].max()].set_index("metric")["value"]
@@ -39,9 +33,7 @@ if latency.empty:
     st.caption("This model's logs have no latency column.")
 else:
     st.caption(f"The red line is the latency objective ({slo:.0f} ms), set in Batches and settings.")
-    chart = charts.latency_chart(latency, slo)
-    st.altair_chart(chart, width="stretch")
-    chart_downloads(chart, f"{view.model}-latency")
+    show_chart(charts.latency_chart(latency, slo), f"{model}-latency")
 
 for metric, title, percent in [
     ("throughput_per_second", "Throughput (predictions per second)", False),
@@ -52,5 +44,4 @@ for metric, title, percent in [
         continue
     st.subheader(title)
     chart = charts.bars_over_time(rows, title, percent, "#dc2626" if percent else "#6366f1")
-    st.altair_chart(chart, width="stretch")
-    chart_downloads(chart, f"{view.model}-{metric}")
+    show_chart(chart, f"{model}-{metric}")

@@ -1,26 +1,19 @@
 """Performance: each metric over time against its baseline, realized beside estimated, the labelled
 share, and the confusion matrix of a chosen window."""
 
-import pandas as pd
 import streamlit as st
 
 from monitoring import charts
-from pages import common
-from pages.downloads import chart_downloads, table_download
+from pages.page import section_page, show_chart, show_table
 
-view = common.page_header("Performance", "Each metric per window against the reference baseline.")
-if view is None:
-    st.stop()
-report = common.report(view)
-windows = common.windows(report)
-perf = common.records(report, "performance", "Performance")
-if perf is None:
-    st.stop()
-if perf.empty:
-    st.info("No performance figures: this model needs labels (or scores to estimate from) and a reference.")
-    st.stop()
-
-perf = charts.with_windows(perf, windows)
+page = section_page(
+    "Performance",
+    "Each metric per window against the reference baseline.",
+    "performance",
+    empty="No performance figures: this model needs labels (or scores to estimate from) and a reference.",
+)
+model, report, perf = page.view.model, page.report, page.records
+windows = report.windows_frame()
 metrics = list(dict.fromkeys(perf["metric"]))
 names = {m: m.replace("_", " ").replace(" score", "").capitalize() for m in metrics}
 chosen = st.pills(
@@ -32,25 +25,21 @@ for metric in chosen or metrics[:1]:
     if rows.empty:
         st.caption("No value in any window (too few labels and nothing to estimate from).")
         continue
-    chart = charts.metric_over_time(rows, names[metric])
-    st.altair_chart(chart, width="stretch")
-    chart_downloads(chart, f"{view.model}-{metric}")
+    show_chart(charts.metric_over_time(rows, names[metric]), f"{model}-{metric}")
 
 st.subheader("Labels")
 first = perf[perf["metric"] == metrics[0]].groupby("window", as_index=False)["labelled_rows"].max()
-labels = charts.with_windows(first, windows).merge(
-    windows[["index", "rows"]], left_on="window", right_on="index"
-)
+labels = first.merge(windows[["index", "rows", "label", "start"]], left_on="window", right_on="index")
 labels["value"] = labels["labelled_rows"] / labels["rows"].where(labels["rows"] > 0)
 st.caption(
     "Share of each window's predictions whose true outcome has arrived. Recent windows wait for labels; "
     "their performance is estimated from the scores (dashed line)."
 )
-chart = charts.bars_over_time(labels, "Labelled", percent=True, color="#10b981")
-st.altair_chart(chart, width="stretch")
-chart_downloads(chart, f"{view.model}-labelled-share")
+show_chart(
+    charts.bars_over_time(labels, "Labelled", percent=True, color="#10b981"), f"{model}-labelled-share"
+)
 
-matrix = pd.DataFrame(report.get("confusion_matrix") or [])
+matrix = report.frame("confusion_matrix")
 if not matrix.empty:
     st.subheader("Confusion matrix")
     have = windows[windows["index"].isin(matrix["window"].dropna().unique())]
@@ -67,19 +56,14 @@ if not matrix.empty:
     if cells.empty:
         st.caption("No labelled rows in this window yet.")
     else:
-        chart = charts.confusion_matrix(cells)
-        st.altair_chart(chart, width="content")
-        chart_downloads(chart, f"{view.model}-confusion-matrix")
-elif view.task == "regression":
+        show_chart(charts.confusion_matrix(cells), f"{model}-confusion-matrix", width="content")
+elif page.view.task == "regression":
     st.subheader("Bias")
     bias = perf[(perf["metric"] == "mean_residual") & perf["value"].notna()]
     st.caption("Mean residual (prediction minus truth) per window: above zero the model over-predicts.")
     if not bias.empty:
-        chart = charts.metric_over_time(bias, "Mean residual")
-        st.altair_chart(chart, width="stretch")
-        chart_downloads(chart, f"{view.model}-mean-residual")
+        show_chart(charts.metric_over_time(bias, "Mean residual"), f"{model}-mean-residual")
 
 with st.expander("All figures"):
     table = perf.pivot_table(index=["label"], columns=["metric", "kind"], values="value", sort=False)
-    st.dataframe(table.round(4), width="stretch")
-    table_download(table, f"{view.model}-performance")
+    show_table(table.round(4), f"{model}-performance")

@@ -1,17 +1,12 @@
 """Report: a self-contained HTML report (works offline, small enough to email) and the JSON."""
 
-import json
-
 import streamlit as st
 
 from monitoring.html_report import build_html_report
 from pages import common
+from pages.page import header
 
-view = common.page_header(
-    "Report", "One file to share: the summary in plain words, key charts and open alerts."
-)
-if view is None:
-    st.stop()
+view = header("Report", "One file to share: the summary in plain words, key charts and open alerts.")
 key = ("report_html", view)
 if st.button("Build the HTML report", type="primary", icon=":material/description:"):
     with st.spinner("Building the report…"), common.shown_errors():
@@ -29,7 +24,7 @@ if page:
 report = common.report(view)
 st.download_button(
     "Download JSON",
-    lambda: json.dumps(report, indent=2, default=str),  # made only when clicked
+    report.to_json,  # made only when clicked
     f"{view.model}-report.json",
     "application/json",
 )

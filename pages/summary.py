@@ -6,7 +6,8 @@ import streamlit as st
 from monitoring import charts, summary
 from monitoring.alerts.history import list_alerts
 from pages import common
-from pages.downloads import chart_downloads, table_download
+from pages.downloads import table_download
+from pages.page import section_page, show_chart, show_table
 from pages.text import literal
 
 BADGES = {
@@ -16,18 +17,10 @@ BADGES = {
     summary.UNKNOWN: ("gray", ":material/help:"),
 }
 
-view = common.page_header(
-    "Executive summary", "Is the model still right, has the world changed, is it healthy?"
-)
-if view is None:
-    st.stop()
-report = common.report(view)
-windows = common.windows(report)
-if windows.empty:
-    st.info("No production predictions in this period. Widen the period or upload production data.")
-    st.stop()
-
-slo = common.catalog_api.get_model(common.get_store(), view.model).settings.latency_slo_ms
+page = section_page("Executive summary", "Is the model still right, has the world changed, is it healthy?")
+view, report = page.view, page.report
+windows = report.windows_frame()
+slo = report.settings.latency_slo_ms
 cols = st.columns(5)
 for col, status in zip(cols, summary.statuses(report, slo), strict=True):
     with col.container(border=True, height="stretch"):
@@ -66,23 +59,19 @@ d.metric("Open alerts", len(open_alerts), border=True)
 left, right = st.columns([3, 2])
 with left:
     st.subheader("Trends")
-    perf = pd.DataFrame(report.get("performance") or [])
+    perf = report.frame("performance")
     if found is not None:
-        line = charts.with_windows(perf[(perf["metric"] == found["metric"]) & perf["value"].notna()], windows)
-        st.caption(f"{found['name']} per {report['window']}")
+        line = perf[(perf["metric"] == found["metric"]) & perf["value"].notna()]
+        st.caption(f"{found['name']} per {report.unit}")
         chart = charts.sparkline(line.drop_duplicates("window", keep="first"), "value")
-        st.altair_chart(chart, width="stretch")
-        chart_downloads(chart, f"{view.model}-{found['metric']}-trend")
-    shares = charts.with_windows(pd.DataFrame(report.get("dataset_drift") or []), windows)
+        show_chart(chart, f"{view.model}-{found['metric']}-trend")
+    shares = report.frame("dataset_drift")
     if not shares.empty:
-        st.caption(f"Share of inputs that drifted, per {report['window']}")
-        chart = charts.sparkline(shares, "share_drifted", color="#d97706")
-        st.altair_chart(chart, width="stretch")
-        chart_downloads(chart, f"{view.model}-drift-trend")
-    st.caption(f"Predictions per {report['window']}")
+        st.caption(f"Share of inputs that drifted, per {report.unit}")
+        show_chart(charts.sparkline(shares, "share_drifted", color="#d97706"), f"{view.model}-drift-trend")
+    st.caption(f"Predictions per {report.unit}")
     chart = charts.sparkline(windows.assign(value=windows["rows"]), "value", color="#10b981")
-    st.altair_chart(chart, width="stretch")
-    chart_downloads(chart, f"{view.model}-predictions-trend")
+    show_chart(chart, f"{view.model}-predictions-trend")
 with right:
     st.subheader("Open alerts")
     if open_alerts.empty:
@@ -96,17 +85,17 @@ with right:
             width="stretch",
             column_config={"severity": "Severity", "message": "What happened"},
         )
-        table_download(open_alerts, f"{view.model}-open-alerts")
+        table_download(open_alerts, f"{view.model}-open-alerts")  # every open alert, not only the 8 shown
         st.page_link("pages/alerts.py", label="All alerts", icon=":material/notifications:")
     st.subheader("Inputs that changed most")
     top = summary.top_drifted(report)
     if top.empty:
         st.write("No input drifted in this period.")
     else:
-        st.dataframe(
+        show_table(
             top,
+            f"{view.model}-top-drifted",
             hide_index=True,
-            width="stretch",
             column_config={
                 "column": "Input",
                 "drifted_windows": st.column_config.NumberColumn("Windows drifted"),
@@ -115,5 +104,4 @@ with right:
                 ),
             },
         )
-        table_download(top, f"{view.model}-top-drifted")
         st.page_link("pages/drift.py", label="Drift in depth", icon=":material/timeline:")

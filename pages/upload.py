@@ -13,14 +13,16 @@ from monitoring.ingest.roles import ROLES
 from monitoring.schema import BATCH_KINDS, TASKS
 from pages import common
 from pages.access import can_edit
+from pages.page import header
 from pages.text import literal
 
 NEW = "+ new model"
-store = common.get_store()  # draws the frame (sign-in first) when Streamlit runs this file alone
-st.title("Upload")
-st.caption(
-    "Add prediction logs, a reference set or late labels. Each file becomes one batch, stored all or nothing."
+view = header(
+    "Upload",
+    "Add prediction logs, a reference set or late labels. Each file becomes one batch, stored all or nothing.",
+    need_model=False,  # the first file of the first model comes in here
 )
+store = common.get_store()
 if not can_edit():
     st.info("You can look but not change data: ask an editor to upload files.", icon=":material/lock:")
     st.stop()

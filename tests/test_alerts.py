@@ -5,6 +5,7 @@ import pytest
 from monitoring.alerts.findings import evaluate, observations
 from monitoring.alerts.rules import COMPARISONS, METRICS, SEVERITIES, Rule, default_rules
 from monitoring.errors import InputError
+from monitoring.report import Report
 
 YEAR = datetime.now().year
 
@@ -37,8 +38,8 @@ def perf(values, baseline=0.88, metric="accuracy_score", kind="realized") -> lis
     ]
 
 
-def report(n: int, **sections) -> dict:
-    return {"model": "m", "task": "binary", "window": "week", "windows": windows(n), **sections}
+def report(n: int, **sections) -> Report:
+    return Report({"model": "m", "task": "binary", "window": "week", "windows": windows(n), **sections})
 
 
 def test_accuracy_drop_message_reads_like_a_sentence():

@@ -13,16 +13,9 @@ def credit_report(demo_store):
     return build_report(demo_store, ReportRequest("credit", window="week"))
 
 
-def _windows(report):
-    frame = pd.DataFrame(report["windows"])
-    frame["start"] = pd.to_datetime(frame["start"])
-    frame["label"] = frame["start"].dt.strftime("%Y-%m-%d")
-    return frame
-
-
 def test_drift_heatmap_has_a_cell_selection_and_one_rect_per_column_window(credit_report):
-    drift = pd.DataFrame(credit_report["drift"])
-    features = charts.with_windows(drift[drift["role"] == "feature"], _windows(credit_report))
+    drift = credit_report.frame("drift")
+    features = drift[drift["role"] == "feature"]
     spec = charts.drift_heatmap(features).to_dict()
     assert spec["params"][0]["name"] == "cell"
     assert spec["params"][0]["select"]["fields"] == ["column", "window"]
@@ -61,7 +54,7 @@ def test_distribution_quantiles_match_numpy_within_a_bin(demo_store):
 
 
 def test_latency_and_bar_charts_draw_the_objective_and_windows(credit_report):
-    ops = charts.with_windows(pd.DataFrame(credit_report["operations"]), _windows(credit_report))
+    ops = credit_report.frame("operations")
     latency = ops[ops["metric"].isin(["latency_p50", "latency_p95", "latency_p99"])]
     spec = charts.latency_chart(latency, 500.0).to_dict()
     rule = spec["layer"][1]

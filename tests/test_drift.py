@@ -78,7 +78,7 @@ def test_auto_explains_its_choice(streams):
     assert "large reference (20000 rows)" in first["x0"]["reason"]
     assert set(first["x0"]) >= {"window", "column", "role", "kind", "method", "statistic", "p_value"}
     assert set(report["dataset_drift"][0]) == {"window", "share_drifted", "drifted"}
-    json.dumps(report)
+    json.dumps(report.to_dict())
 
 
 def _scipy_samples(streams, model: str, window_index: int, column: str):

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from monitoring.html_report import build_html_report, render_html
-from monitoring.report import ReportRequest
+from monitoring.report import Report, ReportRequest
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -25,7 +25,7 @@ def test_report_is_self_contained_and_small(credit_html):
 
 
 def test_user_strings_are_escaped():
-    report = {"model": XSS, "windows": [], "generated_at": "2026-01-01T00:00:00"}
+    report = Report({"model": XSS, "windows": [], "generated_at": "2026-01-01T00:00:00"})
     page = render_html(report, alerts=[{"severity": "high", "message": XSS}])
     assert XSS not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page

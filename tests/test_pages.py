@@ -8,21 +8,10 @@ from streamlit.testing.v1 import AppTest
 from monitoring.settings import DB_ENV_VAR
 from monitoring.store import Store
 from monitoring.store.backup import copy_to
+from pages import frame
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = [
-    "pages/summary.py",
-    "pages/performance.py",
-    "pages/drift.py",
-    "pages/distributions.py",
-    "pages/fairness.py",
-    "pages/data_quality.py",
-    "pages/operations.py",
-    "pages/alerts.py",
-    "pages/upload.py",
-    "pages/batches.py",
-    "pages/report.py",
-]
+PAGES = [path for _, path, _, _ in frame.PAGES]
 
 
 @pytest.fixture(scope="module")

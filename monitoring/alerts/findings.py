@@ -1,20 +1,12 @@
 """Rules applied to a report: every run of consecutive breaching windows ("episode") of a rule
 becomes a Finding with a plain-language message and whether the condition still holds in the
-latest window that has a value. Pure: no store, no report building."""
+latest window that has a value. Pure over a Report: no store, no report building."""
 
 from dataclasses import dataclass
 
-from monitoring.alerts.messages import message, window_label
+from monitoring.alerts.messages import message
 from monitoring.alerts.rules import Rule, breaches
 from monitoring.alerts.watch import METRICS, Observation
-
-
-def primary_metric(report: dict) -> str | None:
-    names = {r["metric"] for r in report.get("performance", [])}
-    for name in ("accuracy_score", "mean_absolute_error", "root_mean_squared_error"):
-        if name in names:
-            return name
-    return None
 
 
 def observations(rule: Rule, report: dict) -> list[Observation]:
@@ -22,7 +14,7 @@ def observations(rule: Rule, report: dict) -> list[Observation]:
     found = METRICS[rule.metric].observe(report)
     scope = rule.scope
     if scope is None and rule.metric == "performance_drop":
-        scope = primary_metric(report)
+        scope = report.primary_metric
     return [o for o in found if scope is None or o.scope == scope]
 
 
@@ -65,10 +57,12 @@ def _runs(
     return runs
 
 
-def evaluate(report: dict, rules: list[Rule]) -> list[Finding]:
+def _start(report, index: int) -> str | None:
+    return (report.window(index) or {}).get("start")
+
+
+def evaluate(report, rules: list[Rule]) -> list[Finding]:
     """Every episode of every enabled rule over the report's windows."""
-    windows = {w["index"]: w for w in report.get("windows", [])}
-    unit = report.get("window", "")
     findings = []
     for rule in rules:
         if not rule.enabled:
@@ -86,16 +80,14 @@ def evaluate(report: dict, rules: list[Rule]) -> list[Finding]:
                         rule=rule,
                         scope=identity,
                         window=last.window,
-                        window_start=windows.get(last.window, {}).get("start"),
-                        first_window_start=windows.get(run[0].window, {}).get("start"),
+                        window_start=_start(report, last.window),
+                        first_window_start=_start(report, run[0].window),
                         value=last.value,
                         threshold=rule.threshold if rule.comparison != "flagged" else last.baseline,
-                        message=message(rule, last, windows.get(last.window), unit, len(run)),
+                        message=message(rule, last, report.window_phrase(last.window), report.unit, len(run)),
                         active=active,
-                        label=window_label(windows.get(last.window), unit, last.window),
-                        cleared_in=None
-                        if cleared is None
-                        else window_label(windows.get(cleared), unit, cleared),
+                        label=report.window_phrase(last.window),
+                        cleared_in=None if cleared is None else report.window_phrase(cleared),
                     )
                 )
     return findings

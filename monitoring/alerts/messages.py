@@ -1,8 +1,6 @@
 """Plain-language alert messages: 'Accuracy fell to 0.81, 7.2 points below its baseline of 0.88, in
 the week of 3 Nov'."""
 
-from datetime import datetime
-
 LOWER_IS_BETTER = ("log_loss",)
 
 
@@ -13,32 +11,6 @@ def score_direction(metric: str) -> int | None:
     if metric.endswith("_error") or metric in LOWER_IS_BETTER:
         return -1
     return None
-
-
-def window_label(window: dict | None, unit: str, index: int | None = None) -> str:
-    """'the week of 3 Nov', '3 Nov', 'November 2026', 'batch window 4'..."""
-    start = _parse(window.get("start")) if window else None
-    if start is None:
-        return f"window {index if window is None else window['index']}"
-    day = f"{start.day} {start.strftime('%b')}" + (
-        "" if start.year == datetime.now().year else f" {start.year}"
-    )
-    if unit == "week":
-        return f"the week of {day}"
-    if unit == "month":
-        return start.strftime("%B %Y")
-    if unit == "hour":
-        return f"{day} {start.strftime('%H:00')}"
-    if unit == "day":
-        return day
-    return f"window {window['index']} (from {day})"
-
-
-def _parse(text) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text) if text else None
-    except (TypeError, ValueError):
-        return None
 
 
 def humanize(name: str) -> str:
@@ -57,9 +29,8 @@ def _pct(value) -> str:
     return "n/a" if value is None else f"{value * 100:.1f}%"
 
 
-def message(rule, o, window: dict | None, unit: str, run: int = 1) -> str:
-    """The plain-language sentence a person reads in the alert."""
-    when = window_label(window, unit, o.window)
+def message(rule, o, when: str, unit: str, run: int = 1) -> str:
+    """The plain-language sentence a person reads in the alert; `when` names the window."""
     when = f"on {when}" if unit == "day" else f"in {when}"
     text = _sentence(rule, o)
     if rule.consecutive > 1:

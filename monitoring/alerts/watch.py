@@ -1,4 +1,4 @@
-"""What alert rules can watch: each metric reads the report's records into Observations."""
+"""What alert rules can watch: each metric reads a Report's records into Observations."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,12 +30,12 @@ class MetricSpec:
     help: str
     scope: str  # model, column, attribute or metric
     verdict: bool  # the section has its own yes/no verdict ("flagged" comparison)
-    observe: Callable[[dict], list[Observation]] = field(repr=False)
+    observe: Callable[..., list[Observation]] = field(repr=False)
 
 
-def _performance_drop(report: dict) -> list[Observation]:
+def _performance_drop(report) -> list[Observation]:
     found = []
-    for r in report.get("performance", []):
+    for r in report.records("performance"):
         direction = score_direction(r["metric"])
         value, baseline = r.get("value"), r.get("baseline")
         if direction is None or value is None or baseline is None:
@@ -50,15 +50,15 @@ def _performance_drop(report: dict) -> list[Observation]:
     return found
 
 
-def _performance(report: dict) -> list[Observation]:
+def _performance(report) -> list[Observation]:
     return [
         Observation(r["window"], r["metric"], r.get("value"), None, r.get("baseline"), r.get("kind", ""))
-        for r in report.get("performance", [])
+        for r in report.records("performance")
     ]
 
 
-def _drift(role: str) -> Callable[[dict], list[Observation]]:
-    def observe(report: dict) -> list[Observation]:
+def _drift(role: str) -> Callable[..., list[Observation]]:
+    def observe(report) -> list[Observation]:
         return [
             Observation(
                 r["window"],
@@ -70,54 +70,54 @@ def _drift(role: str) -> Callable[[dict], list[Observation]]:
                 r["method"],
                 r.get("p_value"),
             )
-            for r in report.get("drift", [])
+            for r in report.records("drift")
             if r.get("role") == role
         ]
 
     return observe
 
 
-def _drifted_features(report: dict) -> list[Observation]:
+def _drifted_features(report) -> list[Observation]:
     counts: dict[int, int] = {}
-    for r in report.get("drift", []):
+    for r in report.records("drift"):
         if r.get("role") == "feature":
             counts[r["window"]] = counts.get(r["window"], 0) + bool(r.get("drifted"))
     return [Observation(w, "", float(n)) for w, n in sorted(counts.items())]
 
 
-def _dataset_drift(report: dict) -> list[Observation]:
+def _dataset_drift(report) -> list[Observation]:
     return [
         Observation(r["window"], "", r.get("share_drifted"), r.get("drifted"))
-        for r in report.get("dataset_drift", [])
+        for r in report.records("dataset_drift")
     ]
 
 
-def _operations(metric: str) -> Callable[[dict], list[Observation]]:
-    def observe(report: dict) -> list[Observation]:
+def _operations(metric: str) -> Callable[..., list[Observation]]:
+    def observe(report) -> list[Observation]:
         return [
             Observation(r["window"], "", r.get("value"))
-            for r in report.get("operations", [])
+            for r in report.records("operations")
             if r.get("metric") == metric
         ]
 
     return observe
 
 
-def _disparity(metric: str, part: str) -> Callable[[dict], list[Observation]]:
-    def observe(report: dict) -> list[Observation]:
+def _disparity(metric: str, part: str) -> Callable[..., list[Observation]]:
+    def observe(report) -> list[Observation]:
         return [
             Observation(
                 r["window"], r["attribute"], r.get(part), None if r.get("passes") is None else not r["passes"]
             )
-            for r in report.get("fairness_disparities", [])
+            for r in report.records("fairness_disparities")
             if r.get("metric") == metric and r.get("window") is not None
         ]
 
     return observe
 
 
-def _quality(metric: str) -> Callable[[dict], list[Observation]]:
-    def observe(report: dict) -> list[Observation]:
+def _quality(metric: str) -> Callable[..., list[Observation]]:
+    def observe(report) -> list[Observation]:
         return [
             Observation(
                 r["window"],
@@ -128,7 +128,7 @@ def _quality(metric: str) -> Callable[[dict], list[Observation]]:
                 "",
                 ", ".join(map(str, r.get("examples") or [])),
             )
-            for r in report.get("data_quality", [])
+            for r in report.records("data_quality")
             if r.get("metric") == metric and r.get("window") is not None
         ]
 

@@ -1,7 +1,6 @@
 """`python -m monitoring`: the library from a terminal or a scheduler."""
 
 import argparse
-import json
 import sys
 from datetime import datetime
 
@@ -167,7 +166,7 @@ def report(args) -> int:
 
         text = build_html_report(Store(args.db), request)
     else:
-        text = json.dumps(build_report(Store(args.db), request), indent=2, default=str)
+        text = build_report(Store(args.db), request).to_json()
     if args.output:
         with open(args.output, "w", encoding="utf-8") as handle:
             handle.write(text)

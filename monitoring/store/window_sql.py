@@ -120,3 +120,17 @@ def data_span(con, model: Model):
         return None, None
     ts = quote(timestamp.name)
     return con.execute(f"SELECT min({ts}), max({ts}) FROM {model.table('production')}").fetchall()[0]
+
+
+def reference_span(con, model: Model, source: str, params: list) -> tuple:
+    """(rows, first timestamp, last timestamp, batch ids) of the reference rows in `source`.
+
+    A reference ingested before production may have no timestamp column at all: then None, None.
+    """
+    timestamp = model.column("timestamp")
+    present = timestamp and timestamp.name in table_columns(con, model.table("reference"))
+    ts = quote(timestamp.name) if present else "NULL"
+    return con.execute(
+        f"SELECT count(*), min({ts}), max({ts}), list(DISTINCT __batch ORDER BY __batch) FROM ({source})",
+        params,
+    ).fetchall()[0]
