@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from monitoring.errors import InputError
+from monitoring.ingest.roles import RoleOverrides
 from monitoring.schema import Model
 from monitoring.settings import ModelSettings
 from monitoring.store import catalog, window_sql
@@ -74,9 +76,6 @@ MANY = ("score", "sensitive", "segment", "ignore")
 
 def overrides_from_columns(rows: list[dict], task: str | None):
     """RoleOverrides from a preview table edited by the user: [{name, role, kind}, ...]."""
-    from monitoring.errors import InputError
-    from monitoring.ingest.roles import RoleOverrides
-
     values: dict = {role: [] for role in (*MANY, "categorical", "numeric")}
     for row in rows:
         name, role, kind = row["name"], row["role"], row.get("kind")

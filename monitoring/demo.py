@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from monitoring.alerts.evaluate import evaluate_model
 from monitoring.ingest.pipeline import ingest_file
 from monitoring.ingest.roles import RoleOverrides
 
@@ -116,6 +117,7 @@ def credit_frames(seed: int = 7, per_day: int = 3000, reference_rows: int = 2000
 
 def bike_frames():
     """(reference, production) of the bikes demo: January 2011 and February to June 2011."""
+    # deferred: scikit-learn takes seconds to import, and only seeding the bikes demo needs it
     from sklearn.ensemble import HistGradientBoostingRegressor
     from sklearn.model_selection import cross_val_predict
 
@@ -181,8 +183,6 @@ def seed_demo(store, *, evaluate_alerts: bool = False) -> list:
             fitting = overrides.only(set(frame.columns))
             results.append(ingest_file(store, str(path), model=model, kind=kind, overrides=fitting))
     if evaluate_alerts:
-        from monitoring.alerts.evaluate import evaluate_model
-
         for model in ("credit", "bikes"):
             evaluate_model(store, model, notify=False)
     return results

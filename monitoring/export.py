@@ -37,7 +37,7 @@ def _column_name(column) -> str:
 
 def chart_bytes(chart: alt.TopLevelMixin, fmt: str = "png", scale: float = 2.0) -> bytes:
     """The chart rendered as PNG or SVG bytes, offline."""
-    import vl_convert
+    import vl_convert  # deferred: a large native module, loaded only when a download is clicked
 
     spec = chart.to_dict()
     if fmt == "png":

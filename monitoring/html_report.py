@@ -36,7 +36,7 @@ td,th{border-bottom:1px solid #e5e7eb;padding:.3rem .6rem;text-align:left}.chart
 
 @lru_cache(maxsize=1)
 def _bundle() -> str:
-    import vl_convert
+    import vl_convert  # deferred: a large native module, loaded only when a report is built
 
     return vl_convert.javascript_bundle(_SNIPPET)
 

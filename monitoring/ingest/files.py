@@ -132,7 +132,7 @@ def check_column_names(names: list[str], file_name: str) -> None:
 
 def _check_parquet(path: str, file_name: str) -> None:
     """Read the Parquet footer only: a damaged file or duplicate names are refused up front."""
-    import pyarrow.parquet as pq
+    import pyarrow.parquet as pq  # deferred: pyarrow takes a second to import; CSV files never need it
 
     try:
         names = pq.read_schema(path).names
