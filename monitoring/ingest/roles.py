@@ -20,6 +20,7 @@ dates is taken.
 from dataclasses import dataclass, field
 
 from monitoring.errors import InputError
+from monitoring.ingest.names import role_from_name
 from monitoring.schema import Column, ColumnProfile
 
 MAX_CODE_VALUES = 10
@@ -40,47 +41,6 @@ ROLES = (
     "observed_at",
     "ignore",
 )
-NAME_HINTS = {
-    "id": {"id", "row_id", "request_id", "prediction_id", "uuid", "event_id", "record_id"},
-    "timestamp": {
-        "timestamp",
-        "ts",
-        "time",
-        "datetime",
-        "date",
-        "event_time",
-        "created_at",
-        "prediction_time",
-        "event_timestamp",
-        "predicted_at",
-    },
-    "prediction": {
-        "prediction",
-        "pred",
-        "y_pred",
-        "predicted",
-        "predicted_label",
-        "predicted_class",
-        "predicted_value",
-    },
-    "score": {
-        "score",
-        "y_score",
-        "proba",
-        "probability",
-        "prediction_score",
-        "pred_proba",
-        "y_proba",
-        "y_pred_proba",
-    },
-    "target": {"target", "label", "y", "y_true", "actual", "ground_truth", "truth", "outcome"},
-    "status": {"status", "status_code", "error", "is_error", "http_status"},
-    "version": {"model_version", "version"},
-    "sensitive": {"gender", "sex", "race", "ethnicity", "religion", "nationality", "age_group"},
-    "observed_at": {"observed_at", "label_time", "labelled_at", "labeled_at", "label_timestamp"},
-}
-LATENCY_WORDS = ("latency", "duration", "response_time", "elapsed")
-CLASS_SCORE_PREFIXES = ("proba_", "prob_", "score_")
 SINGLE_ROLES = ("id", "timestamp", "prediction", "target", "latency", "status", "version", "observed_at")
 
 
@@ -124,18 +84,6 @@ class RoleOverrides:
             else:
                 values[name] = value
         return RoleOverrides(**values)
-
-
-def role_from_name(name: str) -> str:
-    lower = name.strip().lower()
-    for role, names in NAME_HINTS.items():
-        if lower in names:
-            return role
-    if any(word in lower for word in LATENCY_WORDS):
-        return "latency"
-    if lower.startswith(CLASS_SCORE_PREFIXES):
-        return "score"
-    return "feature"
 
 
 def kind_from_values(profile: ColumnProfile) -> str:

@@ -3,6 +3,7 @@ predicted class (also used by fairness)."""
 
 import numpy as np
 
+from monitoring.ingest.names import class_of_score
 from monitoring.store import metrics_sql
 from monitoring.store.catalog import table_columns
 from monitoring.store.window_sql import has_rows
@@ -64,5 +65,5 @@ def score_column(context, positive: str) -> str | None:
     scores = context.model.columns_with("score")
     if len(scores) == 1:
         return scores[0].name
-    named = [c.name for c in scores if c.name.lower().endswith(f"_{positive.lower()}")]
+    named = [c.name for c in scores if (class_of_score(c.name) or "").lower() == positive.lower()]
     return named[0] if named else None
