@@ -1,28 +1,16 @@
 """CLI commands of alerts: check (the CI/CD gate), alerts, ack, resolve, rules, webhook,
-metrics-server. Registered in monitoring.cli's COMMANDS; each declares its own arguments."""
+metrics-server."""
 
 import argparse
 import sys
 import time
 
-from monitoring.alerts.rules import SEVERITIES
-from monitoring.cli import command
+from monitoring.alerts.history import at_or_above, change_status, list_alerts
+from monitoring.alerts.rules import SEVERITIES, default_rules, get_rules, save_rules
+from monitoring.cli.arguments import add_model
+from monitoring.cli.registry import command
 from monitoring.errors import MonitoringError
 from monitoring.store import Store
-
-
-def _arguments(configure):
-    """Attach an argument-declaring function to a command function."""
-
-    def attach(function):
-        function.configure = configure
-        return function
-
-    return attach
-
-
-def _model(parser):
-    parser.add_argument("--model", required=True)
 
 
 def describe(alert: dict) -> str:
@@ -33,7 +21,7 @@ def describe(alert: dict) -> str:
 
 def report_after_ingest(store, model_name: str) -> None:
     """Evaluate the rules after a CLI ingest and say what opened; never fails the ingest."""
-    from monitoring.alerts.evaluate import evaluate_after_ingest
+    from monitoring.alerts.evaluate import evaluate_after_ingest  # defers building the report
 
     try:
         result = evaluate_after_ingest(store, model_name)
@@ -48,7 +36,7 @@ def report_after_ingest(store, model_name: str) -> None:
 
 
 def _check_args(parser):
-    _model(parser)
+    add_model(parser)
     parser.add_argument(
         "--fail-on",
         choices=SEVERITIES,
@@ -57,11 +45,9 @@ def _check_args(parser):
     )
 
 
-@command("check", "evaluate the alert rules; exit 1 if an alert at or above --fail-on is open")
-@_arguments(_check_args)
+@command("check", "evaluate the alert rules; exit 1 if an alert at or above --fail-on is open", _check_args)
 def check(args) -> int:
-    from monitoring.alerts.evaluate import evaluate_model
-    from monitoring.alerts.history import at_or_above
+    from monitoring.alerts.evaluate import evaluate_model  # defers building the report
 
     store = Store(args.db)
     result = evaluate_model(store, args.model)
@@ -79,15 +65,12 @@ def check(args) -> int:
 
 
 def _alerts_args(parser):
-    _model(parser)
+    add_model(parser)
     parser.add_argument("--status", nargs="+", choices=["open", "acknowledged", "resolved"])
 
 
-@command("alerts", "list the alert history of a model")
-@_arguments(_alerts_args)
+@command("alerts", "list the alert history of a model", _alerts_args)
 def alerts(args) -> int:
-    from monitoring.alerts.history import list_alerts
-
     found = list_alerts(Store(args.db), args.model, tuple(args.status) if args.status else None)
     if not found:
         print("no alerts")
@@ -103,21 +86,17 @@ def _change_args(parser):
 
 
 def _change(args, status: str) -> int:
-    from monitoring.alerts.history import change_status
-
     alert = change_status(Store(args.db), args.alert, status, args.by, args.note)
     print(f"alert #{alert['id']} is now {status} (by {alert['changed_by']})")
     return 0
 
 
-@command("ack", "acknowledge an alert")
-@_arguments(_change_args)
+@command("ack", "acknowledge an alert", _change_args)
 def ack(args) -> int:
     return _change(args, "acknowledged")
 
 
-@command("resolve", "resolve an alert by hand")
-@_arguments(_change_args)
+@command("resolve", "resolve an alert by hand", _change_args)
 def resolve(args) -> int:
     return _change(args, "resolved")
 
@@ -146,11 +125,9 @@ def _rules_args(parser):
     _actions(parser, {"list": None, "export": rules_file, "import": rules_file, "reset": None})
 
 
-@command("rules", "list, export, import or reset the alert rules of a model")
-@_arguments(_rules_args)
+@command("rules", "list, export, import or reset the alert rules of a model", _rules_args)
 def rules(args) -> int:
-    from monitoring.alerts.rules import default_rules, get_rules, save_rules
-    from monitoring.alerts.rules_file import export_rules, import_rules
+    from monitoring.alerts.rules_file import export_rules, import_rules  # defers yaml and tomllib
 
     if not _needs_model(args):
         return 2
@@ -175,10 +152,9 @@ def _webhook_args(parser):
     leaves.choices["add"].add_argument("--min-severity", choices=SEVERITIES, default="high")
 
 
-@command("webhook", "send a model's new alerts to a Slack-compatible webhook")
-@_arguments(_webhook_args)
+@command("webhook", "send a model's new alerts to a Slack-compatible webhook", _webhook_args)
 def webhook(args) -> int:
-    from monitoring.alerts.notify import add_webhook, list_webhooks, remove_webhook
+    from monitoring.alerts.notify import add_webhook, list_webhooks, remove_webhook  # defers http and ssl
 
     if not _needs_model(args):
         return 2
@@ -200,10 +176,9 @@ def _metrics_args(parser):
     parser.add_argument("--addr", default="0.0.0.0")
 
 
-@command("metrics-server", "serve the latest figures of every model to Prometheus")
-@_arguments(_metrics_args)
+@command("metrics-server", "serve the latest figures of every model to Prometheus", _metrics_args)
 def metrics_server(args) -> int:
-    from monitoring.prometheus import serve
+    from monitoring.prometheus import serve  # defers prometheus_client and http.server
 
     server, _ = serve(Store(args.db), args.port, args.addr)
     print(f"serving Prometheus metrics on http://{args.addr}:{server.server_port}/metrics (Ctrl+C stops)")
