@@ -3,6 +3,7 @@
 from dataclasses import fields
 from datetime import datetime
 
+from monitoring.errors import InputError
 from monitoring.ingest.roles import RoleOverrides
 from monitoring.schema import TASKS
 from monitoring.settings import DB_ENV_VAR
@@ -43,5 +44,15 @@ def add_period(parser):
 
 
 def period(args) -> Period:
-    parse = lambda text: datetime.fromisoformat(text) if text else None  # noqa: E731
-    return Period(parse(args.start), parse(args.end))
+    return Period(_day(args.start, "--start"), _day(args.end, "--end"))
+
+
+def _day(text: str | None, flag: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as error:
+        raise InputError(
+            f"{flag} {text!r} is not a date ({error}); use an ISO date such as 2024-03-01"
+        ) from None

@@ -2,11 +2,13 @@
 
 import getpass
 import sys
+from pathlib import Path
 
 from monitoring.access import hash_password as make_hash
 from monitoring.cli.alerts import report_after_ingest
 from monitoring.cli.arguments import add_model, add_roles, overrides
 from monitoring.cli.registry import command
+from monitoring.errors import InputError
 from monitoring.schema import BATCH_KINDS
 from monitoring.store import Store, catalog
 
@@ -27,6 +29,9 @@ def _ingest_args(parser):
 def ingest(args) -> int:
     from monitoring.ingest.pipeline import ingest_file  # defers the reading and ingest modules
 
+    for path in args.files:  # before any file is stored
+        if Path(path).is_dir():
+            raise InputError(f"{path} is a folder; give the files in it instead, e.g. {path}/*.csv")
     store = Store(args.db)
     for path in args.files:
         result = ingest_file(

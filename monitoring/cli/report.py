@@ -1,6 +1,7 @@
 """CLI command `report`: the report as JSON or HTML, printed or written to a file."""
 
 import json
+from pathlib import Path
 
 from monitoring.cli.arguments import add_model, add_period, period
 from monitoring.cli.registry import command
@@ -56,9 +57,21 @@ def report(args) -> int:
 
         text = json.dumps(build_report(Store(args.db), request), indent=2, default=str)
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        _write(args.output, text)
         print(f"wrote {args.output}")
     else:
         print(text)
     return 0
+
+
+def _write(path: str, text: str) -> None:
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except FileNotFoundError:
+        folder = Path(path).parent
+        raise InputError(
+            f"cannot write {path}: the folder {folder} does not exist; create the folder or choose another path"
+        ) from None
+    except OSError as error:
+        raise InputError(f"cannot write {path} ({error.strerror}); choose another path") from None
