@@ -1,10 +1,10 @@
 """`python -m monitoring`: the library from a terminal or a scheduler."""
 
 import argparse
-import sys
 
 from monitoring.cli import alerts, data, report
 from monitoring.cli.arguments import add_db
+from monitoring.cli.output import say
 from monitoring.cli.registry import COMMANDS
 from monitoring.errors import MonitoringError
 
@@ -33,5 +33,5 @@ def main(argv=None) -> int:
     try:
         return COMMANDS[args.command].run(args)
     except MonitoringError as error:
-        print(f"error: {error}", file=sys.stderr)
+        say(f"error: {error}", error=True)
         return 2

@@ -2,21 +2,26 @@
 metrics-server."""
 
 import argparse
-import sys
 import time
 
 from monitoring.alerts.history import at_or_above, change_status, list_alerts
 from monitoring.alerts.rules import SEVERITIES, default_rules, get_rules, save_rules
 from monitoring.cli.arguments import add_model
+from monitoring.cli.output import say
 from monitoring.cli.registry import command
 from monitoring.errors import MonitoringError
 from monitoring.store import Store
 
 
-def describe(alert: dict) -> str:
+def describe(alert: dict) -> list[str]:
+    """An alert as lines: the alert, then where its notification went (when it was sent)."""
     status = "" if alert["status"] == "open" else f" [{alert['status']} by {alert['changed_by']}]"
-    delivery = f"\n      notification: {alert['delivery']}" if alert.get("delivery") else ""
-    return f"  {alert['severity'].upper():8} #{alert['id']} {alert['message']} (rule {alert['rule']}){status}{delivery}"
+    line = f"  {alert['severity'].upper():8} #{alert['id']} {alert['message']} (rule {alert['rule']}){status}"
+    return [line, f"      notification: {alert['delivery']}"] if alert.get("delivery") else [line]
+
+
+def _describe_all(alerts: list[dict]) -> list[str]:
+    return [line for alert in alerts for line in describe(alert)]
 
 
 def report_after_ingest(store, model_name: str) -> None:
@@ -26,13 +31,14 @@ def report_after_ingest(store, model_name: str) -> None:
     try:
         result = evaluate_after_ingest(store, model_name)
     except MonitoringError as error:
-        print(f"  warning: alert rules were not evaluated: {error}")
+        say(f"  warning: alert rules were not evaluated: {error}")
         return
     if result is None:
         return
     for alert in result.opened + result.reopened:
-        print("  new alert:" + describe(alert)[1:])
-    print(f"  alerts: {len(result.open)} open, {len(result.opened)} new, {len(result.resolved)} resolved")
+        first, *notification = describe(alert)
+        say("  new alert:" + first[1:], *notification)
+    say(f"  alerts: {len(result.open)} open, {len(result.opened)} new, {len(result.resolved)} resolved")
 
 
 def _check_args(parser):
@@ -54,13 +60,13 @@ def check(args) -> int:
     failing = at_or_above([a for a in result.open if a["status"] == "open"], args.fail_on)
     others = [a for a in result.open if a not in failing]
     if failing:
-        print(f"{args.model}: {len(failing)} open alert(s) at or above {args.fail_on}:")
-        print("\n".join(describe(a) for a in failing))
+        say(f"{args.model}: {len(failing)} open alert(s) at or above {args.fail_on}:")
+        say(*_describe_all(failing))
     else:
-        print(f"{args.model}: no open alerts at or above {args.fail_on}")
+        say(f"{args.model}: no open alerts at or above {args.fail_on}")
     if others:
-        print(f"also open or acknowledged ({len(others)}):")
-        print("\n".join(describe(a) for a in others))
+        say(f"also open or acknowledged ({len(others)}):")
+        say(*_describe_all(others))
     return 1 if failing else 0
 
 
@@ -73,9 +79,10 @@ def _alerts_args(parser):
 def alerts(args) -> int:
     found = list_alerts(Store(args.db), args.model, tuple(args.status) if args.status else None)
     if not found:
-        print("no alerts")
+        say("no alerts")
     for alert in found:
-        print(describe(alert) + f"  first seen {alert['first_seen']}, last seen {alert['last_seen']}")
+        *lines, last = describe(alert)
+        say(*lines, last + f"  first seen {alert['first_seen']}, last seen {alert['last_seen']}")
     return 0
 
 
@@ -87,7 +94,7 @@ def _change_args(parser):
 
 def _change(args, status: str) -> int:
     alert = change_status(Store(args.db), args.alert, status, args.by, args.note)
-    print(f"alert #{alert['id']} is now {status} (by {alert['changed_by']})")
+    say(f"alert #{alert['id']} is now {status} (by {alert['changed_by']})")
     return 0
 
 
@@ -116,7 +123,7 @@ def _actions(parser, actions: dict[str, tuple[str, str] | None]):
 
 def _needs_model(args) -> bool:
     if not args.model:
-        print(f"error: `{args.command} {args.action}` needs --model NAME", file=sys.stderr)
+        say(f"error: `{args.command} {args.action}` needs --model NAME", error=True)
     return bool(args.model)
 
 
@@ -133,15 +140,15 @@ def rules(args) -> int:
         return 2
     store = Store(args.db)
     if args.action == "export":
-        print(f"wrote {export_rules(store, args.model, args.file)} rules to {args.file}")
+        say(f"wrote {export_rules(store, args.model, args.file)} rules to {args.file}")
     elif args.action == "import":
-        print(f"imported {import_rules(store, args.model, args.file)} rules from {args.file}")
+        say(f"imported {import_rules(store, args.model, args.file)} rules from {args.file}")
     elif args.action == "reset":
         save_rules(store, args.model, default_rules())
-        print("restored the default rules")
+        say("restored the default rules")
     else:
         for rule in get_rules(store, args.model):
-            print(f"  {rule.name}: {rule.describe()}{'' if rule.enabled else ' (disabled)'}")
+            say(f"  {rule.name}: {rule.describe()}{'' if rule.enabled else ' (disabled)'}")
     return 0
 
 
@@ -160,14 +167,14 @@ def webhook(args) -> int:
         return 2
     store = Store(args.db)
     if args.action == "add":
-        print(f"webhook #{add_webhook(store, args.model, args.target, args.min_severity)} added")
+        say(f"webhook #{add_webhook(store, args.model, args.target, args.min_severity)} added")
     elif args.action == "remove":
         removed = args.target.isdigit() and remove_webhook(store, args.model, int(args.target))
-        print(f"webhook #{args.target} removed" if removed else f"no webhook #{args.target}")
+        say(f"webhook #{args.target} removed" if removed else f"no webhook #{args.target}")
         return 0 if removed else 2
     else:
         for hook_id, url, severity in list_webhooks(store, args.model):
-            print(f"  #{hook_id} {url} (alerts at or above {severity})")
+            say(f"  #{hook_id} {url} (alerts at or above {severity})")
     return 0
 
 
@@ -181,7 +188,7 @@ def metrics_server(args) -> int:
     from monitoring.prometheus import serve  # defers prometheus_client and http.server
 
     server, _ = serve(Store(args.db), args.port, args.addr)
-    print(f"serving Prometheus metrics on http://{args.addr}:{server.server_port}/metrics (Ctrl+C stops)")
+    say(f"serving Prometheus metrics on http://{args.addr}:{server.server_port}/metrics (Ctrl+C stops)")
     try:
         while True:
             time.sleep(3600)

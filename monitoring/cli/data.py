@@ -7,6 +7,7 @@ from pathlib import Path
 from monitoring.access import hash_password as make_hash
 from monitoring.cli.alerts import report_after_ingest
 from monitoring.cli.arguments import add_model, add_roles, overrides
+from monitoring.cli.output import say
 from monitoring.cli.registry import command
 from monitoring.errors import InputError
 from monitoring.schema import BATCH_KINDS
@@ -42,11 +43,11 @@ def ingest(args) -> int:
             overrides=overrides(args),
             keep_bad_values=args.keep_bad_values,
         )
-        print(result.summary())
+        say(result.summary())
         for change in result.schema_changes:
-            print(f"  schema change: {change[0]!r} {change[1]} ({change[2]})")
+            say(f"  schema change: {change[0]!r} {change[1]} ({change[2]})")
         for warning in result.warnings:
-            print(f"  warning: {warning}")
+            say(f"  warning: {warning}")
     report_after_ingest(store, args.model)
     return 0
 
@@ -56,12 +57,12 @@ def models(args) -> int:
     with Store(args.db).connect() as con:
         found = catalog.list_models(con)
     if not found:
-        print("no models yet; run `python -m monitoring demo` or ingest a file")
+        say("no models yet; run `python -m monitoring demo` or ingest a file")
     for model in found:
-        print(f"{model.name} ({model.task})")
+        say(f"{model.name} ({model.task})")
         for column in model.columns:
             guessed = " (inferred)" if column.inferred else ""
-            print(f"  {column.name}: {column.role}, {column.kind}{guessed}")
+            say(f"  {column.name}: {column.role}, {column.kind}{guessed}")
     return 0
 
 
@@ -70,7 +71,11 @@ def batches(args) -> int:
     with Store(args.db).connect() as con:
         catalog.get_model(con, args.model)
         frame = catalog.list_batches(con, args.model)
-    print(frame.drop(columns=["content_hash"]).to_string(index=False) if len(frame) else "no batches")
+    if len(frame):
+        table = frame.drop(columns=["content_hash"]).to_string(index=False)
+        say(table, keep="\n")  # the table's own line breaks (pandas shows a newline in a cell as \n)
+    else:
+        say("no batches")
     return 0
 
 
@@ -79,12 +84,12 @@ def demo(args) -> int:
     from monitoring.demo import seed_demo  # defers pandas and numpy
 
     for result in seed_demo(Store(args.db), evaluate_alerts=True):
-        print(result.summary())
+        say(result.summary())
     return 0
 
 
 @command("hash-password", "print a password hash for .streamlit/secrets.toml (reads the password)")
 def hash_password(args) -> int:
     password = getpass.getpass("Password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
-    print(make_hash(password))
+    say(make_hash(password))
     return 0

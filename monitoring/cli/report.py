@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from monitoring.cli.arguments import add_model, add_period, period
+from monitoring.cli.output import say
 from monitoring.cli.registry import command
 from monitoring.context import ReportRequest
 from monitoring.errors import InputError
@@ -58,9 +59,9 @@ def report(args) -> int:
         text = json.dumps(build_report(Store(args.db), request), indent=2, default=str)
     if args.output:
         _write(args.output, text)
-        print(f"wrote {args.output}")
+        say(f"wrote {args.output}")
     else:
-        print(text)
+        say(text, keep="\n\t")  # the document's own line breaks and the tabs of its scripts
     return 0
 
 
