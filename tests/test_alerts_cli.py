@@ -64,3 +64,52 @@ def test_ingest_evaluates_the_rules(credit_db, tmp_path, capsys):
     assert main(["ingest", "--db", credit_db, "--model", "credit", "--kind", "production", str(path)]) == 0
     out = capsys.readouterr().out
     assert "alerts:" in out and "resolved" in out
+
+
+ESCAPES = "\x1b]0;PWNED\x07\x1b[2J"
+
+
+def test_terminal_escapes_from_a_file_are_printed_visibly_not_raw(tmp_path, capsys):
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parent.parent / "data" / "examples" / "predictions.csv"
+    db = str(tmp_path / "escapes.duckdb")
+    assert main(["ingest", str(example), "--db", db, "--model", "m", "--kind", "reference"]) == 0
+    lines = example.read_text().splitlines()
+    evil = tmp_path / "evil.csv"
+    header = lines[0].split(",")
+    rows = [line.split(",") for line in lines[1:]]
+    for row in rows:
+        row[header.index("id")] = "e" + row[header.index("id")]
+        row[header.index("region")] = ESCAPES
+    evil.write_text("\n".join(",".join(row) for row in [header, *rows]) + "\n")
+    capsys.readouterr()
+    printed = []
+    for argv in (
+        ["ingest", str(evil), "--model", "m", "--kind", "production"],
+        ["alerts", "--model", "m"],
+        ["check", "--model", "m", "--fail-on", "low"],
+    ):
+        main([*argv, "--db", db])
+        out, err = capsys.readouterr()
+        assert "\x1b" not in out + err and "\x07" not in out + err
+        printed.append(out)
+    assert all(r"\x1b]0;PWNED\x07\x1b[2J" in out for out in printed)
+
+
+def test_printable_shows_control_characters_as_escapes():
+    from monitoring.cli.output import printable
+
+    assert printable("a\x1b[31mb\x07c\x9bd\x00e\tf\ng") == r"a\x1b[31mb\x07c\x9bd\x00e\x09f\x0ag"
+    assert printable("line\n\tindent", keep="\n\t") == "line\n\tindent"
+    assert printable("naïve, 東京 ✓") == "naïve, 東京 ✓"
+
+
+def test_the_cli_prints_only_through_say():
+    from pathlib import Path
+
+    import monitoring.cli
+
+    folder = Path(monitoring.cli.__file__).parent
+    printing = [path.name for path in folder.glob("*.py") if "print(" in path.read_text()]
+    assert printing == ["output.py"]

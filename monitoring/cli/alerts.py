@@ -1,54 +1,48 @@
 """CLI commands of alerts: check (the CI/CD gate), alerts, ack, resolve, rules, webhook,
-metrics-server. Registered in monitoring.cli's COMMANDS; each declares its own arguments."""
+metrics-server."""
 
 import argparse
-import sys
 import time
 
-from monitoring.alerts.rules import SEVERITIES
-from monitoring.cli import command
+from monitoring.alerts.history import at_or_above, change_status, list_alerts
+from monitoring.alerts.rules import SEVERITIES, default_rules, get_rules, save_rules
+from monitoring.cli.arguments import add_model
+from monitoring.cli.output import say
+from monitoring.cli.registry import command
 from monitoring.errors import MonitoringError
 from monitoring.store import Store
 
 
-def _arguments(configure):
-    """Attach an argument-declaring function to a command function."""
-
-    def attach(function):
-        function.configure = configure
-        return function
-
-    return attach
-
-
-def _model(parser):
-    parser.add_argument("--model", required=True)
-
-
-def describe(alert: dict) -> str:
+def describe(alert: dict) -> list[str]:
+    """An alert as lines: the alert, then where its notification went (when it was sent)."""
     status = "" if alert["status"] == "open" else f" [{alert['status']} by {alert['changed_by']}]"
-    delivery = f"\n      notification: {alert['delivery']}" if alert.get("delivery") else ""
-    return f"  {alert['severity'].upper():8} #{alert['id']} {alert['message']} (rule {alert['rule']}){status}{delivery}"
+    line = f"  {alert['severity'].upper():8} #{alert['id']} {alert['message']} (rule {alert['rule']}){status}"
+    return [line, f"      notification: {alert['delivery']}"] if alert.get("delivery") else [line]
+
+
+def _describe_all(alerts: list[dict]) -> list[str]:
+    return [line for alert in alerts for line in describe(alert)]
 
 
 def report_after_ingest(store, model_name: str) -> None:
     """Evaluate the rules after a CLI ingest and say what opened; never fails the ingest."""
-    from monitoring.alerts.evaluate import evaluate_after_ingest
+    from monitoring.alerts.evaluate import evaluate_after_ingest  # defers building the report
 
     try:
         result = evaluate_after_ingest(store, model_name)
     except MonitoringError as error:
-        print(f"  warning: alert rules were not evaluated: {error}")
+        say(f"  warning: alert rules were not evaluated: {error}")
         return
     if result is None:
         return
     for alert in result.opened + result.reopened:
-        print("  new alert:" + describe(alert)[1:])
-    print(f"  alerts: {len(result.open)} open, {len(result.opened)} new, {len(result.resolved)} resolved")
+        first, *notification = describe(alert)
+        say("  new alert:" + first[1:], *notification)
+    say(f"  alerts: {len(result.open)} open, {len(result.opened)} new, {len(result.resolved)} resolved")
 
 
 def _check_args(parser):
-    _model(parser)
+    add_model(parser)
     parser.add_argument(
         "--fail-on",
         choices=SEVERITIES,
@@ -57,42 +51,38 @@ def _check_args(parser):
     )
 
 
-@command("check", "evaluate the alert rules; exit 1 if an alert at or above --fail-on is open")
-@_arguments(_check_args)
+@command("check", "evaluate the alert rules; exit 1 if an alert at or above --fail-on is open", _check_args)
 def check(args) -> int:
-    from monitoring.alerts.evaluate import evaluate_model
-    from monitoring.alerts.history import at_or_above
+    from monitoring.alerts.evaluate import evaluate_model  # defers building the report
 
     store = Store(args.db)
     result = evaluate_model(store, args.model)
     failing = at_or_above([a for a in result.open if a["status"] == "open"], args.fail_on)
     others = [a for a in result.open if a not in failing]
     if failing:
-        print(f"{args.model}: {len(failing)} open alert(s) at or above {args.fail_on}:")
-        print("\n".join(describe(a) for a in failing))
+        say(f"{args.model}: {len(failing)} open alert(s) at or above {args.fail_on}:")
+        say(*_describe_all(failing))
     else:
-        print(f"{args.model}: no open alerts at or above {args.fail_on}")
+        say(f"{args.model}: no open alerts at or above {args.fail_on}")
     if others:
-        print(f"also open or acknowledged ({len(others)}):")
-        print("\n".join(describe(a) for a in others))
+        say(f"also open or acknowledged ({len(others)}):")
+        say(*_describe_all(others))
     return 1 if failing else 0
 
 
 def _alerts_args(parser):
-    _model(parser)
+    add_model(parser)
     parser.add_argument("--status", nargs="+", choices=["open", "acknowledged", "resolved"])
 
 
-@command("alerts", "list the alert history of a model")
-@_arguments(_alerts_args)
+@command("alerts", "list the alert history of a model", _alerts_args)
 def alerts(args) -> int:
-    from monitoring.alerts.history import list_alerts
-
     found = list_alerts(Store(args.db), args.model, tuple(args.status) if args.status else None)
     if not found:
-        print("no alerts")
+        say("no alerts")
     for alert in found:
-        print(describe(alert) + f"  first seen {alert['first_seen']}, last seen {alert['last_seen']}")
+        *lines, last = describe(alert)
+        say(*lines, last + f"  first seen {alert['first_seen']}, last seen {alert['last_seen']}")
     return 0
 
 
@@ -103,21 +93,17 @@ def _change_args(parser):
 
 
 def _change(args, status: str) -> int:
-    from monitoring.alerts.history import change_status
-
     alert = change_status(Store(args.db), args.alert, status, args.by, args.note)
-    print(f"alert #{alert['id']} is now {status} (by {alert['changed_by']})")
+    say(f"alert #{alert['id']} is now {status} (by {alert['changed_by']})")
     return 0
 
 
-@command("ack", "acknowledge an alert")
-@_arguments(_change_args)
+@command("ack", "acknowledge an alert", _change_args)
 def ack(args) -> int:
     return _change(args, "acknowledged")
 
 
-@command("resolve", "resolve an alert by hand")
-@_arguments(_change_args)
+@command("resolve", "resolve an alert by hand", _change_args)
 def resolve(args) -> int:
     return _change(args, "resolved")
 
@@ -137,7 +123,7 @@ def _actions(parser, actions: dict[str, tuple[str, str] | None]):
 
 def _needs_model(args) -> bool:
     if not args.model:
-        print(f"error: `{args.command} {args.action}` needs --model NAME", file=sys.stderr)
+        say(f"error: `{args.command} {args.action}` needs --model NAME", error=True)
     return bool(args.model)
 
 
@@ -146,25 +132,23 @@ def _rules_args(parser):
     _actions(parser, {"list": None, "export": rules_file, "import": rules_file, "reset": None})
 
 
-@command("rules", "list, export, import or reset the alert rules of a model")
-@_arguments(_rules_args)
+@command("rules", "list, export, import or reset the alert rules of a model", _rules_args)
 def rules(args) -> int:
-    from monitoring.alerts.rules import default_rules, get_rules, save_rules
-    from monitoring.alerts.rules_file import export_rules, import_rules
+    from monitoring.alerts.rules_file import export_rules, import_rules  # defers yaml and tomllib
 
     if not _needs_model(args):
         return 2
     store = Store(args.db)
     if args.action == "export":
-        print(f"wrote {export_rules(store, args.model, args.file)} rules to {args.file}")
+        say(f"wrote {export_rules(store, args.model, args.file)} rules to {args.file}")
     elif args.action == "import":
-        print(f"imported {import_rules(store, args.model, args.file)} rules from {args.file}")
+        say(f"imported {import_rules(store, args.model, args.file)} rules from {args.file}")
     elif args.action == "reset":
         save_rules(store, args.model, default_rules())
-        print("restored the default rules")
+        say("restored the default rules")
     else:
         for rule in get_rules(store, args.model):
-            print(f"  {rule.name}: {rule.describe()}{'' if rule.enabled else ' (disabled)'}")
+            say(f"  {rule.name}: {rule.describe()}{'' if rule.enabled else ' (disabled)'}")
     return 0
 
 
@@ -175,23 +159,22 @@ def _webhook_args(parser):
     leaves.choices["add"].add_argument("--min-severity", choices=SEVERITIES, default="high")
 
 
-@command("webhook", "send a model's new alerts to a Slack-compatible webhook")
-@_arguments(_webhook_args)
+@command("webhook", "send a model's new alerts to a Slack-compatible webhook", _webhook_args)
 def webhook(args) -> int:
-    from monitoring.alerts.notify import add_webhook, list_webhooks, remove_webhook
+    from monitoring.alerts.notify import add_webhook, list_webhooks, remove_webhook  # defers http and ssl
 
     if not _needs_model(args):
         return 2
     store = Store(args.db)
     if args.action == "add":
-        print(f"webhook #{add_webhook(store, args.model, args.target, args.min_severity)} added")
+        say(f"webhook #{add_webhook(store, args.model, args.target, args.min_severity)} added")
     elif args.action == "remove":
         removed = args.target.isdigit() and remove_webhook(store, args.model, int(args.target))
-        print(f"webhook #{args.target} removed" if removed else f"no webhook #{args.target}")
+        say(f"webhook #{args.target} removed" if removed else f"no webhook #{args.target}")
         return 0 if removed else 2
     else:
         for hook_id, url, severity in list_webhooks(store, args.model):
-            print(f"  #{hook_id} {url} (alerts at or above {severity})")
+            say(f"  #{hook_id} {url} (alerts at or above {severity})")
     return 0
 
 
@@ -200,13 +183,12 @@ def _metrics_args(parser):
     parser.add_argument("--addr", default="0.0.0.0")
 
 
-@command("metrics-server", "serve the latest figures of every model to Prometheus")
-@_arguments(_metrics_args)
+@command("metrics-server", "serve the latest figures of every model to Prometheus", _metrics_args)
 def metrics_server(args) -> int:
-    from monitoring.prometheus import serve
+    from monitoring.prometheus import serve  # defers prometheus_client and http.server
 
     server, _ = serve(Store(args.db), args.port, args.addr)
-    print(f"serving Prometheus metrics on http://{args.addr}:{server.server_port}/metrics (Ctrl+C stops)")
+    say(f"serving Prometheus metrics on http://{args.addr}:{server.server_port}/metrics (Ctrl+C stops)")
     try:
         while True:
             time.sleep(3600)

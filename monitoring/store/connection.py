@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from monitoring.errors import StoreBusyError
+from monitoring.errors import InputError, StoreBusyError
 from monitoring.schema import quote  # noqa: F401 (the store's quoting rule, re-exported)
 from monitoring.settings import default_db_path
 from monitoring.store.tables import migrate
@@ -29,6 +29,30 @@ _WRITE_LOCKS_GUARD = threading.Lock()
 def _write_lock(key: str) -> threading.Lock:
     with _WRITE_LOCKS_GUARD:
         return _WRITE_LOCKS.setdefault(key, threading.Lock())
+
+
+# Bytes 8-11 of every DuckDB database file.
+DUCKDB_MAGIC = b"DUCK"
+
+
+def _not_a_database(path: str) -> InputError:
+    return InputError(
+        f"{path} is not a DuckDB database file; give the path of a database file (a new path creates one)"
+    )
+
+
+def _refuse_non_database(path: Path) -> None:
+    """DuckDB fails on a folder with an IO error and opens a CSV or Parquet file as read-only views.
+
+    Files shorter than the magic are left to DuckDB, which waits for the lock of another process
+    that may be creating the database right now (see _open_with_retry).
+    """
+    if path.is_dir():
+        raise InputError(f"{path} is a folder, not a DuckDB database; give the path of a database file in it")
+    if path.is_file() and path.stat().st_size >= 12:
+        with open(path, "rb") as handle:
+            if handle.read(12)[8:] != DUCKDB_MAGIC:
+                raise _not_a_database(str(path))
 
 
 def _is_lock_error(error: Exception) -> bool:
@@ -59,6 +83,7 @@ class Store:
             self._memory_con = duckdb.connect(MEMORY)
             migrate(self._memory_con)
         else:
+            _refuse_non_database(Path(self.path))
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             with self.connect() as con:
                 migrate(con)
@@ -114,6 +139,8 @@ class Store:
             try:
                 return duckdb.connect(self.path)
             except duckdb.IOException as error:
+                if "not a valid DuckDB database file" in str(error):
+                    raise _not_a_database(self.path) from None
                 if not _is_lock_error(error):
                     raise
                 if time.monotonic() > deadline:
