@@ -55,6 +55,18 @@ def _as_text(name: str) -> str:
     return f"NULLIF(trim(CAST({quote(name)} AS VARCHAR)), '')"
 
 
+def is_nested_type(sql_type: str) -> bool:
+    """A Parquet list, array, struct, map or union column."""
+    return sql_type.endswith("]") or sql_type.startswith(("STRUCT", "MAP", "UNION"))
+
+
+def _text_of(name: str, sql_type: str) -> str:
+    """The value as text: nested values as JSON (`[1, 2]`, `{"a": 1}`), so they are categories."""
+    if is_nested_type(sql_type):
+        return f"CAST(to_json({quote(name)}) AS VARCHAR)"
+    return _as_text(name)
+
+
 NUMBER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL")
 WHOLE_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT")
 
@@ -101,7 +113,7 @@ def _profile_parts(name: str, sql_type: str, i: int) -> tuple[str, list[str]]:
         f"approx_count_distinct({value})",
         f"count({_text_to_time(value)})",
     ]
-    text = _as_text(name)
+    text = _text_of(name, sql_type)
     return f"{text} AS {value}, TRY_CAST({text} AS DOUBLE) AS {number}", counts
 
 
@@ -128,7 +140,7 @@ def cast_expression(name: str, kind: str, sql_type: str, is_class_label: bool = 
 
     profile_stage counts exactly the values these expressions accept.
     """
-    text = _as_text(name)
+    text = _text_of(name, sql_type)
     if kind == "numeric":
         if sql_type == "BOOLEAN" or is_number_type(sql_type):
             return f"CAST({quote(name)} AS DOUBLE)"

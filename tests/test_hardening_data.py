@@ -1,0 +1,179 @@
+"""Bad data from the hardening review (REDTEAM D1 ...): each case is refused with a clear message
+or stored so that every report of the model still works."""
+
+import datetime
+import decimal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from monitoring import catalog_api
+from monitoring.alerts.history import evaluate_model, list_alerts
+from monitoring.ingest.pipeline import ingest_file
+from monitoring.ingest.roles import RoleOverrides
+from monitoring.report import ReportRequest, build_report
+
+
+def model_frames(rows: int = 600, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Reference (January 2024) and production (March 2024, `age` shifted up) rows of model M,
+    like the red-team setup, smaller. Production carries its target for the labels file."""
+    rng = np.random.default_rng(seed)
+
+    def make(start, prefix, shift=0):
+        seconds = rng.integers(0, 14 * 86400, rows)
+        score = rng.uniform(0, 1, rows).round(4)
+        return pd.DataFrame(
+            {
+                "id": [f"{prefix}{i}" for i in range(rows)],
+                "timestamp": (pd.Timestamp(start) + pd.to_timedelta(seconds, unit="s")).strftime(
+                    "%Y-%m-%d %H:%M:%S"
+                ),
+                "age": rng.normal(40 + shift, 10, rows).round(0),
+                "income": rng.lognormal(10.5, 0.4, rows).round(2),
+                "region": rng.choice(["north", "south", "east", "west"], rows),
+                "gender": rng.choice(["F", "M"], rows),
+                "score": score,
+                "prediction": (score > 0.5).astype(int),
+                "target": (score > 0.5).astype(int),
+                "latency_ms": rng.gamma(2, 20, rows).round(1),
+            }
+        )
+
+    return make("2024-01-01", "r"), make("2024-03-01", "p", shift=8)
+
+
+@pytest.fixture
+def put(tmp_path):
+    """put(store, frame, kind, name=None, model="M", **options): write `frame` as CSV (or Parquet
+    when the name ends in .parquet) and ingest it through the real path."""
+
+    def ingest(store, frame, kind, name=None, model="M", **options):
+        path = tmp_path / (name or f"{kind}_{len(list(tmp_path.iterdir()))}.csv")
+        if isinstance(frame, pa.Table):
+            pq.write_table(frame, path)
+        elif path.suffix == ".parquet":
+            frame.to_parquet(path, index=False)
+        else:
+            frame.to_csv(path, index=False)
+        return ingest_file(store, str(path), model=model, kind=kind, **options)
+
+    return ingest
+
+
+@pytest.fixture
+def model_m(store, put):
+    """A store with model M: reference, production (without its target) and labels."""
+    reference, production = model_frames()
+    put(store, reference, "reference", overrides=RoleOverrides(sensitive=["gender"]))
+    put(store, production.drop(columns="target"), "production")
+    put(store, production[["id", "target"]], "labels")
+    return store
+
+
+def report(store, **request) -> dict:
+    return build_report(store, ReportRequest("M", **request))
+
+
+def drift_of(found: dict, column: str) -> list[dict]:
+    return [r for r in found["drift"] if r["column"] == column]
+
+
+# D1: a new column is a schema change that every report survives
+
+
+def new_rows(prefix: str, rows: int = 100) -> pd.DataFrame:
+    _, production = model_frames(seed=1)
+    part = production.head(rows).drop(columns="target")
+    part["id"] = prefix + part["id"]
+    return part
+
+
+def test_a_production_csv_with_new_numeric_and_categorical_columns_keeps_every_report_working(model_m, put):
+    part = new_rows("n")
+    part["channel"], part["basket"] = "web", np.arange(len(part)) * 1.5
+    result = put(model_m, part, "production")
+    assert {c for c, change, _ in result.schema_changes if change == "added"} == {"channel", "basket"}
+    found = report(model_m)
+    assert not drift_of(found, "channel") and not drift_of(found, "basket")  # not in the reference
+    assert [r["statistic"] for r in drift_of(found, "age")][-1] > 0.1
+    assert {r["column"] for r in found["schema_changes"]} == {"channel", "basket"}
+    missing = [
+        r for r in found["data_quality"] if r["column"] == "channel" and r["metric"] == "missing_share"
+    ]
+    assert missing and all(r["value"] in (0.0, None) for r in missing)  # older rows never had it
+    evaluate_model(model_m, "M", notify=False)
+    assert not [a for a in list_alerts(model_m, "M") if "channel" in a["message"]]
+
+
+def test_deleting_the_batch_that_added_a_column_takes_the_column_off_the_model(model_m, put):
+    part = new_rows("n")
+    part["channel"] = "web"
+    batch = put(model_m, part, "production").batch_id
+    catalog_api.delete_batch(model_m, "M", batch)
+    assert "channel" not in {c.name for c in catalog_api.get_model(model_m, "M").columns}
+    found = report(model_m)
+    assert not [r for r in found["data_quality"] if r["column"] == "channel"]
+    assert found["drift"] and found["performance"]
+
+
+def test_a_new_reference_column_is_left_out_of_production_sections(model_m, put):
+    reference, _ = model_frames(seed=2)
+    reference["id"] = "x" + reference["id"]
+    reference["channel"] = "web"
+    put(model_m, reference, "reference")
+    found = report(model_m)
+    assert not drift_of(found, "channel")
+    assert not [r for r in found["data_quality"] if r["column"] == "channel"]
+
+
+def parquet_with_new_types(rows: int = 100) -> pa.Table:
+    table = pa.Table.from_pandas(new_rows("q", rows), preserve_index=False)
+    extra = {
+        "lst": pa.array([[i, i + 1] for i in range(rows)], pa.list_(pa.int64())),
+        "st": pa.array(
+            [{"a": i, "b": "x"} for i in range(rows)], pa.struct([("a", pa.int64()), ("b", pa.string())])
+        ),
+        "mp": pa.array([[("k", i)] for i in range(rows)], pa.map_(pa.string(), pa.int64())),
+        "dec": pa.array([decimal.Decimal(f"{i}.25") for i in range(rows)], pa.decimal128(10, 2)),
+        "dec38": pa.array([decimal.Decimal(f"{i}.123456789") for i in range(rows)], pa.decimal128(38, 9)),
+        "tm": pa.array([datetime.time(i % 24, 0) for i in range(rows)], pa.time64("us")),
+        "dt": pa.array([datetime.date(2024, 3, 1 + i % 28) for i in range(rows)], pa.date32()),
+        "u64": pa.array(list(range(rows)), pa.uint64()),
+    }
+    for name, values in extra.items():
+        table = table.append_column(name, values)
+    return table
+
+
+def test_parquet_nested_decimal_time_date_and_uint64_columns_are_stored_and_reports_survive(model_m, put):
+    result = put(model_m, parquet_with_new_types(), "production", name="types.parquet")
+    kinds = {c.name: (c.role, c.kind) for c in result.columns}
+    assert kinds["lst"] == kinds["st"] == kinds["mp"] == ("feature", "categorical")
+    assert kinds["dec"] == kinds["dec38"] == kinds["u64"] == ("feature", "numeric")
+    assert kinds["dt"] == ("feature", "categorical")  # the model already has its timestamp
+    assert [c.name for c in result.columns if c.role == "timestamp"] == ["timestamp"]
+    with model_m.connect() as con:
+        stored = con.execute(
+            "SELECT lst, st, mp, dec FROM m1_production WHERE lst IS NOT NULL ORDER BY dec LIMIT 1"
+        ).fetchall()
+    assert stored == [("[0,1]", '{"a":0,"b":"x"}', '{"k":0}', 0.25)]  # nested values as JSON text
+    found = report(model_m)
+    assert found["drift"] and found["performance"] and found["data_quality"]
+    part = put(model_m, parquet_with_new_types(), "production", name="types.parquet")
+    assert part.duplicate_of == result.batch_id
+
+
+def test_the_first_production_file_bringing_the_prediction_the_reference_lacked_keeps_reports_working(
+    store, put
+):
+    reference, production = model_frames()
+    put(store, reference.drop(columns=["prediction", "score"]), "reference")
+    result = put(store, production.drop(columns=["score", "target"]), "production")
+    assert ("prediction", "added") in {(c, change) for c, change, _ in result.schema_changes}
+    found = report(store)
+    assert not [r for r in found["drift"] if r["role"] == "prediction"]  # the reference has none
+    assert drift_of(found, "age")
+    assert {r["metric"] for r in found["operations"]} >= {"prediction_count"}
