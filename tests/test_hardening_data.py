@@ -17,7 +17,7 @@ from monitoring.ingest.roles import RoleOverrides
 from monitoring.report import ReportRequest, build_report
 
 
-def model_frames(rows: int = 600, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+def model_frames(rows: int = 1500, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Reference (January 2024) and production (March 2024, `age` shifted up) rows of model M,
     like the red-team setup, smaller. Production carries its target for the labels file."""
     rng = np.random.default_rng(seed)
@@ -177,3 +177,97 @@ def test_the_first_production_file_bringing_the_prediction_the_reference_lacked_
     assert not [r for r in found["drift"] if r["role"] == "prediction"]  # the reference has none
     assert drift_of(found, "age")
     assert {r["metric"] for r in found["operations"]} >= {"prediction_count"}
+
+
+# D2: NaN, inf, -inf and 1e400 are stored as missing, never switch drift off, never crash
+
+
+def open_alerts(store) -> list[str]:
+    return [a["message"] for a in list_alerts(store, "M") if a["status"] == "open"]
+
+
+def test_one_nan_row_in_a_drifting_week_keeps_the_drift_alert_open(model_m, put):
+    evaluate_model(model_m, "M", notify=False)
+    assert [m for m in open_alerts(model_m) if "'age' drifted" in m]
+    row = new_rows("x", 1)
+    row["timestamp"], row["age"] = "2024-03-12 10:00:00", "NaN"
+    put(model_m, row, "production")
+    result = evaluate_model(model_m, "M", notify=False)
+    assert not result.resolved
+    assert [m for m in open_alerts(model_m) if "'age' drifted" in m]
+    age = drift_of(report(model_m), "age")
+    assert all(r["statistic"] is not None for r in age) and age[-1]["drifted"]
+
+
+@pytest.mark.parametrize("run", range(3))
+def test_a_reference_with_one_nan_gives_a_finite_drift_statistic_in_every_window(store, put, run):
+    reference, production = model_frames(seed=run)
+    reference = reference.astype({"age": object, "income": object})
+    reference.loc[0, "age"], reference.loc[1, "income"] = "NaN", "inf"
+    put(store, reference, "reference")
+    put(store, production.drop(columns="target"), "production")
+    found = report(store, sections=("drift",))
+    for column in ("age", "income"):
+        statistics = [r["statistic"] for r in drift_of(found, column)]
+        assert statistics and all(s is not None and np.isfinite(s) for s in statistics)
+
+
+def ieee_parquet(frame: pd.DataFrame, values: dict[str, list]) -> pa.Table:
+    """`frame` as an Arrow table whose first rows of some float columns hold IEEE values."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    for name, head in values.items():
+        column = [*head, *frame[name].iloc[len(head) :].astype(float)]
+        table = table.set_column(table.schema.get_field_index(name), name, pa.array(column, pa.float64()))
+    return table
+
+
+def test_ieee_nan_and_infinities_in_parquet_are_stored_as_missing_and_counted(model_m, put):
+    part = new_rows("i", 300)
+    nan, inf = float("nan"), float("inf")
+    table = ieee_parquet(part, {"age": [nan, inf, -inf], "score": [inf, nan], "latency_ms": [inf] * 300})
+    put(model_m, table, "production", name="ieee.parquet")
+    with model_m.connect() as con:
+        stored = con.execute(
+            "SELECT count(age), count(score), count(latency_ms) FROM m1_production WHERE id LIKE 'i%'"
+        ).fetchall()
+    assert stored == [(297, 298, 0)]
+    found = report(model_m)
+    for column in ("age", "score"):
+        assert all(r["statistic"] is not None for r in drift_of(found, column))
+    latency = [r for r in found["operations"] if r["metric"] == "latency_p95"]
+    assert all(r["value"] is None or np.isfinite(r["value"]) for r in latency)
+
+
+def test_a_column_that_is_nan_text_everywhere_reports_missing_share_one(model_m, put):
+    part = new_rows("a", 300)
+    part["income"] = "NaN"
+    part["timestamp"] = "2024-04-02 10:00:00"
+    put(model_m, part, "production")
+    found = report(model_m, window="month")
+    april = [w["index"] for w in found["windows"] if w["start"].startswith("2024-04")]
+    income = [
+        r
+        for r in found["data_quality"]
+        if r["column"] == "income" and r["metric"] == "missing_share" and r["window"] in april
+    ]
+    assert [r["value"] for r in income] == [1.0]
+
+
+def test_infinite_regression_predictions_and_targets_are_stored_as_missing(store, put):
+    frame = pd.DataFrame(
+        {
+            "id": [f"r{i}" for i in range(50)],
+            "timestamp": "2024-03-01 10:00:00",
+            "x": np.arange(50) * 1.5,
+            "prediction": ["inf", "NaN", "-inf", "1e400"] + [f"{i}.5" for i in range(46)],
+        }
+    )
+    put(store, frame, "production", overrides=RoleOverrides(task="regression"))
+    labels = pd.DataFrame({"id": frame["id"], "target": ["1e400"] + [f"{i}.25" for i in range(49)]})
+    put(store, labels, "labels")
+    with store.connect() as con:
+        found = con.execute(
+            "SELECT (SELECT count(prediction) FROM m1_production), (SELECT count(target) FROM m1_labels)"
+        ).fetchall()
+    assert found == [(46, 49)]
+    assert report(store, sections=("performance",))["performance"]

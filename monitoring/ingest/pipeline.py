@@ -243,7 +243,7 @@ def _check_values(con, stored, by_name, file_name, keep_bad, model) -> dict[str,
             continue
         strict = column.kind == "timestamp" or column.role in ("prediction", "score", "target")
         if keep_bad and not strict:
-            cast = sql.cast_expression(column.name, column.kind, profile.sql_type)
+            cast = sql.parse_expression(column.name, column.kind, profile.sql_type)
             checks[column.name] = f"{sql._as_text(column.name)} IS NOT NULL AND {cast} IS NULL"
             continue
         row, value = sql.first_bad_value(con, column.name, column.kind, profile.sql_type) or ("?", "?")

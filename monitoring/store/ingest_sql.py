@@ -119,7 +119,7 @@ def _profile_parts(name: str, sql_type: str, i: int) -> tuple[str, list[str]]:
 
 def profile_stage(con, columns: list[tuple[str, str]]) -> list[ColumnProfile]:
     """One pass over the file: per column, counts of values, numbers, whole numbers, distinct
-    values and dates, each counted the way cast_expression will store it (so bad values are
+    values and dates, each counted the way parse_expression reads it (so bad values are
     `non_null - numeric` for a numeric column and `non_null - timestamps` for a timestamp)."""
     projections, aggregates = [], []
     for i, (name, sql_type) in enumerate(columns):
@@ -136,7 +136,16 @@ def profile_stage(con, columns: list[tuple[str, str]]) -> list[ColumnProfile]:
 
 
 def cast_expression(name: str, kind: str, sql_type: str, is_class_label: bool = False) -> str:
-    """How a staged column becomes the stored type; values that do not fit become NULL.
+    """How a staged column becomes the stored type; values that do not fit become NULL, and so do
+    numbers that are not finite (NaN, inf, -inf, 1e400): they are stored as missing."""
+    parsed = parse_expression(name, kind, sql_type, is_class_label)
+    if kind == "numeric":
+        return f"CASE WHEN isfinite({parsed}) THEN {parsed} END"
+    return parsed
+
+
+def parse_expression(name: str, kind: str, sql_type: str, is_class_label: bool = False) -> str:
+    """The staged column read as `kind`; NULL where a value does not fit (a bad value).
 
     profile_stage counts exactly the values these expressions accept.
     """
@@ -161,8 +170,8 @@ def cast_expression(name: str, kind: str, sql_type: str, is_class_label: bool = 
 
 
 def bad_value_count(con, name: str, kind: str, sql_type: str) -> int:
-    """Values of the staged column that its cast to `kind` turns into NULL (one scan)."""
-    cast = cast_expression(name, kind, sql_type)
+    """Values of the staged column that do not read as `kind` (one scan)."""
+    cast = parse_expression(name, kind, sql_type)
     return con.execute(
         f"SELECT count(*) FROM {STAGE} WHERE {_as_text(name)} IS NOT NULL AND {cast} IS NULL"
     ).fetchall()[0][0]
@@ -170,7 +179,7 @@ def bad_value_count(con, name: str, kind: str, sql_type: str) -> int:
 
 def first_bad_value(con, name: str, kind: str, sql_type: str) -> tuple[int, str] | None:
     """The data row number (1 = first row after the header) and value of the first bad value."""
-    cast = cast_expression(name, kind, sql_type)
+    cast = parse_expression(name, kind, sql_type)
     row = con.execute(
         f"SELECT row_no, value FROM (SELECT row_number() OVER () AS row_no, "
         f"{_as_text(name)} AS value, {cast} AS parsed FROM {STAGE}) "
