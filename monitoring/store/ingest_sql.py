@@ -179,13 +179,41 @@ def bad_value_count(con, name: str, kind: str, sql_type: str) -> int:
 
 def first_bad_value(con, name: str, kind: str, sql_type: str) -> tuple[int, str] | None:
     """The data row number (1 = first row after the header) and value of the first bad value."""
+    return first_row_where(con, name, kind, sql_type, "value IS NOT NULL AND parsed IS NULL")
+
+
+def first_row_where(
+    con, name: str, kind: str, sql_type: str, condition: str, params: list | None = None
+) -> tuple[int, str] | None:
+    """(data row number, value as text) of the first staged row where `condition` holds; the
+    condition sees `value` (the text) and `parsed` (the value read as `kind`)."""
     cast = parse_expression(name, kind, sql_type)
     row = con.execute(
         f"SELECT row_no, value FROM (SELECT row_number() OVER () AS row_no, "
         f"{_as_text(name)} AS value, {cast} AS parsed FROM {STAGE}) "
-        "WHERE value IS NOT NULL AND parsed IS NULL ORDER BY row_no LIMIT 1"
+        f"WHERE {condition} ORDER BY row_no LIMIT 1",
+        params or [],
     ).fetchall()
     return row[0] if row else None
+
+
+def time_problems(con, table: str, timestamp: str, batch_id: int, earliest, latest) -> tuple[int, int]:
+    """(rows without a time, times before `earliest` or at/after `latest`) of one stored batch."""
+    ts = quote(timestamp)
+    return con.execute(
+        f"SELECT count_if({ts} IS NULL), count_if({ts} < ? OR {ts} >= ?) FROM {table} WHERE __batch = ?",
+        [earliest, latest, batch_id],
+    ).fetchall()[0]
+
+
+def conflicting_labels(con, table: str, batch_id: int) -> tuple[int, str, list[str]] | None:
+    """(ids with more than one distinct label in the batch, the first such id, two of its labels)."""
+    rows = con.execute(
+        f"SELECT count(*) OVER (), id, list(DISTINCT target ORDER BY target)[:2] FROM {table} "
+        "WHERE __batch = ? GROUP BY id HAVING count(DISTINCT target) > 1 ORDER BY id LIMIT 1",
+        [batch_id],
+    ).fetchall()
+    return rows[0] if rows else None
 
 
 def ensure_row_table(con, table: str, columns: list[Column]) -> list[str]:
