@@ -16,6 +16,7 @@ from monitoring.errors import InputError, SchemaError
 from monitoring.ingest.pipeline import ingest_file
 from monitoring.ingest.roles import RoleOverrides
 from monitoring.report import ReportRequest, build_report
+from monitoring.windows import Period
 
 
 def model_frames(rows: int = 1500, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -357,3 +358,63 @@ def test_a_production_file_whose_ids_are_all_empty_is_refused(model_m, put):
     some = new_rows("e", 30)
     some.loc[:9, "id"] = ""
     assert put(model_m, some, "production").rows == 30
+
+
+# D7: a period without rows gives empty sections; D8: an empty prediction column is no crash
+
+
+def section_sizes(found: dict) -> dict:
+    return {key: len(value) for key, value in found.items() if isinstance(value, list) and key != "alerts"}
+
+
+@pytest.mark.parametrize(
+    "period",
+    [
+        (datetime.datetime(2024, 3, 10), datetime.datetime(2024, 3, 1)),  # start after end
+        (datetime.datetime(2025, 1, 1), None),  # after the data
+        (None, datetime.datetime(2023, 1, 1)),  # before the data
+    ],
+)
+@pytest.mark.parametrize("window", ["week", "batch", "rows:100"])
+def test_a_period_without_production_rows_gives_a_report_with_empty_sections(model_m, period, window):
+    found = report(model_m, period=Period(*period), window=window)
+    assert set(section_sizes(found).values()) == {0} and "drift" in found and "performance" in found
+
+
+def test_a_period_with_production_rows_but_no_labels_has_performance_without_values(model_m, put):
+    april = new_rows("a", 40)
+    april["timestamp"] = "2024-04-03 09:00:00"
+    april["status"] = None
+    put(model_m, april, "production")
+    found = report(model_m, period=Period(datetime.datetime(2024, 4, 1)), window="day")
+    assert len(found["windows"]) == 1 and found["drift"] and found["operations"]
+    realized = [r for r in found["performance"] if r["kind"] == "realized"]
+    assert realized and all(r["value"] is None and r["labelled_rows"] == 0 for r in realized)
+
+
+@pytest.mark.parametrize("with_reference", [True, False])
+def test_an_empty_prediction_column_does_not_crash_the_report(store, put, with_reference):
+    reference, production = model_frames()
+    if with_reference:
+        put(store, reference, "reference", overrides=RoleOverrides(sensitive=["gender"]))
+    part = production.head(200).drop(columns="target")
+    part["prediction"] = ""
+    put(store, part, "production", overrides=RoleOverrides(sensitive=["gender"]))
+    found = report(store)
+    realized = [r for r in found["performance"] if r["kind"] == "realized"]
+    assert realized and all(r["value"] is None for r in realized)
+    rates = [r for r in found["fairness"] if r["metric"] == "selection_rate"]
+    assert rates and all(r["value"] == 0.0 for r in rates)
+    put(store, production.head(200)[["id", "target"]], "labels")
+    found = report(store)
+    realized = [r for r in found["performance"] if r["kind"] == "realized"]
+    assert max(r["labelled_rows"] for r in realized) > 0 and all(r["value"] is None for r in realized)
+
+
+def test_a_status_column_empty_in_a_window_gives_an_error_rate_of_zero(model_m, put):
+    part = new_rows("s", 40)
+    part["status"] = ""
+    put(model_m, part, "production", overrides=RoleOverrides(status="status"))
+    found = report(model_m)
+    errors = [r["value"] for r in found["operations"] if r["metric"] == "error_rate"]
+    assert errors and all(v == 0.0 for v in errors)

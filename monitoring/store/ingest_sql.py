@@ -201,7 +201,7 @@ def time_problems(con, table: str, timestamp: str, batch_id: int, earliest, late
     """(rows without a time, times before `earliest` or at/after `latest`) of one stored batch."""
     ts = quote(timestamp)
     return con.execute(
-        f"SELECT count_if({ts} IS NULL), count_if({ts} < ? OR {ts} >= ?) FROM {table} WHERE __batch = ?",
+        f"SELECT count_if({ts} IS NULL), count_if(coalesce({ts} < ? OR {ts} >= ?, false)) FROM {table} WHERE __batch = ?",
         [earliest, latest, batch_id],
     ).fetchall()[0]
 

@@ -41,7 +41,7 @@ def operations_by_window(con, source: str, params: list, *, latency: str | None,
     errors, error_params = ("false", []) if status is None else error_condition(*status)
     return con.execute(
         f"SELECT {WINDOW}, count(*)::BIGINT, count({lat})::BIGINT, "
-        f"quantile_cont({lat}, [0.5, 0.95, 0.99]), max({lat}), count_if({errors})::BIGINT "
+        f"quantile_cont({lat}, [0.5, 0.95, 0.99]), max({lat}), count_if(coalesce({errors}, false))::BIGINT "
         f"FROM ({source}) GROUP BY {WINDOW} ORDER BY {WINDOW}",
         error_params + params,
     ).fetchall()
@@ -77,7 +77,7 @@ def quality_counts(
         values.append(since.get(column, 0))
         bounds = ranges.get(column)
         if bounds and None not in bounds:
-            outside = f"count_if({name} < ? OR {name} > ?)::BIGINT"
+            outside = f"count_if(coalesce({name} < ? OR {name} > ?, false))::BIGINT"
             values += list(bounds)
         else:
             outside = "0::BIGINT"
