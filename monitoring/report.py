@@ -1,9 +1,13 @@
 """The report: one JSON-able dict per model, window and period, one section per area.
 
 Each area registers a function `(con, context) -> {section_name: [flat records]}` in SECTIONS.
+The report holds no NaN or infinite number (`finite`): a figure that is not finite is null.
 """
 
+import math
 from datetime import datetime
+
+import numpy as np
 
 from monitoring.alerts.history import alerts_section
 from monitoring.context import Context, ReportRequest, make_context
@@ -43,6 +47,18 @@ def _iso(value):
     return value.isoformat() if isinstance(value, datetime) else value
 
 
+def finite(value):
+    """`value` with every NaN or infinite number replaced by None, so that the report is strict
+    JSON (no bare NaN or Infinity, which jq and JSON.parse refuse)."""
+    if isinstance(value, dict):
+        return {key: finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(item) for item in value]
+    if isinstance(value, (float, np.floating)) and not math.isfinite(value):
+        return None
+    return value
+
+
 def build_report(store, request: ReportRequest) -> dict:
     """Compute every registered section for the request."""
     with store.connect() as con:
@@ -58,4 +74,4 @@ def build_report(store, request: ReportRequest) -> dict:
         for name, compute in SECTIONS.items():
             if request.sections is None or name in request.sections:
                 report.update(compute(con, context))
-    return report
+    return finite(report)

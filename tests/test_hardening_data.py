@@ -3,6 +3,7 @@ or stored so that every report of the model still works."""
 
 import datetime
 import decimal
+import json
 
 import numpy as np
 import pandas as pd
@@ -418,3 +419,28 @@ def test_a_status_column_empty_in_a_window_gives_an_error_rate_of_zero(model_m, 
     found = report(model_m)
     errors = [r["value"] for r in found["operations"] if r["metric"] == "error_rate"]
     assert errors and all(v == 0.0 for v in errors)
+
+
+# D16: the report is strict JSON
+
+
+def strict_json(found: dict) -> str:
+    return json.dumps(found, allow_nan=False, default=str)
+
+
+def test_a_latency_of_inf_gives_a_report_that_is_strict_json(model_m, put):
+    part = new_rows("i", 200)
+    part["latency_ms"] = "inf"
+    put(model_m, part, "production")
+    evaluate_model(model_m, "M", notify=False)
+    json.loads(strict_json(report(model_m)))
+    assert not [m for m in open_alerts(model_m) if "inf ms" in m]
+
+
+def test_non_finite_numbers_stored_by_an_older_version_become_null_in_the_report(model_m):
+    with model_m.transaction() as con:
+        con.execute("UPDATE m1_production SET latency_ms = 'inf'::DOUBLE WHERE id IN ('p1', 'p2')")
+        con.execute("UPDATE m1_production SET latency_ms = 'nan'::DOUBLE WHERE id = 'p3'")
+    found = report(model_m)
+    json.loads(strict_json(found))
+    assert None in [r["value"] for r in found["operations"] if r["metric"] == "latency_max"]
