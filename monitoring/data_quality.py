@@ -1,7 +1,8 @@
 """Data quality per column per window, and schema changes per batch.
 
 Shares (`value`) and the rows behind them (`count`):
-- `missing_share`: rows where the column is empty, over the window's rows;
+- `missing_share`: rows where the column is empty, over the window's rows (rows of batches
+  stored before a later file added the column do not count);
 - `out_of_range_share` (numeric columns): values below the reference's `range_quantiles[0]`
   quantile or above its `range_quantiles[1]` quantile, over the window's non-missing values;
 - `unparsable_share`: rows whose value failed to parse as the column's type (kept as empty by an
@@ -11,7 +12,7 @@ Shares (`value`) and the rows behind them (`count`):
 - `duplicate_id_share` (the id column): rows whose id occurs more than once in the period.
 """
 
-from monitoring.store import catalog, operations_sql
+from monitoring.store import catalog, operations_sql, window_sql
 from monitoring.store.window_sql import has_rows
 from monitoring.window_cache import for_reference, per_window
 
@@ -63,15 +64,17 @@ def _column_records(con, context, columns) -> tuple[list[dict], dict]:
     numeric = [c.name for c in columns if c.kind == "numeric"]
     source, params = context.production(con)
     names = [c.name for c in columns]
-    rows = operations_sql.quality_counts(con, source, params, names, _ranges(con, context, numeric))
+    since = catalog.columns_added(con, context.model.id)  # older rows never had such a column
+    ranges = _ranges(con, context, numeric)
+    rows = operations_sql.quality_counts(con, source, params, names, ranges, since)
     records, present_by_window = [], {}
     for key, total, *counts in rows:
         window = context.index_of(key)
-        present_by_window[key] = {name: counts[3 * i] for i, name in enumerate(names)}
+        present_by_window[key] = {name: counts[4 * i + 1] for i, name in enumerate(names)}
         for i, name in enumerate(names):
-            present, outside, invalid = counts[3 * i : 3 * i + 3]
+            could, present, outside, invalid = counts[4 * i : 4 * i + 4]
             records.append(
-                _record(window, name, "missing_share", share(total - present, total), total - present)
+                _record(window, name, "missing_share", share(could - present, could), could - present)
             )
             if name in numeric:
                 records.append(_record(window, name, "out_of_range_share", share(outside, present), outside))
@@ -146,7 +149,8 @@ def data_quality_section(con, context) -> dict:
 
 def _window_records(con, context) -> dict:
     """The records each window's own rows decide: missing, out of range, unparsable, unseen."""
-    columns = quality_columns(context.model)
+    stored = window_sql.stored_columns(con, context.model, "production")
+    columns = [c for c in quality_columns(context.model) if c.name in stored]  # not reference-only ones
     categorical = [c for c in columns if c.kind == "categorical" and c.role != "prediction"]
     records, present = _column_records(con, context, columns)
     records += _unseen_records(con, context, categorical, present)

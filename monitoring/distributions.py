@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from monitoring.context import ReportRequest, make_context
-from monitoring.drift.section import drift_summaries, monitored_columns
+from monitoring.drift.section import comparable_columns, drift_summaries
 from monitoring.errors import InputError
 
 DISPLAY_BINS = 30
@@ -26,9 +26,12 @@ def column_distribution(store, request: ReportRequest, column: str, window: int,
     """Reference (or window `against`) and window `window` distributions of `column`."""
     with store.connect() as con:
         context = make_context(con, request)
-        found = [c for c in monitored_columns(context.model) if c.name == column]
+        found = [c for c in comparable_columns(con, context.model) if c.name == column]
         if not found:
-            raise InputError(f"model {context.model.name!r} has no monitored column {column!r}")
+            raise InputError(
+                f"model {context.model.name!r} has no column {column!r} in both its reference and "
+                "its production rows; pick another column"
+            )
         col = found[0]
         edges, ref_summary, windows = drift_summaries(con, context, found)
     labels = {w.index: w.label for w in context.windows}

@@ -3,14 +3,17 @@
 Each area registers a function `(con, context) -> {section_name: [flat records]}` in SECTIONS.
 `build_report` returns a `Report`: the dict (the JSON contract, unchanged by the wrapper) and one
 way to read it: records and DataFrames per section with window labels, the latest value of a
-metric, the primary metric and the effective settings.
+metric, the primary metric and the effective settings. The report holds no NaN or infinite number
+(`finite`): a figure that is not finite is null, so its JSON is strict.
 """
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 
 from monitoring.alerts.history import alerts_section
@@ -51,7 +54,7 @@ class Report(Mapping):
         return self.data
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.data, indent=indent, default=str)
+        return json.dumps(self.data, indent=indent, default=str, allow_nan=False)
 
     @property
     def unit(self) -> str:
@@ -144,6 +147,18 @@ def _iso(value):
     return value.isoformat() if isinstance(value, datetime) else value
 
 
+def finite(value):
+    """`value` with every NaN or infinite number replaced by None, so that the report is strict
+    JSON (no bare NaN or Infinity, which jq and JSON.parse refuse)."""
+    if isinstance(value, dict):
+        return {key: finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(item) for item in value]
+    if isinstance(value, (float, np.floating)) and not math.isfinite(value):
+        return None
+    return value
+
+
 def build_report(store, request: ReportRequest) -> Report:
     """Compute every registered section for the request."""
     with store.connect() as con:
@@ -160,4 +175,4 @@ def build_report(store, request: ReportRequest) -> Report:
         for name, compute in SECTIONS.items():
             if request.sections is None or name in request.sections:
                 data.update(compute(con, context))
-    return Report(data)
+    return Report(finite(data))

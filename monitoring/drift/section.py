@@ -52,6 +52,14 @@ def monitored_columns(model) -> list[Monitored]:
     return [c for c in found if c.kind in ("numeric", "categorical")]
 
 
+def comparable_columns(con, model) -> list[Monitored]:
+    """The monitored columns that both the reference and the production table hold (a column a
+    later file added is in that file's table only); the target needs only the reference's."""
+    reference = window_sql.stored_columns(con, model, "reference")
+    both = reference & window_sql.stored_columns(con, model, "production")
+    return [c for c in monitored_columns(model) if c.name in (reference if c.role == "target" else both)]
+
+
 def choose_method(kind: str, reference_rows: int, distinct: int, requested: str) -> tuple[str, str]:
     """The method for one column and why it was picked (Evidently's defaults for `auto`)."""
     if requested not in ("auto", "domain_classifier"):
@@ -248,7 +256,7 @@ def drift_section(con, context) -> dict:
     """The report's `drift` and `dataset_drift` sections (plus `multivariate_drift` on request)."""
     empty = {"drift": [], "dataset_drift": []}
     settings = context.settings
-    columns = monitored_columns(context.model)
+    columns = comparable_columns(con, context.model)
     if not context.windows or not columns or not window_sql.has_rows(con, context.model, "reference"):
         return empty
     edges, ref_summary, windows = drift_summaries(con, context, columns)

@@ -6,6 +6,7 @@ from pathlib import Path
 import duckdb
 
 from monitoring.errors import InputError, SchemaError
+from monitoring.ingest import checks
 from monitoring.ingest.files import FileFormat, content_hash, detect_format, reader_error
 from monitoring.ingest.roles import RoleOverrides, build_columns, infer_task, kind_from_values
 from monitoring.schema import BATCH_KINDS, Column, ColumnProfile, Model
@@ -82,6 +83,7 @@ def _ingest(con, path, file_format, digest, model_name, kind, overrides, file_na
         if earlier:
             return IngestResult(model_name, kind, file_name, 0, None, duplicate_of=earlier[0])
     staged = _stage(con, path, file_format, file_name)
+    checks.check_overrides(overrides, [name for name, _ in staged], file_name)
     profiles = sql.profile_stage(con, staged)
     if model is None:
         model = _create_model(con, model_name, kind, profiles, overrides)
@@ -175,14 +177,18 @@ def _store_rows(con, model, kind, profiles, overrides, file_name, digest, keep_b
     by_name = {p.name: p for p in profiles}
     stored = [c for c in columns if c.name in present and c.role != "ignore"]
     changes += _type_changes(stored, by_name)
-    checks = _check_values(con, stored, by_name, file_name, keep_bad, model)
+    invalid = _check_values(con, stored, by_name, file_name, keep_bad, model)
+    id_column = next((c for c in stored if c.role == "id"), None)
+    checks.check_ids(id_column, by_name.get(id_column.name) if id_column else None, kind, file_name)
     table = model.table(kind)
     sql.ensure_row_table(con, table, [c for c in columns if c.role != "ignore"])
     batch_id = catalog.insert_batch(con, model.id, kind, file_name, digest, 0, None, None)
     expressions = {c.name: _cast(c, by_name[c.name], model.task) for c in stored}
-    sql.insert_rows(con, table, expressions, batch_id, sql.invalid_list_expression(checks))
-    ts_name = next((c.name for c in stored if c.role == "timestamp"), None)
-    start, end = sql.batch_time_span(con, table, ts_name, batch_id)
+    sql.insert_rows(con, table, expressions, batch_id, sql.invalid_list_expression(invalid))
+    timestamp = next((c for c in stored if c.role == "timestamp"), None)
+    if timestamp is not None:
+        checks.check_times(con, table, timestamp, by_name[timestamp.name], kind, batch_id, file_name)
+    start, end = sql.batch_time_span(con, table, timestamp.name if timestamp else None, batch_id)
     rows = sql.stage_row_count(con)
     catalog.update_batch(con, batch_id, rows, start, end)
     return _finish(con, model, columns, changes, kind, file_name, rows, batch_id, ())
@@ -243,7 +249,7 @@ def _check_values(con, stored, by_name, file_name, keep_bad, model) -> dict[str,
             continue
         strict = column.kind == "timestamp" or column.role in ("prediction", "score", "target")
         if keep_bad and not strict:
-            cast = sql.cast_expression(column.name, column.kind, profile.sql_type)
+            cast = sql.parse_expression(column.name, column.kind, profile.sql_type)
             checks[column.name] = f"{sql._as_text(column.name)} IS NOT NULL AND {cast} IS NULL"
             continue
         row, value = sql.first_bad_value(con, column.name, column.kind, profile.sql_type) or ("?", "?")
@@ -314,6 +320,7 @@ def _store_labels(con, model, profiles, overrides, file_name, digest, keep_bad) 
     sql.ensure_row_table(con, table, label_columns)
     batch_id = catalog.insert_batch(con, model.id, "labels", file_name, digest, 0, None, None)
     sql.insert_rows(con, table, expressions, batch_id, "NULL")
+    checks.check_label_conflicts(con, table, batch_id, id_column.name, file_name)
     rows = sql.stage_row_count(con)
     catalog.update_batch(con, batch_id, rows, None, None)
     unmatched = sql.unmatched_label_count(con, table, model.table("production"), id_column.name, batch_id)

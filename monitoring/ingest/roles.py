@@ -134,7 +134,7 @@ def infer_roles(
         if role in SINGLE_ROLES:
             taken.add(role)
         roles[profile.name] = role
-    if "timestamp" not in roles.values():
+    if "timestamp" not in roles.values() and "timestamp" not in taken:
         timed = [p.name for p in profiles if p.looks_like_time and roles[p.name] == "feature"]
         if timed:
             roles[timed[0]] = "timestamp"

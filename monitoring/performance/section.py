@@ -37,6 +37,8 @@ def classification_metrics(
         for t, i in index.items():
             matrix[i, j] = n[true_is[t] & predicted].sum()
     usable = labelled & np.isin(counts["p"], classes) & np.isin(counts["y"], classes)
+    if not matrix.any() or (positive is not None and positive not in index):
+        return {}, matrix, int(n[labelled].sum())  # no row has both a prediction and a label
     if positive is None:
         return multiclass_scores(matrix), matrix, int(n[labelled].sum())
     pos, neg = index[positive], [i for i in range(len(classes)) if i != index[positive]]
@@ -128,6 +130,8 @@ def _classification_reference(con, context, classes, positive, predicted, score)
 
 def _by_window(values: np.ndarray) -> dict:
     """{window key: positions of its rows}, without a Python loop over the (many) rows."""
+    if not len(values):
+        return {}
     unique, inverse = np.unique(values, return_inverse=True)
     order = np.argsort(inverse.ravel(), kind="stable")
     bounds = np.cumsum(np.bincount(inverse.ravel(), minlength=len(unique)))[:-1]

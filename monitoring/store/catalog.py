@@ -5,7 +5,7 @@ import json
 from monitoring.errors import InputError, NotFoundError
 from monitoring.schema import TASKS, Column, Model
 from monitoring.settings import ModelSettings
-from monitoring.store.connection import quote  # noqa: F401 (re-exported)
+from monitoring.store.connection import quote
 
 
 def list_models(con) -> list[Model]:
@@ -157,6 +157,16 @@ def list_schema_changes(con, model_id: int):
     ).df()
 
 
+def columns_added(con, model_id: int) -> dict[str, int]:
+    """{column: the batch that added it to the model} for columns a later file brought."""
+    rows = con.execute(
+        "SELECT s.column_name, min(s.batch_id) FROM schema_changes s JOIN batches b ON b.id = s.batch_id "
+        "WHERE b.model_id = ? AND s.change = 'added' GROUP BY 1",
+        [model_id],
+    ).fetchall()
+    return dict(rows)
+
+
 def delete_batch(con, model: Model, batch_id: int) -> int:
     """Delete one batch and its rows; call inside a transaction. Returns the rows removed."""
     found = con.execute(
@@ -168,7 +178,25 @@ def delete_batch(con, model: Model, batch_id: int) -> int:
     table = model.table(kind)
     if table_exists(con, table):
         con.execute(f"DELETE FROM {table} WHERE __batch = ?", [batch_id])
+    added = con.execute(
+        "SELECT column_name FROM schema_changes WHERE batch_id = ? AND change = 'added'", [batch_id]
+    ).fetchall()
     con.execute("DELETE FROM schema_changes WHERE batch_id = ?", [batch_id])
     con.execute("DELETE FROM batches WHERE id = ?", [batch_id])
+    for (name,) in added:
+        _forget_unused_column(con, model, name)
     bump_data_version(con, model.id)
     return rows
+
+
+def _forget_unused_column(con, model: Model, name: str) -> None:
+    """Take a column that a deleted batch added off the model, unless other rows hold values of it."""
+    tables = [
+        t for t in (model.table("reference"), model.table("production")) if name in table_columns(con, t)
+    ]
+    for table in tables:
+        if con.execute(f"SELECT count({quote(name)}) FROM {table}").fetchall()[0][0]:
+            return
+    for table in tables:
+        con.execute(f"ALTER TABLE {table} DROP COLUMN {quote(name)}")
+    con.execute("DELETE FROM model_columns WHERE model_id = ? AND name = ?", [model.id, name])

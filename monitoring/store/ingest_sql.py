@@ -55,6 +55,18 @@ def _as_text(name: str) -> str:
     return f"NULLIF(trim(CAST({quote(name)} AS VARCHAR)), '')"
 
 
+def is_nested_type(sql_type: str) -> bool:
+    """A Parquet list, array, struct, map or union column."""
+    return sql_type.endswith("]") or sql_type.startswith(("STRUCT", "MAP", "UNION"))
+
+
+def _text_of(name: str, sql_type: str) -> str:
+    """The value as text: nested values as JSON (`[1, 2]`, `{"a": 1}`), so they are categories."""
+    if is_nested_type(sql_type):
+        return f"CAST(to_json({quote(name)}) AS VARCHAR)"
+    return _as_text(name)
+
+
 NUMBER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL")
 WHOLE_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT")
 
@@ -101,13 +113,13 @@ def _profile_parts(name: str, sql_type: str, i: int) -> tuple[str, list[str]]:
         f"approx_count_distinct({value})",
         f"count({_text_to_time(value)})",
     ]
-    text = _as_text(name)
+    text = _text_of(name, sql_type)
     return f"{text} AS {value}, TRY_CAST({text} AS DOUBLE) AS {number}", counts
 
 
 def profile_stage(con, columns: list[tuple[str, str]]) -> list[ColumnProfile]:
     """One pass over the file: per column, counts of values, numbers, whole numbers, distinct
-    values and dates, each counted the way cast_expression will store it (so bad values are
+    values and dates, each counted the way parse_expression reads it (so bad values are
     `non_null - numeric` for a numeric column and `non_null - timestamps` for a timestamp)."""
     projections, aggregates = [], []
     for i, (name, sql_type) in enumerate(columns):
@@ -124,11 +136,20 @@ def profile_stage(con, columns: list[tuple[str, str]]) -> list[ColumnProfile]:
 
 
 def cast_expression(name: str, kind: str, sql_type: str, is_class_label: bool = False) -> str:
-    """How a staged column becomes the stored type; values that do not fit become NULL.
+    """How a staged column becomes the stored type; values that do not fit become NULL, and so do
+    numbers that are not finite (NaN, inf, -inf, 1e400): they are stored as missing."""
+    parsed = parse_expression(name, kind, sql_type, is_class_label)
+    if kind == "numeric":
+        return f"CASE WHEN isfinite({parsed}) THEN {parsed} END"
+    return parsed
+
+
+def parse_expression(name: str, kind: str, sql_type: str, is_class_label: bool = False) -> str:
+    """The staged column read as `kind`; NULL where a value does not fit (a bad value).
 
     profile_stage counts exactly the values these expressions accept.
     """
-    text = _as_text(name)
+    text = _text_of(name, sql_type)
     if kind == "numeric":
         if sql_type == "BOOLEAN" or is_number_type(sql_type):
             return f"CAST({quote(name)} AS DOUBLE)"
@@ -149,8 +170,8 @@ def cast_expression(name: str, kind: str, sql_type: str, is_class_label: bool = 
 
 
 def bad_value_count(con, name: str, kind: str, sql_type: str) -> int:
-    """Values of the staged column that its cast to `kind` turns into NULL (one scan)."""
-    cast = cast_expression(name, kind, sql_type)
+    """Values of the staged column that do not read as `kind` (one scan)."""
+    cast = parse_expression(name, kind, sql_type)
     return con.execute(
         f"SELECT count(*) FROM {STAGE} WHERE {_as_text(name)} IS NOT NULL AND {cast} IS NULL"
     ).fetchall()[0][0]
@@ -158,13 +179,41 @@ def bad_value_count(con, name: str, kind: str, sql_type: str) -> int:
 
 def first_bad_value(con, name: str, kind: str, sql_type: str) -> tuple[int, str] | None:
     """The data row number (1 = first row after the header) and value of the first bad value."""
-    cast = cast_expression(name, kind, sql_type)
+    return first_row_where(con, name, kind, sql_type, "value IS NOT NULL AND parsed IS NULL")
+
+
+def first_row_where(
+    con, name: str, kind: str, sql_type: str, condition: str, params: list | None = None
+) -> tuple[int, str] | None:
+    """(data row number, value as text) of the first staged row where `condition` holds; the
+    condition sees `value` (the text) and `parsed` (the value read as `kind`)."""
+    cast = parse_expression(name, kind, sql_type)
     row = con.execute(
         f"SELECT row_no, value FROM (SELECT row_number() OVER () AS row_no, "
         f"{_as_text(name)} AS value, {cast} AS parsed FROM {STAGE}) "
-        "WHERE value IS NOT NULL AND parsed IS NULL ORDER BY row_no LIMIT 1"
+        f"WHERE {condition} ORDER BY row_no LIMIT 1",
+        params or [],
     ).fetchall()
     return row[0] if row else None
+
+
+def time_problems(con, table: str, timestamp: str, batch_id: int, earliest, latest) -> tuple[int, int]:
+    """(rows without a time, times before `earliest` or at/after `latest`) of one stored batch."""
+    ts = quote(timestamp)
+    return con.execute(
+        f"SELECT count_if({ts} IS NULL), count_if(coalesce({ts} < ? OR {ts} >= ?, false)) FROM {table} WHERE __batch = ?",
+        [earliest, latest, batch_id],
+    ).fetchall()[0]
+
+
+def conflicting_labels(con, table: str, batch_id: int) -> tuple[int, str, list[str]] | None:
+    """(ids with more than one distinct label in the batch, the first such id, two of its labels)."""
+    rows = con.execute(
+        f"SELECT count(*) OVER (), id, list(DISTINCT target ORDER BY target)[:2] FROM {table} "
+        "WHERE __batch = ? GROUP BY id HAVING count(DISTINCT target) > 1 ORDER BY id LIMIT 1",
+        [batch_id],
+    ).fetchall()
+    return rows[0] if rows else None
 
 
 def ensure_row_table(con, table: str, columns: list[Column]) -> list[str]:

@@ -111,7 +111,7 @@ def fairness_classification_counts(
     sel = f"({predicted}) = {pos}"
     has = f"{y} IS NOT NULL AND ({predicted}) IS NOT NULL"
     return con.execute(
-        f"SELECT {WINDOW}, g, count(*)::BIGINT, count_if({sel})::BIGINT, count_if({has})::BIGINT, "
+        f"SELECT {WINDOW}, g, count(*)::BIGINT, count_if(coalesce({sel}, false))::BIGINT, count_if({has})::BIGINT, "
         f"count_if({has} AND {sel} AND {y} = {pos})::BIGINT, "
         f"count_if({has} AND {sel} AND {y} <> {pos})::BIGINT, "
         f"count_if({has} AND NOT {sel} AND {y} = {pos})::BIGINT, "

@@ -41,7 +41,7 @@ def operations_by_window(con, source: str, params: list, *, latency: str | None,
     errors, error_params = ("false", []) if status is None else error_condition(*status)
     return con.execute(
         f"SELECT {WINDOW}, count(*)::BIGINT, count({lat})::BIGINT, "
-        f"quantile_cont({lat}, [0.5, 0.95, 0.99]), max({lat}), count_if({errors})::BIGINT "
+        f"quantile_cont({lat}, [0.5, 0.95, 0.99]), max({lat}), count_if(coalesce({errors}, false))::BIGINT "
         f"FROM ({source}) GROUP BY {WINDOW} ORDER BY {WINDOW}",
         error_params + params,
     ).fetchall()
@@ -65,14 +65,19 @@ def reference_ranges(con, source: str, params: list, columns: list[str], low: fl
     return dict(zip(columns, [list(v) if v is not None else None for v in row], strict=True))
 
 
-def quality_counts(con, source: str, params: list, columns: list[str], ranges: dict) -> list[tuple]:
-    """Per window: rows, then per column: non-null values, values out of range, unparsable values."""
+def quality_counts(
+    con, source: str, params: list, columns: list[str], ranges: dict, since: dict[str, int]
+) -> list[tuple]:
+    """Per window: rows, then per column: rows that could hold it (those of the batch that added
+    the column, `since`, and later ones), non-null values, values out of range, unparsable values."""
     parts, values = [], []
     for column in columns:
         name = quote(column)
+        parts.append("count_if(__batch >= ?)::BIGINT")
+        values.append(since.get(column, 0))
         bounds = ranges.get(column)
         if bounds and None not in bounds:
-            outside = f"count_if({name} < ? OR {name} > ?)::BIGINT"
+            outside = f"count_if(coalesce({name} < ? OR {name} > ?, false))::BIGINT"
             values += list(bounds)
         else:
             outside = "0::BIGINT"

@@ -6,21 +6,35 @@ from monitoring.errors import InputError
 from monitoring.schema import Model
 from monitoring.store.catalog import table_columns, table_exists
 from monitoring.store.connection import quote
-from monitoring.windows import WHOLE_PERIOD, Period, Window, WindowSpec
+from monitoring.store.ingest_sql import SQL_TYPES
+from monitoring.windows import TIME_UNITS, WHOLE_PERIOD, Period, Window, WindowSpec
 
 LABEL = "__label"
 WINDOW = "__window"
 TIME_STEPS = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1)}
 
 
-def _label_expression(con, model: Model, alias: str) -> tuple[str, str]:
+def stored_columns(con, model: Model, kind: str) -> set[str]:
+    """The columns the model's reference or production table holds. A column that a later file
+    added to the model is in the table of that file's kind only."""
+    return set(table_columns(con, model.table(kind)))
+
+
+def _absent_columns(model: Model, stored: set[str]) -> str:
+    """`, NULL::TYPE AS "name"` for each model column the table lacks, so that every source
+    exposes every model column (missing where its table never had it)."""
+    absent = [c for c in model.columns if c.role != "ignore" and c.name not in stored]
+    return "".join(f", NULL::{SQL_TYPES.get(c.kind, 'VARCHAR')} AS {quote(c.name)}" for c in absent)
+
+
+def _label_expression(model: Model, stored: set[str], alias: str, has_labels: bool) -> tuple[str, str]:
     """The effective target: a label that arrived later wins over one in the prediction log."""
     target, id_column = model.column("target"), model.column("id")
     logged = "NULL"
-    if target and target.name in table_columns(con, model.table("production")):
+    if target and target.name in stored:
         logged = f"{alias}.{quote(target.name)}"
     labels = model.table("labels")
-    if id_column is None or not table_exists(con, labels):
+    if id_column is None or id_column.name not in stored or not has_labels:
         return logged, ""
     join = (
         f" LEFT JOIN (SELECT id, arg_max(target, __batch) AS target FROM {labels} GROUP BY id) l "
@@ -40,12 +54,14 @@ def reference_source(con, model: Model, reference_batch: int | None = None) -> t
             f"model {model.name!r} has no reference data yet; ingest a reference file "
             "(--kind reference), e.g. the training or validation set"
         )
+    stored = stored_columns(con, model, "reference")
     target = model.column("target")
-    label = f"r.{quote(target.name)}" if target else "NULL"
+    label = f"r.{quote(target.name)}" if target and target.name in stored else "NULL"
     where, params = "", []
     if reference_batch is not None:
         where, params = " WHERE r.__batch = ?", [reference_batch]
-    return f"SELECT r.*, {label} AS {LABEL} FROM {model.table('reference')} r{where}", params
+    absent = _absent_columns(model, stored)
+    return f"SELECT r.*{absent}, {label} AS {LABEL} FROM {model.table('reference')} r{where}", params
 
 
 def _window_key(model: Model, spec: WindowSpec) -> str:
@@ -66,11 +82,14 @@ def production_source(con, model: Model, spec: WindowSpec, period: Period = WHOL
     """SQL for production rows in the period, with __label (joined labels) and __window (key)."""
     if not has_rows(con, model, "production"):
         raise InputError(f"model {model.name!r} has no production data yet; ingest a production file")
-    label, join = _label_expression(con, model, "p")
+    stored = stored_columns(con, model, "production")
+    label, join = _label_expression(model, stored, "p", table_exists(con, model.table("labels")))
     conditions, params = [], []
     timestamp = model.column("timestamp")
     if timestamp is not None:
         ts = f"p.{quote(timestamp.name)}"
+        if spec.unit in TIME_UNITS:  # a row without a time is in no time window
+            conditions.append(f"{ts} IS NOT NULL")
         if period.start is not None:
             conditions.append(f"{ts} >= ?")
             params.append(period.start)
@@ -78,8 +97,9 @@ def production_source(con, model: Model, spec: WindowSpec, period: Period = WHOL
             conditions.append(f"{ts} < ?")
             params.append(period.end)
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    rows = f"SELECT p.*, {label} AS {LABEL} FROM {model.table('production')} p{join}{where}"
-    keyed = f"SELECT p.*, {_window_key(model, spec)} AS {WINDOW} FROM ({rows}) p"
+    absent = _absent_columns(model, stored)
+    rows = f"SELECT p.*{absent}, {label} AS {LABEL} FROM {model.table('production')} p{join}"
+    keyed = f"SELECT p.*, {_window_key(model, spec)} AS {WINDOW} FROM ({rows}) p{where}"
     return keyed, params
 
 
@@ -116,7 +136,7 @@ def _bounds(spec: WindowSpec, key, first, last):
 def data_span(con, model: Model):
     """First and last production timestamp, or (None, None)."""
     timestamp = model.column("timestamp")
-    if timestamp is None or not has_rows(con, model, "production"):
+    if timestamp is None or timestamp.name not in stored_columns(con, model, "production"):
         return None, None
     ts = quote(timestamp.name)
     return con.execute(f"SELECT min({ts}), max({ts}) FROM {model.table('production')}").fetchall()[0]

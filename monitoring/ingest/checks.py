@@ -1,0 +1,76 @@
+"""Refusals beyond a value's type: role choices naming absent columns, production rows without a
+time or an id, implausible times, and labels that contradict each other within one file.
+
+Each check raises a MonitoringError inside the ingest transaction, so a refused file stores
+nothing. The checks on times and labels read the rows just stored (typed, one column), and only
+when they find a problem do they scan the file again, to name its first bad row.
+"""
+
+from datetime import datetime
+
+from monitoring.errors import InputError, SchemaError
+from monitoring.store import ingest_sql as sql
+
+EARLIEST = datetime(1970, 1, 1)  # timestamps must fall in the years 1970 to 2200
+LATEST = datetime(2201, 1, 1)
+
+
+def check_overrides(overrides, names: list[str], file_name: str) -> None:
+    """Every column a role choice (--id, --score, --categorical ...) names must be in the file."""
+    chosen = overrides.chosen_roles()
+    options = {
+        **{n: "categorical" for n in overrides.categorical},
+        **{n: "numeric" for n in overrides.numeric},
+    }
+    options.update(chosen)
+    unknown = [name for name in options if name not in names]
+    if unknown:
+        named = ", ".join(f"{n!r} (named by --{options[n].replace('_', '-')})" for n in unknown)
+        raise InputError(
+            f"{file_name}: the file has no column {named}; its columns are "
+            f"{', '.join(map(repr, names))}; fix the name or leave the option out"
+        )
+
+
+def check_ids(column, profile, kind: str, file_name: str) -> None:
+    """A production file whose ids are all empty could never be joined to its labels."""
+    if kind == "production" and column is not None and profile is not None and profile.non_null == 0:
+        raise SchemaError(
+            f"{file_name}: the id column {column.name!r} is empty in every row; production rows "
+            "need an id so that labels can join them; fill it in or name the id column with --id COL"
+        )
+
+
+def check_times(con, table: str, column, profile, kind: str, batch_id: int, file_name: str) -> None:
+    """Production rows need a time; every time must fall in the years 1970 to 2200."""
+    empty, outside = sql.time_problems(con, table, column.name, batch_id, EARLIEST, LATEST)
+    if kind == "production" and empty:
+        row, _ = sql.first_row_where(con, column.name, "timestamp", profile.sql_type, "value IS NULL")
+        raise SchemaError(
+            f"{file_name}: timestamp column {column.name!r} is empty in {empty:,} row(s), e.g. row "
+            f"{row}; every production row needs the time of its prediction (ISO 8601, e.g. "
+            "2024-05-01 12:00:00)"
+        )
+    if outside:
+        where = "parsed < ? OR parsed >= ?"
+        row, value = sql.first_row_where(
+            con, column.name, "timestamp", profile.sql_type, where, [EARLIEST, LATEST]
+        )
+        raise SchemaError(
+            f"{file_name}: timestamp column {column.name!r} has {outside:,} value(s) outside the years "
+            f"1970 to 2200, e.g. {value!r} in row {row}; fix those dates (0001-01-01 or 9999-12-31 "
+            "often stand for 'unknown': leave such rows out)"
+        )
+
+
+def check_label_conflicts(con, table: str, batch_id: int, id_name: str, file_name: str) -> None:
+    """One labels file gives one label per id; different labels for the same id are refused."""
+    found = sql.conflicting_labels(con, table, batch_id)
+    if found:
+        count, example, values = found
+        shown = " and ".join(repr(v) for v in values)
+        raise SchemaError(
+            f"{file_name}: {count:,} id(s) have different labels in this file, e.g. {id_name} "
+            f"{example!r} is labelled {shown}; keep one label per id (a later labels file may "
+            "correct an earlier one)"
+        )
