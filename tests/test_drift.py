@@ -234,7 +234,7 @@ def test_coarse_counts_merge_fine_bins_exactly():
 def test_multiple_testing_corrections():
     def records():
         return [
-            {"p_value": p, "threshold": 0.05, "drifted": p < 0.05, "reason": "", "_corrects": True}
+            {"p_value": p, "threshold": 0.05, "drifted": p < 0.05, "reason": ""}
             for p in (0.001, 0.01, 0.02, 0.04, 0.5)
         ]
 

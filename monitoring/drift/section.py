@@ -94,8 +94,9 @@ def _judge(record: dict, calibrated: bool) -> None:
 
 
 def correct_multiple_tests(records: list[dict], how: str) -> None:
-    """Bonferroni or Benjamini-Hochberg over one window's feature p-value tests (fixed lines)."""
-    tests = [r for r in records if r.get("_corrects") and r["p_value"] is not None]
+    """Bonferroni or Benjamini-Hochberg over `records`, one window's feature p-value tests judged
+    against a fixed default line (records without a p-value are left alone)."""
+    tests = [r for r in records if r["p_value"] is not None]
     if how == "none" or not tests:
         return
     m = len(tests)
@@ -180,10 +181,8 @@ def drift_section(con, context) -> dict:
     for window in context.windows:
         summary = windows.get(str(window.index), {})
         found = [_evaluate(window.index, c, plan, lines, edges, ref_summary, summary) for c in columns]
-        correct_multiple_tests(found, settings.multiple_testing)
-        records += found
-    for r in records:
-        r.pop("_corrects", None)
+        correct_multiple_tests([r for r, corrects in found if corrects], settings.multiple_testing)
+        records += [r for r, _ in found]
     result = {"drift": records}
     result["dataset_drift"] = dataset_drift(
         records, [w.index for w in context.windows], settings.dataset_drift_share
@@ -197,7 +196,9 @@ def drift_section(con, context) -> dict:
     return result
 
 
-def _evaluate(index, column, plan, lines, edges, ref_summary, summary) -> dict:
+def _evaluate(index, column, plan, lines, edges, ref_summary, summary) -> tuple[dict, bool]:
+    """The record of one column in one window, and whether a multiple-testing correction applies
+    to it (a feature judged by a p-value test against its method's fixed default line)."""
     method, reason = plan[column.name]
     threshold, how = lines[column.name]
     info, ref, cur = (
@@ -211,10 +212,8 @@ def _evaluate(index, column, plan, lines, edges, ref_summary, summary) -> dict:
         result = statistic_for(method, column.kind, info, ref, cur)
     record = _record(index, column, method, f"{reason}; {how}", result, threshold)
     _judge(record, how.startswith("calibrated"))
-    record["_corrects"] = (
-        column.role == "feature" and how.startswith("fixed default") and METHODS[method].p_value
-    )
-    return record
+    corrects = column.role == "feature" and how.startswith("fixed default") and METHODS[method].p_value
+    return record, corrects
 
 
 def _thresholds(con, context, columns, plan, edges, ref_summary) -> dict:
