@@ -5,10 +5,13 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from monitoring.drift.section import choose_method, coarse_counts, correct_multiple_tests, monitored_columns
+from monitoring.catalog_api import save_settings
+from monitoring.drift.methods import METHODS, choose_method, coarse_counts
+from monitoring.drift.section import correct_multiple_tests, monitored_columns
 from monitoring.errors import InputError
 from monitoring.ingest.pipeline import ingest_file
 from monitoring.report import ReportRequest, build_report
+from monitoring.settings import ModelSettings
 from monitoring.store import Store, catalog, drift_sql, window_sql
 
 NUMERIC = ["x0", "x1", "x2", "x3"]
@@ -231,7 +234,7 @@ def test_coarse_counts_merge_fine_bins_exactly():
 def test_multiple_testing_corrections():
     def records():
         return [
-            {"p_value": p, "threshold": 0.05, "drifted": p < 0.05, "reason": "", "_corrects": True}
+            {"p_value": p, "threshold": 0.05, "drifted": p < 0.05, "reason": ""}
             for p in (0.001, 0.01, 0.02, 0.04, 0.5)
         ]
 
@@ -242,6 +245,25 @@ def test_multiple_testing_corrections():
     correct_multiple_tests(bh, "bh")
     # BH lines: 0.01, 0.02, 0.03, 0.04, 0.05 -> the first three pass, 0.04 passes too (k=4: 0.04)
     assert [r["drifted"] for r in bh] == [True, True, True, True, False]
+
+
+def test_bonferroni_moves_only_feature_tests_and_records_keep_only_their_public_keys(tmp_path):
+    rng = np.random.default_rng(7)
+    store = Store(":memory:")
+    _ingest(store, tmp_path, "small", _frame(rng, 800, "2026-01-01", 10), _frame(rng, 3000, "2026-02-01", 3))
+    save_settings(store, "small", ModelSettings(multiple_testing="bonferroni"))
+    report = build_report(store, ReportRequest("small", window="day"))
+    keys = {"window", "column", "role", "kind", "method", "statistic", "p_value", "threshold", "drifted"}
+    features = len(NUMERIC) + 2  # segment and flag
+    assert len(report["drift"]) == 3 * (features + 1)
+    for r in report["drift"]:
+        assert set(r) == keys | {"reason"}
+        assert METHODS[r["method"]].p_value  # a small reference: ks, chisquare and ztest
+        corrected = f"Bonferroni over {features} tests" in r["reason"]
+        assert corrected == (r["role"] == "feature"), r
+        line = METHODS[r["method"]].threshold / (features if corrected else 1)
+        assert r["threshold"] == pytest.approx(line)
+        assert r["drifted"] == (r["p_value"] < line)
 
 
 def test_unknown_method_is_a_clear_error(streams):

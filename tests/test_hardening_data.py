@@ -19,7 +19,8 @@ from hardening_setup import (
 )
 
 from monitoring import catalog_api
-from monitoring.alerts.history import evaluate_model, list_alerts
+from monitoring.alerts.evaluate import evaluate_model
+from monitoring.alerts.history import list_alerts
 from monitoring.ingest.roles import RoleOverrides
 
 

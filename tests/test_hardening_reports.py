@@ -13,7 +13,7 @@ from hardening_setup import (
     report,
 )
 
-from monitoring.alerts.history import evaluate_model
+from monitoring.alerts.evaluate import evaluate_model
 from monitoring.ingest.roles import RoleOverrides
 from monitoring.windows import Period
 

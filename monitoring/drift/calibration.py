@@ -11,7 +11,7 @@ import statistics
 
 import numpy as np
 
-from monitoring.drift.methods import METHODS
+from monitoring.drift.methods import METHODS, statistic_for
 from monitoring.store import drift_sql
 from monitoring.store.connection import quote
 from monitoring.window_cache import for_reference
@@ -35,8 +35,6 @@ def line_from(values: list[float]) -> float | None:
 
 def calibrated_lines(con, context, columns, plan, edges, ref_summary) -> dict:
     """{column: (line, how)} for each column whose reference has enough full chunks."""
-    from monitoring.drift.section import statistic_for
-
     size = chunk_size(context.windows)
     methods = ",".join(f"{c.name}={plan[c.name][0]}" for c in columns)
     key = f"drift:calibration:{size}:ref{context.reference_batch}:{methods}"
@@ -47,7 +45,7 @@ def calibrated_lines(con, context, columns, plan, edges, ref_summary) -> dict:
         for column in columns:
             info, ref = edges.get(column.sql_name), ref_summary.get(column.sql_name)
             values = [
-                statistic_for(plan[column.name][0], column, info, ref, chunk[column.sql_name])[0]
+                statistic_for(plan[column.name][0], column.kind, info, ref, chunk[column.sql_name])[0]
                 for chunk in chunks
                 if ref and chunk.get(column.sql_name)
             ]

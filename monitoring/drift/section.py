@@ -1,33 +1,20 @@
 """Drift per column and window against the reference, and a dataset verdict per window.
 
 The store turns rows into bin and category counts (monitoring/store/drift_sql.py); this module
-picks a method per column, applies thresholds (fixed, per-column or calibrated) and the optional
-multiple-testing correction, and returns flat records for the report.
-
-Bins used by each numeric statistic (all edges are reference quantiles, so bins are exact sets of
-values and the statistic is exact for them; above 200,000 reference rows the quantiles are those
-of a repeatable hash sample of about 50,000 values, while the counts in the bins stay exact):
-- ks and wasserstein: up to ~570 distinct quantiles (0, 1/500, ..., 1, plus denser tails);
-- psi: reference deciles; jensenshannon, hellinger and chisquare: 20 reference-quantile bins;
-  both plus one bin for values at or below the reference minimum and one above its maximum.
-Categorical statistics use one slot per category seen in the reference or the window, so a
-category unseen in the reference counts as drift.
+picks a method per column through the registry in monitoring/drift/methods.py (which also says
+which bins each statistic uses), applies thresholds (fixed, per-column or calibrated) and the
+optional multiple-testing correction, and returns flat records for the report.
 """
 
 import hashlib
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
-from monitoring.drift.methods import METHODS
+from monitoring.drift.calibration import calibrated_lines
+from monitoring.drift.methods import METHODS, choose_method, statistic_for
 from monitoring.store import drift_sql, window_sql
 from monitoring.store.cache import cached_for
 from monitoring.window_cache import for_reference, window_tokens
-
-SMALL_REFERENCE = 1000
-COARSE_BINS = {"psi": 10}
-DEFAULT_COARSE_BINS = 20
 
 
 @dataclass(frozen=True)
@@ -58,70 +45,6 @@ def comparable_columns(con, model) -> list[Monitored]:
     reference = window_sql.stored_columns(con, model, "reference")
     both = reference & window_sql.stored_columns(con, model, "production")
     return [c for c in monitored_columns(model) if c.name in (reference if c.role == "target" else both)]
-
-
-def choose_method(kind: str, reference_rows: int, distinct: int, requested: str) -> tuple[str, str]:
-    """The method for one column and why it was picked (Evidently's defaults for `auto`)."""
-    if requested not in ("auto", "domain_classifier"):
-        method = METHODS[requested]
-        two_valued = requested != "ztest" or distinct <= 2
-        if kind in method.kinds and two_valued:
-            return requested, f"{requested} was requested"
-        picked, why = choose_method(kind, reference_rows, distinct, "auto")
-        return picked, f"{requested} does not apply to this {kind} column; auto: {why}"
-    values = f"{distinct} distinct values" if distinct <= 5 else "more than 5 distinct values"
-    if reference_rows == 0:
-        fallback = "wasserstein" if kind == "numeric" else "jensenshannon"
-        return fallback, "the reference has no values in this column"
-    if reference_rows <= SMALL_REFERENCE:
-        if kind == "numeric" and distinct > 5:
-            return "ks", f"small reference ({reference_rows} rows), numeric with {values}"
-        if distinct <= 2:
-            return "ztest", f"small reference ({reference_rows} rows), {values}"
-        return "chisquare", f"small reference ({reference_rows} rows), {kind} with {values}"
-    if kind == "numeric" and distinct > 5:
-        return "wasserstein", f"large reference ({reference_rows} rows), numeric with {values}"
-    return "jensenshannon", f"large reference ({reference_rows} rows), {kind} with {values}"
-
-
-def coarse_counts(edges, reference, counts, bins: int) -> np.ndarray:
-    """Merge fine bins of `counts` into `bins` quantile bins of `reference` (plus the outer two)."""
-    edges, reference, counts = (
-        np.asarray(edges, float),
-        np.asarray(reference, float),
-        np.asarray(counts, float),
-    )
-    if len(edges) <= bins + 1:
-        return counts
-    share = np.cumsum(reference[: len(edges)]) / max(reference[: len(edges)].sum(), 1)
-    picks = np.searchsorted(share, np.arange(1, bins) / bins, side="left")
-    coarse = np.unique(np.concatenate([[edges[0], edges[-1]], edges[np.minimum(picks, len(edges) - 1)]]))
-    slots = np.searchsorted(coarse, np.append(edges, math.inf), side="left")
-    return np.bincount(slots, weights=counts, minlength=len(coarse) + 1)
-
-
-def statistic_for(method: str, column: Monitored, info: dict | None, ref: dict, cur: dict):
-    """(statistic, p_value) of `method` for one column from its reference and window summaries."""
-    function = METHODS[method].function
-    if column.kind == "categorical":
-        names = sorted(set(ref) | set(cur), key=lambda k: (-ref.get(k, 0), k))
-        return function(np.array([ref.get(k, 0) for k in names]), np.array([cur.get(k, 0) for k in names]))
-    if method == "ks":
-        return function(ref["counts"], cur["counts"])
-    if method == "wasserstein":
-        return function(
-            info["edges"],
-            ref["counts"],
-            cur["counts"],
-            below_excess=cur["below"],
-            above_excess=cur["above"],
-            scale=info["std"],
-        )
-    bins = COARSE_BINS.get(method, DEFAULT_COARSE_BINS)
-    edges, reference = info["edges"], ref["counts"]
-    return function(
-        coarse_counts(edges, reference, reference, bins), coarse_counts(edges, reference, cur["counts"], bins)
-    )
 
 
 def _distinct(column: Monitored, info: dict | None, ref: dict) -> int:
@@ -173,15 +96,15 @@ def _judge(record: dict, calibrated: bool) -> None:
         return
     if calibrated:
         record["drifted"] = record["statistic"] > record["threshold"]
-    elif not METHODS[record["method"]].p_value:
-        record["drifted"] = record["statistic"] >= record["threshold"]
     else:
-        record["drifted"] = record["p_value"] is not None and record["p_value"] < record["threshold"]
+        method = METHODS[record["method"]]
+        record["drifted"] = method.is_drift(record["statistic"], record["p_value"], record["threshold"])
 
 
 def correct_multiple_tests(records: list[dict], how: str) -> None:
-    """Bonferroni or Benjamini-Hochberg over one window's feature p-value tests (fixed lines)."""
-    tests = [r for r in records if r.get("_corrects") and r["p_value"] is not None]
+    """Bonferroni or Benjamini-Hochberg over `records`, one window's feature p-value tests judged
+    against a fixed default line (records without a p-value are left alone)."""
+    tests = [r for r in records if r["p_value"] is not None]
     if how == "none" or not tests:
         return
     m = len(tests)
@@ -266,22 +189,24 @@ def drift_section(con, context) -> dict:
     for window in context.windows:
         summary = windows.get(str(window.index), {})
         found = [_evaluate(window.index, c, plan, lines, edges, ref_summary, summary) for c in columns]
-        correct_multiple_tests(found, settings.multiple_testing)
-        records += found
-    for r in records:
-        r.pop("_corrects", None)
+        correct_multiple_tests([r for r, corrects in found if corrects], settings.multiple_testing)
+        records += [r for r, _ in found]
     result = {"drift": records}
     result["dataset_drift"] = dataset_drift(
         records, [w.index for w in context.windows], settings.dataset_drift_share
     )
     if settings.drift_method == "domain_classifier":
+        # imported here, not at the top: it imports scikit-learn, which is slow to load and only
+        # this method needs
         from monitoring.drift.multivariate import multivariate_section
 
         result["multivariate_drift"] = multivariate_section(con, context, columns)
     return result
 
 
-def _evaluate(index, column, plan, lines, edges, ref_summary, summary) -> dict:
+def _evaluate(index, column, plan, lines, edges, ref_summary, summary) -> tuple[dict, bool]:
+    """The record of one column in one window, and whether a multiple-testing correction applies
+    to it (a feature judged by a p-value test against its method's fixed default line)."""
     method, reason = plan[column.name]
     threshold, how = lines[column.name]
     info, ref, cur = (
@@ -292,19 +217,15 @@ def _evaluate(index, column, plan, lines, edges, ref_summary, summary) -> dict:
     if not ref or not cur:
         result = (float("nan"), None)
     else:
-        result = statistic_for(method, column, info, ref, cur)
+        result = statistic_for(method, column.kind, info, ref, cur)
     record = _record(index, column, method, f"{reason}; {how}", result, threshold)
     _judge(record, how.startswith("calibrated"))
-    record["_corrects"] = (
-        column.role == "feature" and how.startswith("fixed default") and METHODS[method].p_value
-    )
-    return record
+    corrects = column.role == "feature" and how.startswith("fixed default") and METHODS[method].p_value
+    return record, corrects
 
 
 def _thresholds(con, context, columns, plan, edges, ref_summary) -> dict:
     """{column: (line, how)}: a per-column override, a calibrated line or the method default."""
-    from monitoring.drift.calibration import calibrated_lines
-
     settings = context.settings
     lines = {c.name: (METHODS[plan[c.name][0]].threshold, "fixed default") for c in columns}
     if settings.drift_threshold == "calibrated":
