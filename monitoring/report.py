@@ -3,6 +3,7 @@
 Each area registers a function `(con, context) -> {section_name: [flat records]}` in SECTIONS.
 """
 
+from contextlib import contextmanager
 from datetime import datetime
 
 from monitoring.alerts.history import alerts_section
@@ -44,8 +45,13 @@ def _iso(value):
 
 
 def build_report(store, request: ReportRequest) -> dict:
-    """Compute every registered section for the request."""
-    with store.connect() as con:
+    """Compute every registered section for the request.
+
+    Everything is read from one snapshot, so an ingest that commits meanwhile (another session of
+    the app) is either wholly in the report or not at all; the summary cache is written outside
+    it (store/cache.py).
+    """
+    with store.connect() as con, _snapshot(con):
         context = make_context(con, request)
         report = {
             "model": context.model.name,
@@ -59,3 +65,12 @@ def build_report(store, request: ReportRequest) -> dict:
             if request.sections is None or name in request.sections:
                 report.update(compute(con, context))
     return report
+
+
+@contextmanager
+def _snapshot(con):
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    finally:
+        con.execute("ROLLBACK")  # nothing was written in it
