@@ -1,12 +1,17 @@
 """Limits and concurrency: reports built at the same time, huge or wide files, long lines, tiny windows."""
 
+import gzip
+import hashlib
 import threading
+import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from monitoring.ingest.pipeline import ingest_file
+from monitoring.errors import MonitoringError
+from monitoring.ingest.pipeline import ingest_file, preview_file
 from monitoring.report import ReportRequest, build_report
 from monitoring.store import Store
 
@@ -33,7 +38,7 @@ def _predictions(rows: int, start: str, prefix: str, seed: int = 0, days: int = 
 @pytest.fixture
 def file_store(tmp_path):
     """A database file with model M: a reference, three days of production and their labels."""
-    store = Store(str(tmp_path / "m.duckdb"))
+    store = Store(str(tmp_path / "db" / "m.duckdb"))
     production = _predictions(1500, "2024-03-01", "p", seed=1, days=3)
     files = {
         "reference": _predictions(1500, "2024-01-01", "r"),
@@ -45,6 +50,22 @@ def file_store(tmp_path):
         frame.to_csv(path, index=False)
         ingest_file(store, str(path), model="M", kind=kind)
     return store
+
+
+def _db_hashes(store) -> dict[str, str]:
+    folder = Path(store.path).parent
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def _refused(store, path, *, model="M", kind="production") -> str:
+    """The one-line message ingest refuses `path` with; the database files must stay as they were."""
+    before = _db_hashes(store)
+    with pytest.raises(MonitoringError) as raised:
+        ingest_file(store, str(path), model=model, kind=kind)
+    message = str(raised.value)
+    assert "\n" not in message and len(message) < 400, message
+    assert _db_hashes(store) == before
+    return message
 
 
 def test_reports_built_at_the_same_time_on_a_cold_cache_all_succeed(file_store):
@@ -105,3 +126,53 @@ def test_a_report_built_while_the_same_process_ingests_new_windows_succeeds(file
     assert failures == []
     final = build_report(file_store, ReportRequest("M", window="day"))
     assert sum(w["rows"] for w in final["windows"]) == 1500 + 6 * 300
+
+
+def _gzip_bomb(path: Path, megabytes: int) -> None:
+    """A small .csv.gz that unpacks to about `megabytes` MB of valid rows."""
+    row = b"x,2024-03-01 00:00:00,1,0.5\n" * 37_000  # about 1 MB
+    with gzip.open(path, "wb", compresslevel=9) as handle:
+        handle.write(b"id,timestamp,prediction,score\n")
+        for _ in range(megabytes):
+            handle.write(row)
+
+
+def test_a_gzip_file_that_unpacks_past_the_size_limit_is_refused_quickly(file_store, tmp_path, monkeypatch):
+    bomb = tmp_path / "bomb.csv.gz"
+    _gzip_bomb(bomb, 40)
+    assert bomb.stat().st_size < 200_000
+    monkeypatch.setenv("MONITORING_MAX_FILE_MB", "8")
+    started = time.monotonic()
+    message = _refused(file_store, bomb)
+    assert time.monotonic() - started < 5
+    assert "bomb.csv.gz unpacks to more than 8 MB" in message
+    assert "MONITORING_MAX_FILE_MB" in message
+    with pytest.raises(MonitoringError, match="more than 8 MB"):
+        preview_file(file_store, str(bomb), model="M", kind="production")
+
+
+def test_plain_and_parquet_files_over_the_size_limit_are_refused(file_store, tmp_path, monkeypatch):
+    frame = _predictions(40_000, "2024-03-20", "big", days=2).drop(columns="target")
+    csv_path, parquet_path = tmp_path / "big.csv", tmp_path / "big.parquet"
+    frame.to_csv(csv_path, index=False)
+    frame.to_parquet(parquet_path, index=False)
+    monkeypatch.setenv("MONITORING_MAX_FILE_MB", "1")
+    assert "big.csv is more than 1 MB" in _refused(file_store, csv_path)
+    assert "big.parquet unpacks to more than 1 MB" in _refused(file_store, parquet_path)
+    monkeypatch.setenv("MONITORING_MAX_FILE_MB", "64")
+    assert ingest_file(file_store, str(csv_path), model="M", kind="production").rows == 40_000
+
+
+def test_a_gzip_file_within_the_size_limit_is_stored(file_store, tmp_path, monkeypatch):
+    path = tmp_path / "ok.csv.gz"
+    frame = _predictions(2000, "2024-03-20", "gz", days=2).drop(columns="target")
+    path.write_bytes(gzip.compress(frame.to_csv(index=False).encode()))
+    monkeypatch.setenv("MONITORING_MAX_FILE_MB", "1")
+    assert ingest_file(file_store, str(path), model="M", kind="production").rows == 2000
+
+
+def test_a_bad_size_limit_setting_is_a_clear_error(file_store, tmp_path, monkeypatch):
+    path = tmp_path / "p.csv"
+    _predictions(10, "2024-03-20", "s").to_csv(path, index=False)
+    monkeypatch.setenv("MONITORING_MAX_FILE_MB", "2GB")
+    assert "MONITORING_MAX_FILE_MB must be a whole number of megabytes" in _refused(file_store, path)

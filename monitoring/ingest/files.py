@@ -5,6 +5,7 @@ import csv
 import gzip
 import hashlib
 import io
+import os
 import re
 import zlib
 from dataclasses import dataclass
@@ -23,6 +24,11 @@ NOT_TABULAR = {
 }
 RESERVED_PREFIX = "__"
 CSV_FIX = "save it as CSV (UTF-8, comma or semicolon separated, one header row) or Parquet"
+MAX_FILE_MB_ENV_VAR = "MONITORING_MAX_FILE_MB"
+# Unpacked size of one file. DuckDB reads a file several times during an ingest, holding the
+# database, so a small gzip of gigabytes (a "gzip bomb") would hold it for many minutes.
+DEFAULT_MAX_FILE_MB = 2048
+MB = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,9 @@ def detect_format(path: str, file_name: str) -> FileFormat:
     is_gzip = head.startswith(b"\x1f\x8b")
     if is_gzip:
         head = _gunzip_head(path, file_name)
+        _check_size(_unpacked_size(path, file_name), file_name, "unpacks to")
+    else:
+        _check_size(file.stat().st_size, file_name, "is")
     text = _decode_head(head, file_name)
     if not text.strip():
         raise InputError(f"{file_name} holds only blank space; export the data again")
@@ -67,6 +76,44 @@ def detect_format(path: str, file_name: str) -> FileFormat:
     blank = text[: len(text) - len(text.lstrip("\r\n"))]
     skip = blank.count("\n") or blank.count("\r")
     return FileFormat("csv", gzip=is_gzip, delimiter=delimiter, columns=tuple(names), skip=skip)
+
+
+def max_file_bytes() -> int:
+    """The largest unpacked file ingest reads: $MONITORING_MAX_FILE_MB megabytes, or 2048."""
+    text = os.environ.get(MAX_FILE_MB_ENV_VAR) or str(DEFAULT_MAX_FILE_MB)
+    try:
+        megabytes = int(text)
+    except ValueError:
+        megabytes = 0
+    if megabytes <= 0:
+        raise InputError(
+            f"{MAX_FILE_MB_ENV_VAR} must be a whole number of megabytes (e.g. 4096), not {text!r}"
+        )
+    return megabytes * MB
+
+
+def _check_size(size: int, file_name: str, verb: str) -> None:
+    limit = max_file_bytes()
+    if size > limit:
+        raise InputError(
+            f"{file_name} {verb} more than {limit // MB:,} MB, the limit for one file; split it into "
+            f"smaller files, or raise the limit with {MAX_FILE_MB_ENV_VAR}=<megabytes>"
+        )
+
+
+def _unpacked_size(path: str, file_name: str) -> int:
+    """Bytes a gzip file unpacks to, counted in a stream; stops soon after the limit."""
+    limit, total = max_file_bytes(), 0
+    try:
+        with gzip.open(path, "rb") as handle:
+            while total <= limit and (chunk := handle.read(4 * MB)):
+                total += len(chunk)
+    except (OSError, EOFError, zlib.error) as error:
+        raise InputError(
+            f"{file_name} looks gzip-compressed but cannot be unpacked ({error}); export it again, "
+            "it may be truncated"
+        ) from None
+    return total
 
 
 def _gunzip_head(path: str, file_name: str) -> bytes:
@@ -131,11 +178,14 @@ def check_column_names(names: list[str], file_name: str) -> None:
 
 
 def _check_parquet(path: str, file_name: str) -> None:
-    """Read the Parquet footer only: a damaged file or duplicate names are refused up front."""
+    """Read the Parquet footer only: a damaged file, duplicate names or too much data (unpacked,
+    as the footer counts it) are refused up front."""
     import pyarrow.parquet as pq
 
     try:
         names = pq.read_schema(path).names
+        footer = pq.read_metadata(path)
+        unpacked = sum(footer.row_group(i).total_byte_size for i in range(footer.num_row_groups))
     except Exception as error:  # pyarrow raises several types for damaged files
         raise InputError(
             f"{file_name} starts like a Parquet file but cannot be read ({error}); "
@@ -144,6 +194,7 @@ def _check_parquet(path: str, file_name: str) -> None:
     if not names:
         raise InputError(f"{file_name} is a Parquet file without columns; export the data again")
     check_column_names(names, file_name)
+    _check_size(unpacked, file_name, "unpacks to")
 
 
 CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
