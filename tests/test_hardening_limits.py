@@ -176,3 +176,95 @@ def test_a_bad_size_limit_setting_is_a_clear_error(file_store, tmp_path, monkeyp
     _predictions(10, "2024-03-20", "s").to_csv(path, index=False)
     monkeypatch.setenv("MONITORING_MAX_FILE_MB", "2GB")
     assert "MONITORING_MAX_FILE_MB must be a whole number of megabytes" in _refused(file_store, path)
+
+
+def test_a_file_of_1000_columns_ingests_under_the_default_memory_limit(file_store, tmp_path, monkeypatch):
+    monkeypatch.delenv("MONITORING_MEMORY_LIMIT", raising=False)
+    frame = _predictions(50, "2024-03-20", "w", days=1).drop(columns="target")
+    rng = np.random.default_rng(3)
+    wide = pd.DataFrame(rng.normal(size=(50, 1000 - frame.shape[1])).round(3))
+    wide.columns = [f"f{i}" for i in wide.columns]
+    path = tmp_path / "wide.csv"
+    pd.concat([frame, wide], axis=1).to_csv(path, index=False)
+    result = ingest_file(file_store, str(path), model="W", kind="production")
+    assert result.rows == 50 and len(result.columns) == 1000
+
+
+def test_a_file_of_10001_columns_is_refused_quickly(file_store, tmp_path):
+    path = tmp_path / "too_wide.csv"
+    header = ",".join(["id", "timestamp", "prediction"] + [f"f{i}" for i in range(9998)])
+    path.write_text(header + "\n" + ",".join(["a", "2024-03-20 00:00:00", "1"] + ["0.5"] * 9998) + "\n")
+    started = time.monotonic()
+    message = _refused(file_store, path, model="W")
+    assert time.monotonic() - started < 5
+    assert "too_wide.csv has 10,001 columns; at most 2,000 are supported" in message
+
+
+def test_running_out_of_memory_is_a_clear_error_that_names_the_setting(file_store, tmp_path, monkeypatch):
+    frame = pd.DataFrame(np.random.default_rng(4).normal(size=(20_000, 300)).round(3))
+    frame.columns = [f"f{i}" for i in frame.columns]
+    frame.insert(0, "prediction", 1)
+    path = tmp_path / "wide_reference.csv"
+    frame.to_csv(path, index=False)
+    monkeypatch.setenv("MONITORING_MEMORY_LIMIT", "20MB")
+    message = _refused(file_store, path, model="W", kind="reference")
+    assert "needs more memory than the limit of 20MB" in message
+    assert "MONITORING_MEMORY_LIMIT" in message
+
+
+def _long_value_file(path: Path, rows: int, long_row: int, megabytes: int) -> None:
+    """A CSV with `rows` rows whose row `long_row` (0-based) has a `megabytes` MB value."""
+    with open(path, "w") as handle:
+        handle.write("id,timestamp,prediction,score,blob\n")
+        for i in range(rows):
+            blob = "B" * (megabytes << 20) if i == long_row else "b"
+            handle.write(f"a{i},2024-03-20 00:00:00,1,0.5,{blob}\n")
+
+
+def _quotes_little(message: str) -> bool:
+    return "B" * 201 not in message and "C" * 201 not in message and len(message) < 400
+
+
+@pytest.mark.parametrize("megabytes", [3, 40])
+def test_a_file_whose_only_row_is_too_long_says_so(file_store, tmp_path, megabytes):
+    path = tmp_path / "one_long_row.csv"
+    _long_value_file(path, 1, 0, megabytes)
+    message = _refused(file_store, path, model="L")
+    assert "one_long_row.csv: line 2 is longer than 2 MB" in message, message
+    assert "no rows" not in message and _quotes_little(message)
+
+
+@pytest.mark.parametrize("megabytes", [3, 40])
+def test_a_long_row_amid_others_is_named_with_its_line(file_store, tmp_path, megabytes):
+    path = tmp_path / "long_row.csv"
+    _long_value_file(path, 500, 250, megabytes)
+    message = _refused(file_store, path, model="L")
+    assert "long_row.csv: line 252 is longer than 2 MB" in message, message
+    assert _quotes_little(message)
+    with pytest.raises(MonitoringError, match="line 252 is longer than 2 MB"):
+        preview_file(file_store, str(path), model="L", kind="production")
+
+
+def test_a_file_without_line_breaks_is_refused_without_echoing_it(file_store, tmp_path):
+    path = tmp_path / "no_breaks.csv"
+    path.write_text("C" * (5 << 20))
+    message = _refused(file_store, path, model="L")
+    assert "its first line is longer than 1 MB without a line break" in message
+    assert _quotes_little(message)
+
+
+def test_a_long_header_without_rows_is_quoted_only_in_part(file_store, tmp_path):
+    path = tmp_path / "header_only.csv"
+    path.write_text(",".join(f"column_with_a_long_name_{i}" for i in range(500)) + "\n")
+    message = _refused(file_store, path, model="L")
+    assert "but no rows" in message and len(message) < 400
+
+
+def test_a_long_bad_value_is_quoted_only_in_part(file_store, tmp_path):
+    frame = _predictions(300, "2024-03-20", "v", days=1).drop(columns="target")
+    frame["age"] = frame["age"].astype(object)
+    frame.loc[5, "age"] = "x" * 100_000
+    path = tmp_path / "long_value.csv"
+    frame.to_csv(path, index=False)
+    message = _refused(file_store, path)
+    assert "'age'" in message and "row 6" in message and len(message) < 400

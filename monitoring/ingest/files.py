@@ -5,13 +5,23 @@ import csv
 import gzip
 import hashlib
 import io
-import os
 import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from monitoring.errors import InputError
+from monitoring.ingest.limits import (
+    CSV_LINE,
+    MAX_HEADER_BYTES,
+    check_column_count,
+    check_size,
+    excerpt,
+    header_too_long,
+    long_line_error,
+    long_line_in,
+    unpacked_size,
+)
 
 SNIFF_BYTES = 1 << 16
 NOT_TABULAR = {
@@ -24,11 +34,6 @@ NOT_TABULAR = {
 }
 RESERVED_PREFIX = "__"
 CSV_FIX = "save it as CSV (UTF-8, comma or semicolon separated, one header row) or Parquet"
-MAX_FILE_MB_ENV_VAR = "MONITORING_MAX_FILE_MB"
-# Unpacked size of one file. DuckDB reads a file several times during an ingest, holding the
-# database, so a small gzip of gigabytes (a "gzip bomb") would hold it for many minutes.
-DEFAULT_MAX_FILE_MB = 2048
-MB = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -65,11 +70,10 @@ def detect_format(path: str, file_name: str) -> FileFormat:
             raise InputError(f"{file_name} is {what}, not a CSV or Parquet file; {CSV_FIX}")
     is_gzip = head.startswith(b"\x1f\x8b")
     if is_gzip:
-        head = _gunzip_head(path, file_name)
-        _check_size(_unpacked_size(path, file_name), file_name, "unpacks to")
+        check_size(unpacked_size(path, file_name), file_name, "unpacks to")
     else:
-        _check_size(file.stat().st_size, file_name, "is")
-    text = _decode_head(head, file_name)
+        check_size(file.stat().st_size, file_name, "is")
+    text = _decode_head(_csv_head(path, is_gzip, file_name), file_name)
     if not text.strip():
         raise InputError(f"{file_name} holds only blank space; export the data again")
     delimiter, names = _check_header(text, file_name)
@@ -78,50 +82,28 @@ def detect_format(path: str, file_name: str) -> FileFormat:
     return FileFormat("csv", gzip=is_gzip, delimiter=delimiter, columns=tuple(names), skip=skip)
 
 
-def max_file_bytes() -> int:
-    """The largest unpacked file ingest reads: $MONITORING_MAX_FILE_MB megabytes, or 2048."""
-    text = os.environ.get(MAX_FILE_MB_ENV_VAR) or str(DEFAULT_MAX_FILE_MB)
+def _csv_head(path: str, is_gzip: bool, file_name: str) -> bytes:
+    """The first 64 KB (unpacked), or more up to the end of the header row if that is longer."""
     try:
-        megabytes = int(text)
-    except ValueError:
-        megabytes = 0
-    if megabytes <= 0:
-        raise InputError(
-            f"{MAX_FILE_MB_ENV_VAR} must be a whole number of megabytes (e.g. 4096), not {text!r}"
-        )
-    return megabytes * MB
-
-
-def _check_size(size: int, file_name: str, verb: str) -> None:
-    limit = max_file_bytes()
-    if size > limit:
-        raise InputError(
-            f"{file_name} {verb} more than {limit // MB:,} MB, the limit for one file; split it into "
-            f"smaller files, or raise the limit with {MAX_FILE_MB_ENV_VAR}=<megabytes>"
-        )
-
-
-def _unpacked_size(path: str, file_name: str) -> int:
-    """Bytes a gzip file unpacks to, counted in a stream; stops soon after the limit."""
-    limit, total = max_file_bytes(), 0
-    try:
-        with gzip.open(path, "rb") as handle:
-            while total <= limit and (chunk := handle.read(4 * MB)):
-                total += len(chunk)
+        with gzip.open(path, "rb") if is_gzip else open(path, "rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+            while not _has_line_break(head):
+                more = handle.read(SNIFF_BYTES)
+                if not more:
+                    return head
+                if len(head) >= MAX_HEADER_BYTES:
+                    raise header_too_long(file_name)
+                head += more
+            return head
     except (OSError, EOFError, zlib.error) as error:
-        raise InputError(
-            f"{file_name} looks gzip-compressed but cannot be unpacked ({error}); export it again, "
-            "it may be truncated"
-        ) from None
-    return total
-
-
-def _gunzip_head(path: str, file_name: str) -> bytes:
-    try:
-        with gzip.open(path, "rb") as handle:
-            return handle.read(SNIFF_BYTES)
-    except (OSError, EOFError, zlib.error) as error:
+        if not is_gzip:
+            raise
         raise InputError(f"{file_name} looks gzip-compressed but cannot be unpacked ({error})") from None
+
+
+def _has_line_break(head: bytes) -> bool:
+    rest = head.lstrip(b"\r\n")
+    return b"\n" in rest or b"\r" in rest
 
 
 def _decode_head(head: bytes, file_name: str) -> str:
@@ -154,6 +136,7 @@ def _check_header(text: str, file_name: str) -> tuple[str, list[str]]:
 
 def check_column_names(names: list[str], file_name: str) -> None:
     """Every column needs its own name (DuckDB ignores case) that is not one the store uses."""
+    check_column_count(len(names), file_name)
     if any(not name.strip() for name in names):
         position = [i + 1 for i, name in enumerate(names) if not name.strip()][0]
         raise InputError(f"{file_name}: column {position} has no name in the header row; name it")
@@ -167,12 +150,12 @@ def check_column_names(names: list[str], file_name: str) -> None:
         pairs = ", ".join(repr(a) if a == b else f"{a!r} and {b!r}" for a, b in duplicates)
         raise InputError(
             f"{file_name} has duplicate column names (upper and lower case count as the same): "
-            f"{pairs}; rename them so every column has its own name"
+            f"{excerpt(pairs)}; rename them so every column has its own name"
         )
     reserved = [name for name in names if name.startswith(RESERVED_PREFIX)]
     if reserved:
         raise InputError(
-            f"{file_name}: column name {reserved[0]!r} starts with {RESERVED_PREFIX!r}, which the "
+            f"{file_name}: column name {excerpt(repr(reserved[0]))} starts with {RESERVED_PREFIX!r}, which the "
             "store keeps for its own columns; rename it"
         )
 
@@ -194,10 +177,9 @@ def _check_parquet(path: str, file_name: str) -> None:
     if not names:
         raise InputError(f"{file_name} is a Parquet file without columns; export the data again")
     check_column_names(names, file_name)
-    _check_size(unpacked, file_name, "unpacks to")
+    check_size(unpacked, file_name, "unpacks to")
 
 
-CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
 COLUMN_COUNT = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
 
 
@@ -223,4 +205,14 @@ def reader_error(text: str, file_name: str) -> InputError:
             'or double quotes inside values ("")'
         )
     first = text.strip().splitlines()[0] if text.strip() else "no details"
-    return InputError(f"{file_name} could not be read as a table ({first}); {CSV_FIX}")
+    return InputError(f"{file_name} could not be read as a table ({excerpt(first)}); {CSV_FIX}")
+
+
+def read_failure(text: str, path: str, file_format: FileFormat, file_name: str) -> InputError:
+    """Why DuckDB could not read the file: a line too long (which its reader does not always say,
+    see long_line_in), or what reader_error makes of its message."""
+    if file_format.kind == "csv":
+        line = long_line_in(text, path, file_format.gzip)
+        if line is not None:
+            return long_line_error(file_name, line)
+    return reader_error(text, file_name)
