@@ -2,6 +2,8 @@
 
 import gzip
 import hashlib
+import json
+import re
 import threading
 import time
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 from monitoring.errors import MonitoringError
 from monitoring.ingest.pipeline import ingest_file, preview_file
 from monitoring.report import ReportRequest, build_report
+from monitoring.settings import ModelSettings
 from monitoring.store import Store
 
 
@@ -268,3 +271,35 @@ def test_a_long_bad_value_is_quoted_only_in_part(file_store, tmp_path):
     frame.to_csv(path, index=False)
     message = _refused(file_store, path)
     assert "'age'" in message and "row 6" in message and len(message) < 400
+
+
+@pytest.mark.parametrize("window", ["rows:1", "rows:99"])
+def test_a_rows_window_below_100_rows_is_refused(file_store, window):
+    with pytest.raises(MonitoringError, match="needs at least 100 rows"):
+        build_report(file_store, ReportRequest("M", window=window))
+    with pytest.raises(MonitoringError, match="needs at least 100 rows"):
+        ModelSettings(window=window)
+    assert len(build_report(file_store, ReportRequest("M", window="rows:100"))["windows"]) == 15
+
+
+def test_a_stored_rows_window_below_the_floor_is_read_as_100_rows(file_store):
+    with file_store.connect() as con:
+        settings = json.loads(con.execute("SELECT settings FROM models WHERE name = 'M'").fetchall()[0][0])
+        settings["window"] = "rows:1"
+        con.execute("UPDATE models SET settings = ? WHERE name = 'M'", [json.dumps(settings)])
+    report = build_report(file_store, ReportRequest("M"))
+    assert report["window"] == "rows:100" and len(report["windows"]) == 15
+
+
+def test_a_report_of_more_than_2000_windows_is_refused_quickly(file_store, tmp_path):
+    path = tmp_path / "decade.csv"
+    _predictions(3000, "2015-01-01", "d", seed=7, days=3650).drop(columns="target").to_csv(path, index=False)
+    ingest_file(file_store, str(path), model="D", kind="production")
+    started = time.monotonic()
+    with pytest.raises(MonitoringError) as raised:
+        build_report(file_store, ReportRequest("D", window="hour"))
+    assert time.monotonic() - started < 5
+    message = str(raised.value)
+    assert re.search(r"the period holds 2,\d{3} hour windows, more than the 2,000 a report can show", message)
+    assert "larger window or a shorter period" in message
+    assert len(build_report(file_store, ReportRequest("D", window="month"))["windows"]) == 120
