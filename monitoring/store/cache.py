@@ -26,7 +26,7 @@ def as_stored(value):
     return json.loads(json.dumps(value, default=_plain))
 
 
-def cached_for(con, model_id: int, tokens: dict[str, str], compute_missing) -> dict:
+def cached_for(con, model_id: int, tokens: dict[str, str | None], compute_missing) -> dict:
     """{key: value} for every key of `tokens`, computing only the keys whose token changed.
 
     `compute_missing(keys)` returns {key: value} for the keys not stored with their current token;
