@@ -303,3 +303,14 @@ def test_a_report_of_more_than_2000_windows_is_refused_quickly(file_store, tmp_p
     assert re.search(r"the period holds 2,\d{3} hour windows, more than the 2,000 a report can show", message)
     assert "larger window or a shorter period" in message
     assert len(build_report(file_store, ReportRequest("D", window="month"))["windows"]) == 120
+
+
+def test_a_header_longer_than_64_kb_is_read_whole(file_store, tmp_path):
+    frame = _predictions(20, "2024-03-20", "h", days=1).drop(columns="target")
+    names = [f"feature_{i:04d}_" + "n" * 110 for i in range(560)]
+    wide = pd.DataFrame(np.ones((20, len(names))), columns=names)
+    path = tmp_path / "long_header.csv"
+    pd.concat([frame, wide], axis=1).to_csv(path, index=False)
+    assert len(path.read_text().splitlines()[0]) > 1 << 16
+    result = ingest_file(file_store, str(path), model="H", kind="production")
+    assert result.rows == 20 and len(result.columns) == 566
