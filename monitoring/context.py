@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from monitoring.schema import Model
 from monitoring.settings import ModelSettings
 from monitoring.store import catalog, window_sql
-from monitoring.windows import WHOLE_PERIOD, Period, Window, WindowSpec
+from monitoring.windows import WHOLE_PERIOD, Period, Window, WindowSpec, check_window_count
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,7 @@ def make_context(con, request: ReportRequest) -> Context:
         settings = replace(settings, drift_threshold=request.threshold)
     spec = WindowSpec.parse(settings.window)
     found = window_sql.list_windows(con, model, spec, request.period)
+    check_window_count(len(found), spec)
     return Context(
         model=model,
         settings=settings,

@@ -26,6 +26,7 @@ from monitoring.performance.section import performance_section
 from monitoring.settings import ModelSettings
 from monitoring.store import window_sql
 from monitoring.store.cache import as_stored
+from monitoring.store.connection import read_snapshot
 from monitoring.windows import parse_time, window_label, window_phrase
 
 # The headline metric of a model: the first of these its performance records have.
@@ -160,8 +161,13 @@ def finite(value):
 
 
 def build_report(store, request: ReportRequest) -> Report:
-    """Compute every registered section for the request."""
-    with store.connect() as con:
+    """Compute every registered section for the request.
+
+    Everything is read from one snapshot, so an ingest that commits meanwhile (another session of
+    the app) is either wholly in the report or not at all; the summary cache is written outside
+    it (store/cache.py).
+    """
+    with store.connect() as con, read_snapshot(con):
         context = make_context(con, request)
         data = {
             "model": context.model.name,

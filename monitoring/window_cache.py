@@ -35,7 +35,12 @@ def _window_tokens(con, context) -> dict:
     batches = drift_sql.group_batches(con, source, params, window_sql.WINDOW)
     labels = catalog.batch_token(con, model.id, "labels")
     reference = catalog.batch_token(con, model.id, "reference", context.reference_batch)
-    return {key: f"{found}|labels:{labels}|reference:{reference}" for key, found in batches.items()}
+    # only the context's windows: one that appeared since they were listed is not in this report
+    return {
+        key: f"{found}|labels:{labels}|reference:{reference}"
+        for key, found in batches.items()
+        if key in context.window_index
+    }
 
 
 def key_prefix(context, area: str, *extra) -> str:
@@ -69,10 +74,11 @@ def per_window(con, context, area: str, compute, keys: tuple[str, ...], *extra) 
         name_of = {w.index: prefix + str(w.key) for w in windows}
         for key in keys:
             for record in found.get(key, []):
-                split[name_of[record["window"]]][key].append(record)
+                # rows of a window that appeared since the windows were listed have no index here
+                if record["window"] in name_of:
+                    split[name_of[record["window"]]][key].append(record)
         return as_stored(split)
 
-    kept = cached_for(
-        con, context.model.id, {name: tokens.get(w.key, "") for name, w in by_key.items()}, missing
-    )
+    # a window without a token lost its rows since it was listed: computed, not kept
+    kept = cached_for(con, context.model.id, {name: tokens.get(w.key) for name, w in by_key.items()}, missing)
     return {key: [r for name in by_key for r in kept[name][key]] for key in keys}

@@ -6,7 +6,11 @@ from datetime import datetime
 from monitoring.errors import InputError
 
 TIME_UNITS = ("hour", "day", "week", "month")
-WINDOW_HELP = "hour, day, week, month, batch or rows:N"
+WINDOW_HELP = "hour, day, week, month, batch or rows:N (N at least 100)"
+# Every window costs its share of each section's work and of the report (3,000 windows of one row
+# each made a 35 MB report); drift, performance and fairness need rows to say anything.
+MIN_WINDOW_ROWS = 100
+MAX_WINDOWS = 2000
 
 
 @dataclass(frozen=True)
@@ -24,12 +28,33 @@ class WindowSpec:
                 size = int(text[5:])
             except ValueError:
                 size = 0
-            if size > 0:
+            if size >= MIN_WINDOW_ROWS:
                 return cls("rows", size)
+            if size > 0:
+                raise InputError(
+                    f"window {text!r} is too small: a rows:N window needs at least "
+                    f"{MIN_WINDOW_ROWS} rows (e.g. rows:5000)"
+                )
         raise InputError(f"unknown window {text!r}; use {WINDOW_HELP} (e.g. rows:5000)")
+
+    @staticmethod
+    def lifted(text: str) -> str:
+        """A stored window of fewer rows than the floor (saved before there was one) as rows:100."""
+        spec = (text or "").strip().lower()
+        if spec.startswith("rows:") and spec[5:].isdigit() and 0 < int(spec[5:]) < MIN_WINDOW_ROWS:
+            return f"rows:{MIN_WINDOW_ROWS}"
+        return text
 
     def __str__(self) -> str:
         return f"rows:{self.size}" if self.unit == "rows" else self.unit
+
+
+def check_window_count(count: int, spec: WindowSpec) -> None:
+    if count > MAX_WINDOWS:
+        raise InputError(
+            f"the period holds {count:,} {spec} windows, more than the {MAX_WINDOWS:,} a report "
+            "can show; choose a larger window or a shorter period (From/To, --start/--end)"
+        )
 
 
 @dataclass(frozen=True)

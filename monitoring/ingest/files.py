@@ -11,6 +11,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from monitoring.errors import InputError
+from monitoring.ingest.limits import (
+    CSV_LINE,
+    MAX_HEADER_BYTES,
+    check_column_count,
+    check_size,
+    excerpt,
+    header_too_long,
+    long_line_error,
+    long_line_in,
+    unpacked_size,
+)
 
 SNIFF_BYTES = 1 << 16
 NOT_TABULAR = {
@@ -59,8 +70,10 @@ def detect_format(path: str, file_name: str) -> FileFormat:
             raise InputError(f"{file_name} is {what}, not a CSV or Parquet file; {CSV_FIX}")
     is_gzip = head.startswith(b"\x1f\x8b")
     if is_gzip:
-        head = _gunzip_head(path, file_name)
-    text = _decode_head(head, file_name)
+        check_size(unpacked_size(path, file_name), file_name, "unpacks to")
+    else:
+        check_size(file.stat().st_size, file_name, "is")
+    text = _decode_head(_csv_head(path, is_gzip, file_name), file_name)
     if not text.strip():
         raise InputError(f"{file_name} holds only blank space; export the data again")
     delimiter, names = _check_header(text, file_name)
@@ -69,12 +82,28 @@ def detect_format(path: str, file_name: str) -> FileFormat:
     return FileFormat("csv", gzip=is_gzip, delimiter=delimiter, columns=tuple(names), skip=skip)
 
 
-def _gunzip_head(path: str, file_name: str) -> bytes:
+def _csv_head(path: str, is_gzip: bool, file_name: str) -> bytes:
+    """The first 64 KB (unpacked), or more up to the end of the header row if that is longer."""
     try:
-        with gzip.open(path, "rb") as handle:
-            return handle.read(SNIFF_BYTES)
+        with gzip.open(path, "rb") if is_gzip else open(path, "rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+            while not _has_line_break(head):
+                more = handle.read(SNIFF_BYTES)
+                if not more:
+                    return head
+                if len(head) >= MAX_HEADER_BYTES:
+                    raise header_too_long(file_name)
+                head += more
+            return head
     except (OSError, EOFError, zlib.error) as error:
+        if not is_gzip:
+            raise
         raise InputError(f"{file_name} looks gzip-compressed but cannot be unpacked ({error})") from None
+
+
+def _has_line_break(head: bytes) -> bool:
+    rest = head.lstrip(b"\r\n")
+    return b"\n" in rest or b"\r" in rest
 
 
 def _decode_head(head: bytes, file_name: str) -> str:
@@ -107,6 +136,7 @@ def _check_header(text: str, file_name: str) -> tuple[str, list[str]]:
 
 def check_column_names(names: list[str], file_name: str) -> None:
     """Every column needs its own name (DuckDB ignores case) that is not one the store uses."""
+    check_column_count(len(names), file_name)
     if any(not name.strip() for name in names):
         position = [i + 1 for i, name in enumerate(names) if not name.strip()][0]
         raise InputError(f"{file_name}: column {position} has no name in the header row; name it")
@@ -120,22 +150,25 @@ def check_column_names(names: list[str], file_name: str) -> None:
         pairs = ", ".join(repr(a) if a == b else f"{a!r} and {b!r}" for a, b in duplicates)
         raise InputError(
             f"{file_name} has duplicate column names (upper and lower case count as the same): "
-            f"{pairs}; rename them so every column has its own name"
+            f"{excerpt(pairs)}; rename them so every column has its own name"
         )
     reserved = [name for name in names if name.startswith(RESERVED_PREFIX)]
     if reserved:
         raise InputError(
-            f"{file_name}: column name {reserved[0]!r} starts with {RESERVED_PREFIX!r}, which the "
+            f"{file_name}: column name {excerpt(repr(reserved[0]))} starts with {RESERVED_PREFIX!r}, which the "
             "store keeps for its own columns; rename it"
         )
 
 
 def _check_parquet(path: str, file_name: str) -> None:
-    """Read the Parquet footer only: a damaged file or duplicate names are refused up front."""
+    """Read the Parquet footer only: a damaged file, duplicate names or too much data (unpacked,
+    as the footer counts it) are refused up front."""
     import pyarrow.parquet as pq  # deferred: pyarrow takes a second to import; CSV files never need it
 
     try:
         names = pq.read_schema(path).names
+        footer = pq.read_metadata(path)
+        unpacked = sum(footer.row_group(i).total_byte_size for i in range(footer.num_row_groups))
     except Exception as error:  # pyarrow raises several types for damaged files
         raise InputError(
             f"{file_name} starts like a Parquet file but cannot be read ({error}); "
@@ -144,9 +177,9 @@ def _check_parquet(path: str, file_name: str) -> None:
     if not names:
         raise InputError(f"{file_name} is a Parquet file without columns; export the data again")
     check_column_names(names, file_name)
+    check_size(unpacked, file_name, "unpacks to")
 
 
-CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
 COLUMN_COUNT = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
 
 
@@ -172,4 +205,14 @@ def reader_error(text: str, file_name: str) -> InputError:
             'or double quotes inside values ("")'
         )
     first = text.strip().splitlines()[0] if text.strip() else "no details"
-    return InputError(f"{file_name} could not be read as a table ({first}); {CSV_FIX}")
+    return InputError(f"{file_name} could not be read as a table ({excerpt(first)}); {CSV_FIX}")
+
+
+def read_failure(text: str, path: str, file_format: FileFormat, file_name: str) -> InputError:
+    """Why DuckDB could not read the file: a line too long (which its reader does not always say,
+    see long_line_in), or what reader_error makes of its message."""
+    if file_format.kind == "csv":
+        line = long_line_in(text, path, file_format.gzip)
+        if line is not None:
+            return long_line_error(file_name, line)
+    return reader_error(text, file_name)

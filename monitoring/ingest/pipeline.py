@@ -7,7 +7,8 @@ import duckdb
 
 from monitoring.errors import InputError, SchemaError
 from monitoring.ingest import checks
-from monitoring.ingest.files import FileFormat, content_hash, detect_format, reader_error
+from monitoring.ingest.files import FileFormat, content_hash, detect_format, read_failure
+from monitoring.ingest.limits import excerpt, first_long_line, long_line_error, out_of_memory_error
 from monitoring.ingest.roles import RoleOverrides, build_columns, infer_task, kind_from_values
 from monitoring.schema import BATCH_KINDS, Column, ColumnProfile, Model
 from monitoring.settings import ModelSettings
@@ -65,15 +66,26 @@ def ingest_file(
     file_name = file_name or Path(path).name
     file_format = detect_format(path, file_name)
     digest = content_hash(path)
-    with store.transaction() as con:
-        try:
+    try:
+        with store.transaction() as con:
             return _ingest(con, path, file_format, digest, model, kind, overrides, file_name, keep_bad_values)
-        except READER_ERRORS as error:
-            raise reader_error(str(error), file_name) from None
+    except FILE_ERRORS as error:
+        raise _explained(error, path, file_format, file_name) from None
 
 
 # What DuckDB's readers raise for a malformed file; other DuckDB errors are our bugs and surface.
 READER_ERRORS = (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException)
+# ... plus what a file too long in one line, or too wide for the memory limit, makes DuckDB raise
+FILE_ERRORS = READER_ERRORS + (duckdb.NotImplementedException, duckdb.OutOfMemoryException)
+
+
+def _explained(error: Exception, path: str, file_format: FileFormat, file_name: str) -> Exception:
+    """A clear InputError for a FILE_ERRORS error (told after the rollback), or the error itself."""
+    if isinstance(error, duckdb.OutOfMemoryException):
+        return out_of_memory_error(file_name, len(file_format.columns))
+    if isinstance(error, duckdb.NotImplementedException) and "CSV Reader" not in str(error):
+        return error  # not the reader: our bug
+    return read_failure(str(error), path, file_format, file_name)
 
 
 def _ingest(con, path, file_format, digest, model_name, kind, overrides, file_name, keep_bad):
@@ -104,7 +116,11 @@ def _stage(con, path: str, file_format: FileFormat, file_name: str) -> list[tupl
     )
     columns = sql.stage_columns(con)
     if sql.stage_row_count(con) == 0:
-        names = ", ".join(name for name, _ in columns)
+        # DuckDB's reader skips a line longer than its buffer without a word
+        long = first_long_line(path, file_format.gzip) if file_format.kind == "csv" else None
+        if long is not None:
+            raise long_line_error(file_name, long)
+        names = excerpt(", ".join(name for name, _ in columns))
         raise InputError(f"{file_name} has a header ({names}) but no rows; add data rows")
     return columns
 
@@ -261,7 +277,7 @@ def _bad_value_message(file_name, column, count, row, value, model) -> str:
     if column.kind == "timestamp":
         return (
             f"{file_name}: timestamp column {column.name!r} has {count:,} value(s) that are not "
-            f"dates, e.g. {value!r} in row {row}; write them as ISO 8601 (2024-05-01 12:00:00)"
+            f"dates, e.g. {excerpt(repr(value), 80)} in row {row}; write them as ISO 8601 (2024-05-01 12:00:00)"
         )
     fix = "fix the file"
     if column.role in ("feature", "sensitive", "segment"):
@@ -270,7 +286,7 @@ def _bad_value_message(file_name, column, count, row, value, model) -> str:
         fix += f"{categorical}, or keep such values as missing (--keep-bad-values)"
     return (
         f"{file_name}: column {column.name!r} is numeric in model {model.name!r} but has "
-        f"{count:,} non-numeric value(s), e.g. {value!r} in row {row}; {fix}"
+        f"{count:,} non-numeric value(s), e.g. {excerpt(repr(value), 80)} in row {row}; {fix}"
     )
 
 
@@ -289,7 +305,7 @@ def _label_sources(model, profiles, overrides, file_name) -> tuple[Column, str, 
     if any(n is None or n not in names for n in (id_column.name, target_name)):
         raise SchemaError(
             f"{file_name} needs the id column {id_column.name!r} and a target column "
-            f"({target_name or 'none found'}); it has {', '.join(map(repr, names))}; rename the "
+            f"({target_name or 'none found'}); it has {excerpt(', '.join(map(repr, names)))}; rename the "
             "columns or name the target with --target COL"
         )
     observed = overrides.observed_at or next(
@@ -357,14 +373,14 @@ def preview_file(
     overrides = overrides or RoleOverrides()
     file_name = file_name or Path(path).name
     file_format = detect_format(path, file_name)
-    with store.connect() as con:
-        try:
+    try:
+        with store.connect() as con:
             staged = _stage(con, path, file_format, file_name)
             profiles = sql.profile_stage(con, staged)
             rows = sql.stage_row_count(con)
-        except READER_ERRORS as error:
-            raise reader_error(str(error), file_name) from None
-        existing = catalog.get_model(con, model) if model and catalog.model_exists(con, model) else None
+            existing = catalog.get_model(con, model) if model and catalog.model_exists(con, model) else None
+    except FILE_ERRORS as error:
+        raise _explained(error, path, file_format, file_name) from None
     if existing is not None:
         columns, _ = _merge_columns(existing, kind, profiles, overrides)
         present = {p.name for p in profiles}

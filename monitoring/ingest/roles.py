@@ -20,6 +20,7 @@ dates is taken.
 from dataclasses import dataclass, field
 
 from monitoring.errors import InputError
+from monitoring.ingest.limits import excerpt
 from monitoring.ingest.names import role_from_name
 from monitoring.schema import Column, ColumnProfile
 
@@ -117,7 +118,7 @@ def infer_roles(
     if unknown:
         raise InputError(
             f"the file has no column {', '.join(map(repr, unknown))}; its columns are "
-            f"{', '.join(map(repr, sorted(names)))}"
+            f"{excerpt(', '.join(map(repr, sorted(names))))}"
         )
     chosen = overrides.chosen_roles()
     taken = (set(chosen.values()) & set(SINGLE_ROLES)) | set(taken)

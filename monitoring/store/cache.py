@@ -6,8 +6,14 @@ summarised once and a new batch only recomputes the windows it falls in (see win
 """
 
 import json
+import threading
 
 CONTENT_VERSION = -1  # stored in the data_version column, which older entries keyed on
+# Reports of one process (the app's sessions) write the cache without the store's write lock (an
+# ingest holds that for its whole run). Two writes of one key that overlap make DuckDB refuse one
+# of them (duplicate key / "Failed to commit"), ON CONFLICT clauses included, so the writes take
+# turns; each is one short statement. Another process cannot have the file open at the same time.
+_CACHE_WRITES = threading.Lock()
 
 
 def _plain(value):
@@ -20,11 +26,12 @@ def as_stored(value):
     return json.loads(json.dumps(value, default=_plain))
 
 
-def cached_for(con, model_id: int, tokens: dict[str, str], compute_missing) -> dict:
+def cached_for(con, model_id: int, tokens: dict[str, str | None], compute_missing) -> dict:
     """{key: value} for every key of `tokens`, computing only the keys whose token changed.
 
     `compute_missing(keys)` returns {key: value} for the keys not stored with their current token;
-    each is stored (replacing the stale entry under the same key).
+    each is stored (replacing the stale entry under the same key). A token of None means the
+    content is unknown (it changed while the report was read): computed, never stored.
     """
     if not tokens:
         return {}
@@ -41,10 +48,26 @@ def cached_for(con, model_id: int, tokens: dict[str, str], compute_missing) -> d
     missing = [key for key in tokens if key not in found]
     if missing:
         computed = compute_missing(missing)
-        rows = []
+        entries = {}
         for key in missing:
             found[key] = computed.get(key, {})
-            entry = {"token": tokens[key], "value": found[key]}
-            rows.append([model_id, key, CONTENT_VERSION, json.dumps(entry, default=_plain)])
-        con.executemany("INSERT OR REPLACE INTO summary_cache VALUES (?, ?, ?, ?)", rows)
+            if tokens[key] is not None:
+                entries[key] = json.dumps({"token": tokens[key], "value": found[key]}, default=_plain)
+        _store(con, model_id, entries)
     return found
+
+
+def _store(con, model_id: int, entries: dict[str, str]) -> None:
+    """Write {key: payload} in one statement and commit it at once.
+
+    The write goes through its own connection (a cursor), outside any transaction `con` is in:
+    a report reads one snapshot (see report.build_report), and a write there could collide at its
+    commit with entries other reports stored since the snapshot began.
+    """
+    if not entries:
+        return
+    with _CACHE_WRITES, con.cursor() as writer:
+        writer.execute(
+            "INSERT OR REPLACE INTO summary_cache SELECT ?, unnest(?::VARCHAR[]), ?, unnest(?::VARCHAR[])",
+            [model_id, list(entries), CONTENT_VERSION, list(entries.values())],
+        )

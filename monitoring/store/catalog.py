@@ -6,6 +6,7 @@ from monitoring.errors import InputError, NotFoundError
 from monitoring.schema import TASKS, Column, Model
 from monitoring.settings import ModelSettings
 from monitoring.store.connection import quote
+from monitoring.windows import WindowSpec
 
 
 def list_models(con) -> list[Model]:
@@ -30,10 +31,17 @@ def get_model(con, name: str) -> Model:
         id=model_id,
         name=name,
         task=task,
-        settings=ModelSettings.from_dict(json.loads(settings)),
+        settings=ModelSettings.from_dict(_readable(json.loads(settings))),
         data_version=version,
         columns=tuple(Column(*c) for c in columns),
     )
+
+
+def _readable(settings: dict) -> dict:
+    """Stored settings as today's rules accept them (a rows:N window below the floor is lifted)."""
+    if "window" in settings:
+        settings["window"] = WindowSpec.lifted(settings["window"])
+    return settings
 
 
 def model_exists(con, name: str) -> bool:

@@ -150,3 +150,13 @@ class Store:
                     ) from error
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
+
+
+@contextmanager
+def read_snapshot(con):
+    """Read everything inside from one snapshot of the database (a transaction that writes nothing)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    finally:
+        con.execute("ROLLBACK")

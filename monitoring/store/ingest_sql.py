@@ -5,6 +5,7 @@ from monitoring.store.catalog import table_columns, table_exists
 from monitoring.store.connection import quote
 
 STAGE = "__stage"
+MAX_LINE_BYTES = 2 << 20  # the longest CSV line (row) DuckDB's reader is asked to take
 SQL_TYPES = {"numeric": "DOUBLE", "categorical": "VARCHAR", "id": "VARCHAR", "timestamp": "TIMESTAMP"}
 
 
@@ -38,7 +39,8 @@ def stage_file(
             shape = "all_varchar=true"
         source = (
             f"read_csv({literal(path)}, {shape}, header=true, delim={literal(delimiter)}, "
-            f"quote='\"', escape='\"', strict_mode=true, null_padding=false{compression})"
+            f"quote='\"', escape='\"', strict_mode=true, null_padding=false, "
+            f"max_line_size={MAX_LINE_BYTES}{compression})"
         )
     con.execute(f"CREATE OR REPLACE TEMP VIEW {STAGE} AS SELECT * FROM {source}")
 
@@ -117,10 +119,22 @@ def _profile_parts(name: str, sql_type: str, i: int) -> tuple[str, list[str]]:
     return f"{text} AS {value}, TRY_CAST({text} AS DOUBLE) AS {number}", counts
 
 
+# Columns profiled per pass: one query of thousands of aggregates runs out of memory (and time)
+# in DuckDB's optimizer; a file of up to this many columns is still read once.
+PROFILE_COLUMNS_PER_PASS = 100
+
+
 def profile_stage(con, columns: list[tuple[str, str]]) -> list[ColumnProfile]:
-    """One pass over the file: per column, counts of values, numbers, whole numbers, distinct
-    values and dates, each counted the way parse_expression reads it (so bad values are
-    `non_null - numeric` for a numeric column and `non_null - timestamps` for a timestamp)."""
+    """Per column, counts of values, numbers, whole numbers, distinct values and dates, each
+    counted the way parse_expression reads it (so bad values are `non_null - numeric` for a
+    numeric column and `non_null - timestamps` for a timestamp). One pass per 100 columns."""
+    profiles = []
+    for start in range(0, len(columns), PROFILE_COLUMNS_PER_PASS):
+        profiles += _profile_pass(con, columns[start : start + PROFILE_COLUMNS_PER_PASS])
+    return profiles
+
+
+def _profile_pass(con, columns: list[tuple[str, str]]) -> list[ColumnProfile]:
     projections, aggregates = [], []
     for i, (name, sql_type) in enumerate(columns):
         projection, counts = _profile_parts(name, sql_type, i)
