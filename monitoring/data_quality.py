@@ -12,9 +12,9 @@ Shares (`value`) and the rows behind them (`count`):
 - `duplicate_id_share` (the id column): rows whose id occurs more than once in the period.
 """
 
-from monitoring.store import catalog, operations_sql, window_sql
+from monitoring.store import catalog, quality_sql, window_sql
 from monitoring.store.window_sql import has_rows
-from monitoring.window_cache import for_reference, per_window
+from monitoring.window_cache import cache_key, for_reference, per_window
 
 MAX_EXAMPLES = 5
 
@@ -37,9 +37,9 @@ def _ranges(con, context, numeric: list[str]) -> dict:
 
     def compute() -> dict:
         source, params = context.reference(con)
-        return operations_sql.reference_ranges(con, source, params, numeric, low, high)
+        return quality_sql.reference_ranges(con, source, params, numeric, low, high)
 
-    key = f"quality:ranges:{context.reference_batch}:{low}:{high}:{','.join(numeric)}"
+    key = cache_key("quality-ranges", context, low, high, ",".join(numeric))
     return for_reference(con, context, key, compute)
 
 
@@ -66,7 +66,7 @@ def _column_records(con, context, columns) -> tuple[list[dict], dict]:
     names = [c.name for c in columns]
     since = catalog.columns_added(con, context.model.id)  # older rows never had such a column
     ranges = _ranges(con, context, numeric)
-    rows = operations_sql.quality_counts(con, source, params, names, ranges, since)
+    rows = quality_sql.quality_counts(con, source, params, names, ranges, since)
     records, present_by_window = [], {}
     for key, total, *counts in rows:
         window = context.index_of(key)
@@ -92,7 +92,7 @@ def _unseen_records(con, context, columns, present: dict) -> list[dict]:
     records = []
     for column in columns:
         found: dict = {}
-        for key, value, count in operations_sql.unseen_categories(con, production, reference, column.name):
+        for key, value, count in quality_sql.unseen_categories(con, production, reference, column.name):
             found.setdefault(key, []).append((value, count))
         for window in context.windows:
             values = found.get(window.key, [])
@@ -112,7 +112,7 @@ def _duplicate_records(con, context) -> list[dict]:
     if id_column is None:
         return []
     source, params = context.production(con)
-    counts = dict(operations_sql.duplicate_ids(con, source, params, id_column.name))
+    counts = dict(quality_sql.duplicate_ids(con, source, params, id_column.name))
     return [
         _record(
             w.index,

@@ -12,8 +12,19 @@ drift summaries and for the sections whose records each belong to one window.
 import hashlib
 import json
 
-from monitoring.store import catalog, drift_sql, window_sql
+from monitoring.store import catalog, window_sql
 from monitoring.store.cache import as_stored, cached_for
+
+
+def cache_key(area: str, context, *parts) -> str:
+    """The one way to name a kept result: its area, the reference it was made from, and every other
+    thing it depends on (`parts`), e.g. `drift:ref2:500:<columns>:reference`."""
+    return ":".join([area, f"ref{context.reference_batch}", *map(str, parts)])
+
+
+def window_key_prefix(area: str, context, *parts) -> str:
+    """The start of the key of each window's result: `cache_key` plus the window size and period."""
+    return cache_key(area, context, *parts, context.spec, context.period.start, context.period.end, "window:")
 
 
 def for_reference(con, context, key: str, compute):
@@ -32,7 +43,7 @@ def window_tokens(con, context) -> dict:
 def _window_tokens(con, context) -> dict:
     model = context.model
     source, params = context.production(con)
-    batches = drift_sql.group_batches(con, source, params, window_sql.WINDOW)
+    batches = window_sql.group_batches(con, source, params, window_sql.WINDOW)
     labels = catalog.batch_token(con, model.id, "labels")
     reference = catalog.batch_token(con, model.id, "reference", context.reference_batch)
     # only the context's windows: one that appeared since they were listed is not in this report
@@ -44,15 +55,14 @@ def _window_tokens(con, context) -> dict:
 
 
 def key_prefix(context, area: str, *extra) -> str:
-    """The part of the cache key shared by every window of one result."""
+    """The part of the cache key shared by every window of one result: it also names the model's
+    columns and settings (as a digest), which every section's records depend on."""
     model = context.model
     described = json.dumps(
         [[c.name, c.role, c.kind] for c in model.columns] + [context.settings.to_dict(), *map(str, extra)],
         default=str,
     )
-    digest = hashlib.sha1(described.encode()).hexdigest()[:16]
-    period = f"{context.period.start}:{context.period.end}"
-    return f"{area}:{digest}:{context.spec}:{period}:ref{context.reference_batch}:window:"
+    return window_key_prefix(area, context, hashlib.sha1(described.encode()).hexdigest()[:16])
 
 
 def per_window(con, context, area: str, compute, keys: tuple[str, ...], *extra) -> dict:

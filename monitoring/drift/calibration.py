@@ -14,7 +14,7 @@ import numpy as np
 from monitoring.drift.methods import METHODS, statistic_for
 from monitoring.store import drift_sql
 from monitoring.store.connection import quote
-from monitoring.window_cache import for_reference
+from monitoring.window_cache import cache_key, for_reference
 
 MIN_CHUNKS = 3
 SIGMAS = 3.0
@@ -37,7 +37,7 @@ def calibrated_lines(con, context, columns, plan, edges, ref_summary) -> dict:
     """{column: (line, how)} for each column whose reference has enough full chunks."""
     size = chunk_size(context.windows)
     methods = ",".join(f"{c.name}={plan[c.name][0]}" for c in columns)
-    key = f"drift:calibration:{size}:ref{context.reference_batch}:{methods}"
+    key = cache_key("drift-calibration", context, size, methods)
 
     def compute() -> dict:
         chunks = _chunk_summaries(con, context, columns, edges, size)

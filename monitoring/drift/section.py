@@ -14,7 +14,7 @@ from monitoring.drift.calibration import calibrated_lines
 from monitoring.drift.methods import METHODS, choose_method, statistic_for
 from monitoring.store import drift_sql, window_sql
 from monitoring.store.cache import cached_for
-from monitoring.window_cache import for_reference, window_tokens
+from monitoring.window_cache import cache_key, for_reference, window_key_prefix, window_tokens
 
 
 @dataclass(frozen=True)
@@ -150,16 +150,16 @@ def drift_summaries(con, context, columns) -> tuple[dict, dict, dict]:
     numeric = [c.sql_name for c in columns if c.kind == "numeric"]
     categorical = [c.sql_name for c in columns if c.kind == "categorical"]
     names = hashlib.sha1(repr((numeric, categorical)).encode()).hexdigest()[:12]
-    prefix = f"drift:{drift_sql.EDGE_BINS}:{names}:ref{context.reference_batch}"
 
     def reference() -> dict:
         source, params = context.reference(con)
         return drift_sql.reference_profile(con, source, params, numeric, categorical)
 
-    profile = for_reference(con, context, f"{prefix}:reference", reference)
+    key = cache_key("drift", context, drift_sql.EDGE_BINS, names, "reference")
+    profile = for_reference(con, context, key, reference)
     edges = profile["edges"]
     tokens = window_tokens(con, context)
-    prefix += f":{context.spec}:{context.period.start}:{context.period.end}:window:"
+    prefix = window_key_prefix("drift", context, drift_sql.EDGE_BINS, names)
     keys = {prefix + str(window): window for window in tokens}
     tokens = {k: tokens[w] for k, w in keys.items()}
 

@@ -20,7 +20,7 @@ from monitoring.performance.metrics import (
 from monitoring.store import metrics_sql
 from monitoring.store.catalog import table_columns
 from monitoring.store.window_sql import has_rows
-from monitoring.window_cache import for_reference, per_window
+from monitoring.window_cache import cache_key, for_reference, per_window
 
 
 def classification_metrics(
@@ -107,7 +107,7 @@ def _reference_summary(con, context, key: str, compute) -> dict:
         table_columns(con, model.table("reference"))
     ):
         return {"baseline": {}, "calibration": [[], []]}
-    return for_reference(con, context, f"performance:{context.reference_batch}:{key}", compute)
+    return for_reference(con, context, cache_key("performance", context, key), compute)
 
 
 def _classification_reference(con, context, classes, positive, predicted, score) -> dict:

@@ -202,16 +202,6 @@ def bounded_sample(con, source: str, params: list, group: str, columns: list[str
     return con.execute(query, params).df()
 
 
-def group_batches(con, source: str, params: list, group: str) -> dict:
-    """{group key: the ids of the batches its rows come from, as text}."""
-    rows = con.execute(
-        f"SELECT {group}, string_agg(DISTINCT __batch::VARCHAR, ',' ORDER BY __batch::VARCHAR) "
-        f"FROM ({source}) GROUP BY ALL",
-        params,
-    ).fetchall()
-    return dict(rows)
-
-
 def chunk_rows(con, source: str, params: list, group: str) -> dict:
     """Rows per group of `source`."""
     rows = con.execute(f"SELECT {group}, count(*) FROM ({source}) GROUP BY ALL", params).fetchall()

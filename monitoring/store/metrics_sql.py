@@ -7,9 +7,8 @@ Every query reads a source from `monitoring.store.window_sql` (production rows w
 import numpy as np
 
 from monitoring.store.connection import quote
+from monitoring.store.window_sql import LABEL, WINDOW
 
-WINDOW = "__window"
-LABEL = "__label"
 MAX_CLASSES = 200
 
 

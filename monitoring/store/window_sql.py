@@ -154,3 +154,13 @@ def reference_span(con, model: Model, source: str, params: list) -> tuple:
         f"SELECT count(*), min({ts}), max({ts}), list(DISTINCT __batch ORDER BY __batch) FROM ({source})",
         params,
     ).fetchall()[0]
+
+
+def group_batches(con, source: str, params: list, group: str) -> dict:
+    """{group key: the ids of the batches its rows come from, as text}."""
+    rows = con.execute(
+        f"SELECT {group}, string_agg(DISTINCT __batch::VARCHAR, ',' ORDER BY __batch::VARCHAR) "
+        f"FROM ({source}) GROUP BY ALL",
+        params,
+    ).fetchall()
+    return dict(rows)
