@@ -2,7 +2,9 @@
 
 from dataclasses import dataclass
 
+from monitoring.alerts.evaluate import evaluate_after_ingest
 from monitoring.errors import InputError
+from monitoring.ingest import role_changes
 from monitoring.ingest.roles import RoleOverrides
 from monitoring.schema import Model
 from monitoring.settings import ModelSettings
@@ -88,3 +90,45 @@ def overrides_from_columns(rows: list[dict], task: str | None):
         if role in ("feature", "sensitive", "segment") and kind in ("categorical", "numeric"):
             values[kind].append(name)
     return RoleOverrides(task=task, **values)
+
+
+def change_roles(store, name: str, changes: dict[str, tuple[str, str | None]]) -> Model:
+    """Apply role changes to a model's columns in one transaction (see ingest/role_changes.py),
+    drop the summaries computed with the old roles, then evaluate the alert rules again."""
+    with store.transaction() as con:
+        model = catalog.get_model(con, name)
+        columns = role_changes.changed_columns(
+            model, changes, has_labels=catalog.has_batches(con, model.id, "labels")
+        )
+        for old, new in zip(model.columns, columns, strict=True):
+            if new.kind != old.kind and new.kind in ("numeric", "categorical", "id"):
+                _convert(con, model, new)
+        catalog.save_columns(con, model.id, columns)
+        catalog.forget_summaries(con, model.id)
+        catalog.bump_data_version(con, model.id)
+    evaluate_after_ingest(store, name)
+    return get_model(store, name)
+
+
+def _convert(con, model: Model, column) -> None:
+    bad, example = catalog.unconvertible(con, model, column.name, column.kind)
+    if bad:
+        raise InputError(
+            f"{column.name!r} cannot become numeric: {bad:,} stored value(s) are not numbers, e.g. "
+            f"{str(example)[:80]!r}; keep it categorical"
+        )
+    catalog.convert_column(con, model, column.name, column.kind)
+
+
+def rename_model(store, name: str, new_name: str) -> None:
+    new_name = (new_name or "").strip()
+    if not new_name:
+        raise InputError("give the model a new name that is not empty")
+    with store.transaction() as con:
+        catalog.rename_model(con, catalog.get_model(con, name), new_name)
+
+
+def delete_model(store, name: str) -> None:
+    """Delete the model and everything of it (rows, batches, alerts, rules, settings) in one transaction."""
+    with store.transaction() as con:
+        catalog.delete_model(con, catalog.get_model(con, name))
