@@ -1,10 +1,20 @@
 """Hardening of the app and its outputs (REDTEAM D4-D27): configuration, access, uploads, alerts."""
 
+import json
 import subprocess
+import threading
 import tomllib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pytest
+
+from monitoring.alerts.evaluate import evaluate_model
+from monitoring.alerts.history import list_alerts
+from monitoring.alerts.notify import add_webhook, notify_alerts
 from monitoring.prometheus import serve
+from monitoring.report import ReportRequest, build_report
+from monitoring.store import alerts_sql
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,3 +44,63 @@ def test_metrics_server_listens_on_localhost_unless_told_otherwise(store):
         assert server.server_address[0] == "127.0.0.1"
     finally:
         server.shutdown()
+
+
+# D5: webhook URLs are secrets; viewers read the delivery notes.
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.server.received.append(self.rfile.read(int(self.headers["Content-Length"])))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def receiver():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    server.received, server.daemon_threads = [], True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_delivery_notes_name_the_webhook_host_but_never_its_path_query_or_credentials(small_credit, receiver):
+    store = small_credit(until_day=35)
+    host = f"127.0.0.1:{receiver.server_port}"
+    add_webhook(store, "credit", f"http://{host}/services/T000/B000/XXXXSECRETXXXX?token=abc", "low")
+    add_webhook(store, "credit", "http://user:pw@127.0.0.1:9/services/T1/B1/OTHERSECRET", "low")
+    result = evaluate_model(store, "credit", notify=False)
+    notify_alerts(store, "credit", result.opened, timeout=2, attempts=1)
+    assert len(receiver.received) == 1  # a real delivery to the local receiver
+    notes = [a["delivery"] for a in list_alerts(store, "credit") if a["delivery"]]
+    report = json.dumps(build_report(store, ReportRequest("credit"))["alerts"])
+    assert notes and all(f"delivered to {host} (1 attempt)" in note for note in notes)
+    assert all("delivery to 127.0.0.1:9 failed after 1 attempt" in note for note in notes)
+    for secret in ("services", "SECRET", "token", "user", "pw@"):
+        assert not any(secret in note for note in notes) and secret not in report
+
+
+def test_notes_stored_with_full_urls_before_are_shown_with_the_host_only(small_credit):
+    store = small_credit(until_day=35)
+    alert = evaluate_model(store, "credit", notify=False).opened[0]
+    old = "delivered to https://hooks.slack.com/services/T0/B0/SECRET (1 attempt); delivery to http://a:b@x.org:81/p?q=1 failed"
+    with store.transaction() as con:
+        alerts_sql.update_alert(con, alert["id"], {"delivery": old})
+    shown = next(a for a in list_alerts(store, "credit") if a["id"] == alert["id"])["delivery"]
+    assert shown == "delivered to hooks.slack.com (1 attempt); delivery to x.org:81 failed"
+    report = build_report(store, ReportRequest("credit"))["alerts"]
+    assert next(a for a in report if a["id"] == alert["id"])["delivery"] == shown
+
+
+def test_webhook_listings_can_show_a_masked_url():
+    from monitoring.alerts.notify import masked_url
+
+    assert (
+        masked_url("https://hooks.slack.com/services/T000/B000/XXXXSECRET") == "https://hooks.slack.com/…CRET"
+    )
+    assert "B000" not in masked_url("https://u:p@hooks.slack.com/services/T000/B000/XXXXSECRET")

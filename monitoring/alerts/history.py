@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from monitoring.alerts.findings import Finding
+from monitoring.alerts.notify import hide_webhook_urls
 from monitoring.alerts.rules import SEVERITIES
 from monitoring.errors import InputError, NotFoundError
 from monitoring.store import alerts_sql, catalog
@@ -97,7 +98,12 @@ def list_alerts(store, model_name: str, statuses: tuple[str, ...] | None = None)
     """The model's alerts, oldest first, optionally only those with the given statuses."""
     with store.connect() as con:
         model = catalog.get_model(con, model_name)
-        return alerts_sql.list_alerts(con, model.id, statuses)
+        return [_shown(a) for a in alerts_sql.list_alerts(con, model.id, statuses)]
+
+
+def _shown(alert: dict) -> dict:
+    """An alert as anyone may read it: webhook URLs in its delivery note cut to their host."""
+    return {**alert, "delivery": hide_webhook_urls(alert.get("delivery"))}
 
 
 def alert_events(store, alert_id: int) -> list[dict]:
@@ -135,7 +141,7 @@ def alerts_section(con, context) -> dict:
     starts = {w.to_record()["start"]: w.index for w in context.windows}
     records = []
     for alert in alerts_sql.list_alerts(con, context.model.id):
-        record = {k: _iso(v) for k, v in alert.items() if k != "key"}
+        record = {k: _iso(v) for k, v in _shown(alert).items() if k != "key"}
         record["model"] = context.model.name
         record["window"] = starts.get(alert["window_start"])
         records.append(record)

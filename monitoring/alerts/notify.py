@@ -4,13 +4,18 @@ One message per webhook and evaluation: `{"text", "blocks", "model", "alerts": [
 Teams incoming webhooks show `text`, a generic receiver reads `alerts`. Delivery retries with
 exponential back-off and a timeout per attempt; a failure is recorded on the alerts (`delivery`)
 and never raises, so an alert is never lost or held up by a receiver that is down.
+
+A webhook URL is a secret (whoever holds a Slack or Teams incoming-webhook URL can post to the
+channel): delivery notes, which viewers read, name only its host, and listings mask it.
 """
 
 import json
+import re
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from monitoring.alerts.rules import SEVERITIES
 from monitoring.errors import InputError
@@ -34,10 +39,36 @@ class Delivery:
     detail: str
 
     def describe(self, url: str) -> str:
+        """The note kept on the alert: names the receiver's host only, never the URL's secret part."""
         tries = f"{self.attempts} attempt{'s' if self.attempts != 1 else ''}"
+        host = webhook_host(url)
         if self.ok:
-            return f"delivered to {url} ({tries})"
-        return f"delivery to {url} failed after {tries}: {self.detail}"
+            return f"delivered to {host} ({tries})"
+        return f"delivery to {host} failed after {tries}: {self.detail}"
+
+
+def webhook_host(url: str) -> str:
+    """'hooks.slack.com' for 'https://hooks.slack.com/services/T0/B0/secret' (port kept, no credentials)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or "unknown host"
+        return f"{host}:{parts.port}" if parts.port else host
+    except ValueError:
+        return "unknown host"
+
+
+def masked_url(url: str) -> str:
+    """'https://hooks.slack.com/…cret': enough to tell hooks apart, not enough to post to one."""
+    tail = url.rstrip("/")[-4:] if len(urlsplit(url).path) > 8 else ""
+    return f"{urlsplit(url).scheme}://{webhook_host(url)}/…{tail}"
+
+
+_URL = re.compile(r"https?://[^\s;()]+")
+
+
+def hide_webhook_urls(note: str | None) -> str | None:
+    """A stored note with every URL in it cut down to its host (notes written before hosts only)."""
+    return _URL.sub(lambda m: webhook_host(m.group()), note) if note else note
 
 
 def _line(alert: dict) -> str:
@@ -90,7 +121,9 @@ def post(
                 return Delivery(True, attempt, f"HTTP {response.status}")
         except urllib.error.HTTPError as error:
             detail = f"HTTP {error.code} {error.reason}"
-        except (urllib.error.URLError, TimeoutError, OSError, ValueError) as error:
+        except ValueError:  # its message may quote the URL
+            detail = "the URL is not valid"
+        except (urllib.error.URLError, TimeoutError, OSError) as error:
             reason = getattr(error, "reason", error)
             detail = f"timed out after {timeout:g} s" if "timed out" in str(reason) else f"{reason}"
         if attempt < attempts:
