@@ -7,11 +7,14 @@ import tomllib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from monitoring.alerts.evaluate import evaluate_model
 from monitoring.alerts.history import list_alerts
 from monitoring.alerts.notify import add_webhook, notify_alerts
+from monitoring.ingest.roles import RoleOverrides
 from monitoring.prometheus import serve
 from monitoring.report import ReportRequest, build_report
 from monitoring.store import alerts_sql
@@ -104,3 +107,64 @@ def test_webhook_listings_can_show_a_masked_url():
         masked_url("https://hooks.slack.com/services/T000/B000/XXXXSECRET") == "https://hooks.slack.com/…CRET"
     )
     assert "B000" not in masked_url("https://u:p@hooks.slack.com/services/T000/B000/XXXXSECRET")
+
+
+# D10, D20: names and values from files reach Slack inert and short.
+
+PING = "<!channel> <https://evil.example|Reset your password> & co"
+LONG_NAME = "n" * 5000
+HUGE_VALUE = "A" * 2**20
+
+
+def _markup_model(store, ingest_frame) -> None:
+    """Model 'm': two drifting columns named PING and LONG_NAME, a 1 MB category new in production."""
+    rng = np.random.default_rng(3)
+    n = 1200
+    frame = pd.DataFrame(
+        {
+            "timestamp": pd.date_range("2026-01-01", periods=n, freq="h"),
+            "request_id": [f"r{i}" for i in range(n)],
+            PING: rng.normal(size=n),
+            LONG_NAME: rng.normal(size=n),
+            "region": rng.choice(["north", "south"], n),
+            "prediction": rng.integers(0, 2, n),
+        }
+    )
+    frame.loc[600:, [PING, LONG_NAME]] += 3
+    frame.loc[1190:, "region"] = HUGE_VALUE
+    roles = RoleOverrides(timestamp="timestamp", id="request_id", prediction="prediction", task="binary")
+    for kind, part in (("reference", frame[:600]), ("production", frame[600:])):
+        ingest_frame(store, part, model="m", kind=kind, overrides=roles)
+
+
+def test_slack_text_escapes_markup_from_files_and_stays_under_3000_characters(store, ingest_frame, receiver):
+    _markup_model(store, ingest_frame)
+    add_webhook(store, "m", f"http://127.0.0.1:{receiver.server_port}/hook", "low")
+    opened = evaluate_model(store, "m").opened  # the CLI's way: waits for the delivery
+    assert {a["scope"] for a in opened} >= {PING, LONG_NAME, "region"}
+    body = json.loads(receiver.received[0])
+    text = body["text"]
+    assert body["blocks"][0]["text"]["text"] == text
+    assert "<" not in text and ">" not in text and "&lt;!channel&gt;" in text
+    assert "&amp; co" in text and "& co" not in text.replace("&amp; co", "")
+    assert len(text) <= 3000  # Slack's limit for a section text
+    assert {a["scope"] for a in body["alerts"]} >= {PING, "region"}  # data for receivers: as it is
+
+
+def test_alert_messages_clip_long_names_and_category_values(store, ingest_frame):
+    _markup_model(store, ingest_frame)
+    evaluate_model(store, "m", notify=False)
+    messages = {a["scope"]: a["message"] for a in list_alerts(store, "m")}
+    assert len(messages[LONG_NAME]) < 300 and "nnnnnnnn…'" in messages[LONG_NAME]
+    unseen = next(a["message"] for a in list_alerts(store, "m") if a["metric"] == "unseen_categories")
+    assert len(unseen) < 400 and "AAAAAAAA…" in unseen
+
+
+def test_many_alerts_fill_the_slack_text_up_to_its_limit_then_say_how_many_more():
+    from monitoring.alerts.notify import payload
+
+    alerts = [{"id": i, "severity": "low", "message": f"alert {i} " + "<x>" * 150} for i in range(40)]
+    text = payload("m", alerts)["text"]
+    assert len(text) <= 3000 and text.endswith("more: see the Alerts page")
+    shown = text.count("[LOW]")
+    assert 0 < shown < 40 and text.endswith(f"…and {40 - shown} more: see the Alerts page")

@@ -68,7 +68,7 @@ def test_successful_delivery_posts_slack_compatible_json(receiver):
     assert delivery.ok and delivery.attempts == 1 and delivery.detail == "HTTP 200"
     body = server.received[0]
     assert body["text"] == (
-        "*1 new alert for model credit*\n:large_orange_circle: [HIGH] p95 latency was 927 ms (limit > 500 ms), "
+        "*1 new alert for model credit*\n:large_orange_circle: [HIGH] p95 latency was 927 ms (limit &gt; 500 ms), "
         "in the week of 1 Apr"
     )
     assert body["blocks"][0]["text"]["type"] == "mrkdwn"

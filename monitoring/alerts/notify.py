@@ -17,6 +17,7 @@ import urllib.request
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from monitoring.alerts.messages import clip
 from monitoring.alerts.rules import SEVERITIES
 from monitoring.errors import InputError
 from monitoring.store import alerts_sql, catalog
@@ -71,13 +72,41 @@ def hide_webhook_urls(note: str | None) -> str | None:
     return _URL.sub(lambda m: webhook_host(m.group()), note) if note else note
 
 
+TEXT_LIMIT = 3000  # Slack refuses a section text longer than this
+LINE_LIMIT = 500
+
+
+def mrkdwn_escaped(text: str) -> str:
+    """Text from files made inert for Slack's mrkdwn: no `<!channel>` pings, no disguised links."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _line(alert: dict) -> str:
     severity = alert["severity"]
-    return f"{ICONS.get(severity, '')} [{severity.upper()}] {alert['message']}".strip()
+    shown = clip(alert["message"], LINE_LIMIT)
+    return f"{ICONS.get(severity, '')} [{severity.upper()}] {mrkdwn_escaped(shown)}".strip()
+
+
+def message_text(model: str, alerts: list[dict]) -> str:
+    """The message people read: a head line, then one line per alert while it fits TEXT_LIMIT."""
+    head = f"{len(alerts)} new alert{'s' if len(alerts) != 1 else ''} for model {clip(model, 80)}"
+    lines = [f"*{mrkdwn_escaped(head)}*"]
+    for shown, alert in enumerate(alerts):
+        rest = f"…and {len(alerts) - shown} more: see the Alerts page"
+        line = _line(alert)
+        if sum(len(x) + 1 for x in lines) + len(line) + 1 + len(rest) > TEXT_LIMIT:
+            lines.append(rest)
+            break
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def payload(model: str, alerts: list[dict]) -> dict:
-    """One Slack-compatible message for the new alerts of one evaluation."""
+    """One Slack-compatible message for the new alerts of one evaluation.
+
+    `text` and `blocks` are what Slack and Teams render: escaped for mrkdwn and under Slack's
+    3,000-character limit. `model` and `alerts` are data for generic receivers, left as they are.
+    """
     fields = (
         "id",
         "rule",
@@ -90,8 +119,7 @@ def payload(model: str, alerts: list[dict]) -> dict:
         "status",
         "message",
     )
-    head = f"{len(alerts)} new alert{'s' if len(alerts) != 1 else ''} for model {model}"
-    text = "\n".join([f"*{head}*"] + [_line(a) for a in alerts])
+    text = message_text(model, alerts)
     return {
         "text": text,
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
