@@ -168,3 +168,24 @@ def test_many_alerts_fill_the_slack_text_up_to_its_limit_then_say_how_many_more(
     assert len(text) <= 3000 and text.endswith("more: see the Alerts page")
     shown = text.count("[LOW]")
     assert 0 < shown < 40 and text.endswith(f"…and {40 - shown} more: see the Alerts page")
+
+
+# D17: an episode that opened and cleared before this evaluation saw it is history, not news.
+
+
+def test_an_alert_that_opens_and_clears_in_one_evaluation_is_neither_new_nor_sent(small_credit, receiver):
+    store = small_credit(until_day=35)
+    add_webhook(store, "credit", f"http://127.0.0.1:{receiver.server_port}/hook", "low")
+    result = evaluate_model(store, "credit")
+    stored = {a["id"]: a for a in list_alerts(store, "credit")}
+    passed = [a for a in stored.values() if a["status"] == "resolved"]
+    assert passed, "the small credit model has an episode that already cleared (prediction drift)"
+    assert not {a["id"] for a in passed} & {a["id"] for a in result.opened + result.resolved}
+    assert {a["id"] for a in result.cleared} == {a["id"] for a in passed}
+    sent = json.loads(receiver.received[0])["alerts"]
+    assert sent and all(stored[a["id"]]["status"] == "open" == a["status"] for a in sent)
+    assert not {a["id"] for a in passed} & {a["id"] for a in sent}
+    assert (
+        len(sent) == len(result.opened)
+        and str(len(result.opened)) in json.loads(receiver.received[0])["text"]
+    )

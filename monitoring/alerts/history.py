@@ -32,6 +32,8 @@ class SyncResult:
     reopened: list[dict] = field(default_factory=list)
     resolved: list[dict] = field(default_factory=list)
     open: list[dict] = field(default_factory=list)
+    # first seen and already cleared in this evaluation: stored as resolved, neither new nor sent
+    cleared: list[dict] = field(default_factory=list)
 
 
 def _values(finding: Finding, at: datetime) -> dict:
@@ -74,6 +76,9 @@ def sync(con, model_id: int, findings: list[Finding], at: datetime | None = None
             values["id"] = alerts_sql.insert_alert(con, model_id, values)
             alerts_sql.add_event(con, values["id"], at, "open", SYSTEM, finding.message)
             alert = values
+            if not finding.active:  # e.g. an error burst in a past week only: history, not news
+                result.cleared.append(_change(con, alert, "resolved", SYSTEM, _cleared(finding), at))
+                continue
             result.opened.append(alert)
         else:
             grew = alert["window_start"] != finding.window_start
