@@ -6,9 +6,11 @@ from Streamlit's `st.login` when an identity provider is configured (`[auth]`; r
 the one user is an editor. The role lives in session state and is set only by this module.
 """
 
+import math
+
 import streamlit as st
 
-from monitoring.access import EDITOR, VIEWER, authenticate, load_users, role_for_identity
+from monitoring.access import EDITOR, VIEWER, SignInGuard, load_users, role_for_identity
 from pages.text import literal
 
 __all__ = ["EDITOR", "VIEWER", "can_edit", "current_role", "require_editor", "sign_in"]
@@ -77,6 +79,12 @@ def sign_in() -> bool:
     return _password_form()
 
 
+@st.cache_resource
+def _guard() -> SignInGuard:
+    """One throttle for the whole server: failed sign-ins count across sessions."""
+    return SignInGuard()
+
+
 def _password_form() -> bool:
     if st.session_state.get("user"):
         st.sidebar.caption(f"Signed in as {literal(st.session_state['user'])} ({current_role()})")
@@ -90,10 +98,14 @@ def _password_form() -> bool:
         password = st.text_input("Password", type="password")
         submitted = st.form_submit_button("Sign in")
     if submitted:
-        user = authenticate(load_users(_secrets()["access"]["users"]), name, password)
-        if user is None:
+        users = load_users(_secrets()["access"]["users"])
+        answer = _guard().attempt(users, name, password, st.context.ip_address or "localhost")
+        if answer.wait:
+            st.error(f"Too many failed sign-ins. Try again in {math.ceil(answer.wait)} s.")
+            return False
+        if answer.user is None:
             st.error("Unknown user or wrong password.")
             return False
-        st.session_state["user"], st.session_state["role"] = user.name, user.role
+        st.session_state["user"], st.session_state["role"] = answer.user.name, answer.user.role
         st.rerun()
     return False

@@ -1,5 +1,6 @@
 """Hardening of the app and its outputs (REDTEAM D4-D27): configuration, access, uploads, alerts."""
 
+import hashlib
 import json
 import subprocess
 import threading
@@ -10,7 +11,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from streamlit.testing.v1 import AppTest
 
+from monitoring.access import EDITOR, VIEWER, User, authenticate, hash_password
 from monitoring.alerts.evaluate import evaluate_model
 from monitoring.alerts.history import list_alerts
 from monitoring.alerts.notify import add_webhook, notify_alerts
@@ -20,6 +23,7 @@ from monitoring.report import ReportRequest, build_report
 from monitoring.store import alerts_sql
 
 ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
 
 
 def _config() -> dict:
@@ -189,3 +193,92 @@ def test_an_alert_that_opens_and_clears_in_one_evaluation_is_neither_new_nor_sen
         len(sent) == len(result.opened)
         and str(len(result.opened)) in json.loads(receiver.received[0])["text"]
     )
+
+
+# D9: sign-in costs the same for every name and is throttled per name and per address.
+
+ANN = {"ann": User("ann", EDITOR, hash_password("right"))}
+
+
+@pytest.fixture
+def scrypt_calls(monkeypatch):
+    """How many scrypt hashes authentication runs (the real function, counted)."""
+    calls = []
+    real = hashlib.scrypt
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs.get("n"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(hashlib, "scrypt", counted)
+    return calls
+
+
+@pytest.mark.parametrize(("name", "password"), [("ann", "right"), ("ann", "wrong"), ("nobody", "wrong")])
+def test_a_known_and_an_unknown_name_cost_one_scrypt_hash_with_the_same_parameters(
+    scrypt_calls, name, password
+):
+    authenticate(ANN, name, password)
+    assert scrypt_calls == [2**14]
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_after_five_failures_a_name_waits_2_then_4_seconds_even_with_the_right_password():
+    from monitoring.access import SignIn, SignInGuard
+
+    clock = Clock()
+    guard = SignInGuard(clock)
+    for i in range(5):
+        assert guard.attempt(ANN, "ann", f"wrong{i}", f"10.0.0.{i}") == SignIn(None, 0.0)
+    assert guard.attempt(ANN, "ann", "right", "10.0.1.1") == SignIn(None, 2.0)  # not even checked
+    clock.now += 2
+    assert guard.attempt(ANN, "ann", "wrong", "10.0.1.1") == SignIn(None, 0.0)
+    clock.now += 3
+    assert guard.attempt(ANN, "ann", "right", "10.0.1.1") == SignIn(None, 1.0)
+    clock.now += 1
+    assert guard.attempt(ANN, "ann", "right", "10.0.1.1").user == ANN["ann"]
+    assert guard.attempt(ANN, "ann", "wrong", "10.0.1.1") == SignIn(None, 0.0)  # success cleared it
+
+
+def test_unknown_names_get_the_same_answers_as_known_ones():
+    from monitoring.access import SignInGuard
+
+    known, unknown = SignInGuard(Clock()), SignInGuard(Clock())
+    for i in range(8):
+        a = known.attempt(ANN, "ann", f"wrong{i}", "10.0.0.1")
+        b = unknown.attempt(ANN, "nobody", f"wrong{i}", "10.0.0.1")
+        assert a == b
+
+
+def test_an_address_trying_many_names_waits_after_20_failures_other_addresses_do_not():
+    from monitoring.access import SignIn, SignInGuard
+
+    clock = Clock()
+    guard = SignInGuard(clock)
+    for i in range(20):
+        assert guard.attempt(ANN, f"user{i}", "guess", "203.0.113.9").wait == 0
+    assert guard.attempt(ANN, "ann", "right", "203.0.113.9") == SignIn(None, 2.0)
+    assert guard.attempt(ANN, "ann", "right", "198.51.100.7").user == ANN["ann"]
+    clock.now += 3600  # failures are forgotten an hour after the last one
+    assert guard.attempt(ANN, "user1", "guess", "203.0.113.9") == SignIn(None, 0.0)
+
+
+def test_the_sign_in_form_says_to_wait_after_repeated_failures():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["access"] = {"users": {"throttled": {"role": VIEWER, "password_hash": hash_password("pw")}}}
+    at.run()
+    answers = []
+    for i in range(10):
+        at.text_input[0].input("throttled")
+        at.text_input[1].input(f"wrong{i}")
+        at.button[0].click().run()
+        answers.append(at.error[0].value)
+    assert answers[:5] == ["Unknown user or wrong password."] * 5
+    assert any(a.startswith("Too many failed sign-ins. Try again in ") for a in answers[5:])
