@@ -53,6 +53,10 @@ def load_users(config) -> dict[str, User]:
     """Users from a mapping `{name: {role, password_hash}}` (secrets' [access.users])."""
     users = {}
     for name, entry in dict(config or {}).items():
+        if name == "system":  # the alert history's name for automatic changes
+            raise MonitoringError(
+                "user name 'system' is reserved for automatic alert changes; choose another"
+            )
         role = entry.get("role", VIEWER)
         if role not in ROLES:
             raise MonitoringError(f"user {name!r} has role {role!r}; use one of {', '.join(ROLES)}")

@@ -13,7 +13,8 @@ import streamlit as st
 from monitoring.access import EDITOR, VIEWER, SignInGuard, load_users, role_for_identity
 from pages.text import literal
 
-__all__ = ["EDITOR", "VIEWER", "can_edit", "current_role", "require_editor", "sign_in"]
+__all__ = ["EDITOR", "VIEWER", "can_edit", "current_role", "current_user", "require_editor", "sign_in"]
+LOCAL_USER = "local user"  # who acts in local single-user mode (the OS user may be a service account)
 
 
 def _secrets() -> dict:
@@ -44,6 +45,16 @@ def current_role() -> str:
         roles = _secrets().get("access", {}).get("roles")
         return role_for_identity(roles, st.user.get("email"), st.user.get("email_verified"))
     return st.session_state.get("role", VIEWER) if st.session_state.get("user") else VIEWER
+
+
+def current_user() -> str:
+    """Who is signed in, as recorded in the alert history ('' when nobody is)."""
+    current = mode()
+    if current == "local":
+        return LOCAL_USER
+    if current == "login":
+        return st.user.get("email", "") if _logged_in() else ""
+    return st.session_state.get("user", "")
 
 
 def _logged_in() -> bool:

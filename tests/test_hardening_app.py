@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import os
 import subprocess
 import threading
 import tomllib
@@ -282,3 +283,59 @@ def test_the_sign_in_form_says_to_wait_after_repeated_failures():
         answers.append(at.error[0].value)
     assert answers[:5] == ["Unknown user or wrong password."] * 5
     assert any(a.startswith("Too many failed sign-ins. Try again in ") for a in answers[5:])
+
+
+# D19: alert changes are recorded as the signed-in user, never a typed name.
+
+
+@pytest.fixture
+def alerts_db(demo_store, tmp_path, monkeypatch):
+    """A copy of the demo database with the alert rules evaluated (open alerts to acknowledge)."""
+    from monitoring.settings import DB_ENV_VAR
+    from monitoring.store import Store
+    from monitoring.store.backup import copy_to
+
+    path = tmp_path / "alerts.duckdb"
+    copy_to(demo_store, str(path))
+    evaluate_model(Store(str(path)), "credit", notify=False)
+    monkeypatch.setenv(DB_ENV_VAR, str(path))
+    return str(path)
+
+
+def _acknowledge(users: dict | None) -> dict:
+    """Acknowledge the first alert on the Alerts page (signed in as 'ann' when users are given)."""
+    from monitoring.store import Store
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    if users:
+        at.secrets["access"] = {"users": users}
+        at.session_state["user"], at.session_state["role"] = "ann", EDITOR
+    at.query_params["model"] = "credit"
+    at.run()
+    at.switch_page("pages/alerts.py").run()
+    assert not [t for t in at.text_input if t.label == "Your name"]
+    picked = at.selectbox(key="alert_pick").value
+    at.selectbox(key="alert_new_status").set_value("acknowledged")
+    at.text_input(key="alert_note").input("on it")
+    next(b for b in at.button if b.label == "Save").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    store = Store(os.environ["MONITORING_DB"])
+    return next(a for a in list_alerts(store, "credit") if a["id"] == picked)
+
+
+def test_an_alert_change_is_recorded_as_the_signed_in_user(alerts_db):
+    alert = _acknowledge({"ann": {"role": EDITOR, "password_hash": hash_password("a")}})
+    assert (alert["status"], alert["changed_by"], alert["note"]) == ("acknowledged", "ann", "on it")
+
+
+def test_in_local_single_user_mode_alert_changes_are_recorded_as_local_user(alerts_db):
+    alert = _acknowledge(None)
+    assert (alert["status"], alert["changed_by"]) == ("acknowledged", "local user")
+
+
+def test_no_user_may_be_called_system():
+    from monitoring.access import load_users
+    from monitoring.errors import MonitoringError
+
+    with pytest.raises(MonitoringError, match="reserved"):
+        load_users({"system": {"role": EDITOR, "password_hash": hash_password("x")}})
