@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import logging
 import os
 import subprocess
 import threading
@@ -339,3 +340,26 @@ def test_no_user_may_be_called_system():
 
     with pytest.raises(MonitoringError, match="reserved"):
         load_users({"system": {"role": EDITOR, "password_hash": hash_password("x")}})
+
+
+# D23: a bug shows a short message; the traceback goes to the server log.
+
+
+def _failing_page():
+    from pages.common import shown_errors
+
+    with shown_errors():
+        raise RuntimeError("Binder Error in /srv/app/monitoring/store/drift_sql.py: SELECT secret_col")
+
+
+def test_an_unexpected_error_shows_a_short_message_and_logs_the_details(caplog):
+    at = AppTest.from_function(_failing_page, default_timeout=30)
+    with caplog.at_level(logging.ERROR, logger="monitoring.app"):
+        at.run()
+    assert not at.exception
+    shown = at.error[0].value
+    assert shown.startswith("Something went wrong on the server (reference ")
+    assert "/srv/app" not in shown and "SELECT" not in shown
+    reference = shown.split("reference ")[1].split(")")[0]
+    logged = [r for r in caplog.records if reference in r.getMessage()]
+    assert logged and "SELECT secret_col" in str(logged[0].exc_info[1])
