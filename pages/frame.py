@@ -6,7 +6,7 @@ without app.py (see `_framed` in pages/common.py).
 
 import streamlit as st
 
-from pages import common, view
+from pages import common, upload_files, view
 from pages.access import can_edit, sign_in
 
 
@@ -44,6 +44,8 @@ def frame() -> st.Page:
     # Navigation first: the selectors drawn after it belong to the entry file, whose query
     # parameters Streamlit keeps on a page switch, so every page's URL carries the view.
     page = st.navigation(pages())
+    if page.url_path != "upload":
+        upload_files.leave()  # the Upload page's copies on disk go when the user leaves it
     with common.shown_errors():
         view.sidebar(common.get_store())
     return page

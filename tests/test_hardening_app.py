@@ -4,6 +4,7 @@ import hashlib
 import json
 import logging
 import os
+import stat
 import subprocess
 import threading
 import tomllib
@@ -363,3 +364,118 @@ def test_an_unexpected_error_shows_a_short_message_and_logs_the_details(caplog):
     reference = shown.split("reference ")[1].split(")")[0]
     logged = [r for r in caplog.records if reference in r.getMessage()]
     assert logged and "SELECT secret_col" in str(logged[0].exc_info[1])
+
+
+# The Upload page: the view's model, every file previewed once, private copies removed (D13-D15).
+
+EXAMPLE = (ROOT / "data/examples/predictions.csv").read_bytes()
+
+
+def _day_two(data: bytes = EXAMPLE) -> bytes:
+    """The example file with other ids (a second batch)."""
+    return data.replace(b"\nr", b"\nd2r")
+
+
+@pytest.fixture
+def upload_db(demo_store, tmp_path, monkeypatch):
+    from monitoring.settings import DB_ENV_VAR
+    from monitoring.store.backup import copy_to
+
+    path = tmp_path / "upload.duckdb"
+    copy_to(demo_store, str(path))
+    monkeypatch.setenv(DB_ENV_VAR, str(path))
+    return str(path)
+
+
+@pytest.fixture
+def previews_read(monkeypatch):
+    """The files the Upload page previews (the real preview_file, counted)."""
+    from pages import upload_files
+
+    read = []
+    real = upload_files.preview_file
+
+    def counted(store, path, **options):
+        read.append(options["file_name"])
+        return real(store, path, **options)
+
+    monkeypatch.setattr(upload_files, "preview_file", counted)
+    return read
+
+
+def _upload_page(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("pages/upload.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _copies() -> set[Path]:
+    """The upload copies on disk (other tests' sessions may have left theirs: compare with before)."""
+    from pages.upload_files import folder
+
+    return set(folder().iterdir())
+
+
+def test_upload_starts_on_the_model_of_the_view(upload_db):
+    assert _upload_page({"model": "credit"}).selectbox(key="upload_model").value == "credit"
+    assert _upload_page({"model": "bikes"}).selectbox(key="upload_model").value == "bikes"
+
+
+def test_every_file_is_previewed_once_and_stored_with_one_role_table(upload_db, previews_read):
+    from monitoring import catalog_api
+    from monitoring.store import Store
+
+    before = _copies()
+    at = _upload_page()
+    _new_model(at)
+    files = [("day1.csv", EXAMPLE, "text/csv"), ("day2.csv", _day_two(), "text/csv")]
+    at.file_uploader(key="upload_files").set_value(files).run()
+    assert not at.exception and not at.error
+    listed = at.dataframe[0].value
+    assert listed["file"].tolist() == ["day1.csv", "day2.csv"] and listed["rows"].tolist() == [12, 12]
+    assert len(at.data_editor) == 1  # one role table: the columns agree
+    next(s for s in at.selectbox if s.label == "Task").set_value("binary").run()  # a rerun
+    assert sorted(previews_read) == ["day1.csv", "day2.csv"]  # read once each, not again on the rerun
+    assert len(_copies() - before) == 2
+    next(b for b in at.button if b.label.startswith("Store 2 file(s)")).click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert catalog_api.batches(Store(upload_db), "shop")["rows"].tolist() == [12, 12]
+    assert _copies() - before == set()  # stored: the copies are gone
+
+
+def _new_model(at: AppTest) -> None:
+    at.selectbox(key="upload_model").set_value("+ new model").run()
+    at.text_input(key="upload_new_name").input("shop").run()
+
+
+def test_files_with_different_columns_are_not_stored_together(upload_db):
+    at = _upload_page()
+    _new_model(at)
+    other = b"".join(line.rsplit(b",", 1)[0] + b"\n" for line in EXAMPLE.splitlines())  # no status
+    at.file_uploader(key="upload_files").set_value(
+        [("day1.csv", EXAMPLE, "text/csv"), ("other.csv", other, "text/csv")]
+    ).run()
+    assert "Not the same columns as day1.csv: other.csv." in at.warning[0].value.replace("\\", "")
+    assert not [b for b in at.button if b.label.startswith("Store")]
+
+
+def test_copies_live_in_a_private_folder_and_go_when_refused_or_when_the_user_leaves(upload_db):
+    from pages.upload_files import folder
+
+    mode = folder().stat()
+    assert stat.S_IMODE(mode.st_mode) == 0o700 and mode.st_uid == os.getuid()
+    before = _copies()
+    at = _upload_page()
+    _new_model(at)
+    at.file_uploader(key="upload_files").set_value(("day2.csv", _day_two(), "text/csv")).run()
+    assert len(_copies() - before) == 1
+    at.switch_page("pages/summary.py").run()  # the user leaves the Upload page
+    assert _copies() - before == set()
+    at.switch_page("pages/upload.py").run()
+    _new_model(at)
+    at.file_uploader(key="upload_files").set_value(("broken.csv", b"id,timestamp\n1,2,3\n", "text/csv")).run()
+    assert at.error and _copies() - before == set()  # refused at the preview: removed
