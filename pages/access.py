@@ -7,8 +7,11 @@ the one user is an editor. The role lives in session state and is set only by th
 """
 
 import math
+import threading
 
 import streamlit as st
+from streamlit import runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from monitoring.access import EDITOR, VIEWER, SignInGuard, load_users, role_for_identity
 from pages.text import literal
@@ -73,7 +76,16 @@ def require_editor(action: str = "this action") -> None:
 
 
 def sign_in() -> bool:
-    """Show sign-in in the sidebar (or the local-mode note); True when the app may be shown."""
+    """Show sign-in in the sidebar (or the local-mode note); True when the app may be shown.
+
+    Also tells the upload guard whether this session may upload (editors only).
+    """
+    shown = _sign_in()
+    _uploads_allowed(shown and can_edit())
+    return shown
+
+
+def _sign_in() -> bool:
     current = mode()
     if current == "local":
         st.sidebar.caption("Local single-user mode: no users configured.")
@@ -120,3 +132,35 @@ def _password_form() -> bool:
         st.session_state["user"], st.session_state["role"] = answer.user.name, answer.user.role
         st.rerun()
     return False
+
+
+# Streamlit's upload endpoint (PUT /_stcore/upload_file/<session>/<file>) accepts files for any live
+# session, signed in or not, and keeps them in memory until the session ends. Streamlit 1.67 has no
+# hook for this in `streamlit run`, so the server's upload manager is wrapped once per process to
+# drop, on arrival, files sent by sessions that are not an editor's.
+_UPLOADERS: set[str] = set()  # ids of sessions signed in as editors
+_UPLOADERS_LOCK = threading.Lock()
+
+
+def _uploads_allowed(allowed: bool) -> None:
+    context = get_script_run_ctx()
+    if context is None or not runtime.exists():  # AppTest: no server, no upload endpoint
+        return
+    server = runtime.get_instance()
+    manager = server.uploaded_file_mgr
+    if not getattr(manager, "editors_only", False):
+        keep = manager.add_file
+
+        def add_file(session_id, file):
+            if session_id in _UPLOADERS:
+                keep(session_id, file)
+
+        manager.add_file, manager.editors_only = add_file, True
+    with _UPLOADERS_LOCK:
+        if allowed:
+            _UPLOADERS.intersection_update({s for s in _UPLOADERS if server.is_active_session(s)})
+            _UPLOADERS.add(context.session_id)
+        else:
+            _UPLOADERS.discard(context.session_id)
+    if not allowed:
+        manager.remove_session_files(context.session_id)

@@ -7,7 +7,9 @@ import os
 import stat
 import subprocess
 import threading
+import time
 import tomllib
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -479,3 +481,118 @@ def test_copies_live_in_a_private_folder_and_go_when_refused_or_when_the_user_le
     _new_model(at)
     at.file_uploader(key="upload_files").set_value(("broken.csv", b"id,timestamp\n1,2,3\n", "text/csv")).run()
     assert at.error and _copies() - before == set()  # refused at the preview: removed
+
+
+# In Chromium against `streamlit run`: no request leaves the machine (D27), uploads of sessions that
+# are not an editor's are dropped (D4), the Kind control keeps its choice.
+
+
+@pytest.fixture(scope="module")
+def secured_url(tmp_path_factory):
+    from app_server import running_app, seed_demo_db
+
+    folder = tmp_path_factory.mktemp("hardening")
+    db = seed_demo_db(str(folder / "demo.duckdb"))
+    secrets = folder / "secrets.toml"
+    secrets.write_text(
+        f'[access.users.ann]\nrole = "{EDITOR}"\npassword_hash = "{hash_password("ann-pw")}"\n'
+        f'[access.users.bo]\nrole = "{VIEWER}"\npassword_hash = "{hash_password("bo-pw")}"\n'
+    )
+    with running_app(db, "--secrets.files", str(secrets)) as url:
+        yield url
+
+
+@pytest.fixture
+def tab(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    yield context.new_page()
+    context.close()
+
+
+def _sign_in(page, user: str, password: str) -> None:
+    from app_server import wait_done
+
+    page.get_by_label("User", exact=True).fill(user)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text(f"Signed in as {user}").wait_for(timeout=60_000)
+    wait_done(page)
+
+
+def _open(page, title: str) -> None:
+    from app_server import wait_done
+
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
+    page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
+    wait_done(page)
+
+
+def _session_id(page, url: str) -> str:
+    """Open `url` and read the session id Streamlit sends in its first message on the websocket."""
+    from app_server import wait_done
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    found = []
+
+    def on_frame(payload):
+        if isinstance(payload, bytes):
+            message = ForwardMsg.FromString(payload)
+            if message.WhichOneof("type") == "new_session":
+                found.append(message.new_session.initialize.session_id)
+
+    page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+    page.goto(url)
+    wait_done(page)
+    assert found
+    return found[0]
+
+
+def _upload_bytes(page, url: str) -> int:
+    """Bytes the server holds in uploaded files (Streamlit's /_stcore/metrics)."""
+    text = page.request.get(url + "_stcore/metrics").text()
+    return sum(int(float(line.split()[-1])) for line in text.splitlines() if "UploadedFileManager" in line)
+
+
+def _put(page, url: str, session: str, size: int) -> int:
+    token = next(c["value"] for c in page.context.cookies() if c["name"] == "_streamlit_xsrf")
+    response = page.request.put(
+        f"{url}_stcore/upload_file/{session}/{uuid.uuid4()}",
+        multipart={"file": {"name": "x.csv", "mimeType": "text/csv", "buffer": b"x" * size}},
+        headers={"X-Xsrftoken": token},
+    )
+    return response.status
+
+
+@pytest.mark.browser
+def test_files_put_by_a_session_that_is_not_signed_in_as_editor_are_dropped(tab, secured_url):
+    size = 3_000_017  # a size no other upload has
+    session = _session_id(tab, secured_url)  # the sign-in form only
+    before = _upload_bytes(tab, secured_url)
+    assert _put(tab, secured_url, session, size) == 204  # Streamlit answers; the file is dropped
+    _sign_in(tab, "bo", "bo-pw")
+    assert _put(tab, secured_url, session, size) == 204  # a viewer: dropped too
+    tab.get_by_test_id("stSidebar").get_by_role("button", name="Sign out").click()
+    _sign_in(tab, "ann", "ann-pw")  # the same session, now an editor's
+    assert _put(tab, secured_url, session, size) == 204
+    deadline = time.time() + 30
+    while _upload_bytes(tab, secured_url) - before < size and time.time() < deadline:
+        time.sleep(1)  # the metrics are cached for a few seconds
+    assert _upload_bytes(tab, secured_url) - before == size  # only the editor's file was kept
+
+
+@pytest.mark.browser
+def test_clicking_the_selected_kind_keeps_it_selected(tab, secured_url):
+    from app_server import wait_done
+
+    tab.goto(secured_url + "?model=credit")
+    wait_done(tab)
+    _sign_in(tab, "ann", "ann-pw")
+    _open(tab, "Upload")
+    kind = tab.get_by_test_id("stButtonGroup").filter(has_text="Kind")
+    chosen = kind.locator("button[aria-checked='true']")
+    assert chosen.inner_text() == "production"
+    chosen.click()
+    tab.wait_for_timeout(500)
+    wait_done(tab)
+    assert kind.locator("button[aria-checked='true']").all_inner_texts() == ["production"]
+    assert tab.get_by_text("Choose the model (or name a new one) and one or more files.").count() == 1
