@@ -12,6 +12,7 @@ import tomllib
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
@@ -525,6 +526,22 @@ def _open(page, title: str) -> None:
     page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
     page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
     wait_done(page)
+
+
+@pytest.mark.browser
+def test_no_request_leaves_localhost_while_pages_load(tab, secured_url):
+    from app_server import wait_done
+
+    hosts = []
+    tab.on("request", lambda request: hosts.append(urlsplit(request.url).hostname))
+    tab.goto(secured_url + "?model=credit")
+    wait_done(tab)
+    _sign_in(tab, "ann", "ann-pw")
+    for title in ("Drift", "Alerts", "Upload", "Executive summary"):
+        _open(tab, title)
+    tab.wait_for_timeout(1000)  # the favicon is fetched after the page settles
+    assert hosts and set(hosts) <= {"127.0.0.1", "localhost", None}, set(hosts)
+    assert "/media/" in tab.locator("link[rel~='icon']").first.get_attribute("href")
 
 
 def _session_id(page, url: str) -> str:
