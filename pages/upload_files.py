@@ -3,9 +3,10 @@
 One private folder per app process: `tempfile.mkdtemp` makes it with mode 0700 under a fresh
 random name, so no other local user made it or can read it. Each upload is written there once
 (named by Streamlit's file id, in 1 MB chunks, never a second copy in memory) and removed once it
-is stored or refused, when it leaves the uploader and when the user leaves the Upload page. Copies
-of closed tabs are swept after an hour (a live page writes its copy again when it needs it), and
-the folder goes when the app stops.
+is stored or refused, when it leaves the uploader, when the user leaves the Upload page and when
+the session ends (Streamlit drops a closed tab's session a few minutes later). Anything older than
+an hour is swept too (a live page writes its copy again when it needs it), and the folder goes
+when the app stops.
 """
 
 import atexit
@@ -13,6 +14,7 @@ import re
 import shutil
 import tempfile
 import time
+import weakref
 from pathlib import Path
 
 import streamlit as st
@@ -23,6 +25,25 @@ from monitoring.ingest.pipeline import Preview, preview_file
 STALE_SECONDS = 3600
 _COPIES, _PREVIEWS = "_upload_copies", "_upload_previews"  # session state: by file id
 _SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,8}")
+
+
+class _SessionCopies:
+    """A session's copies by file id; those left are deleted when the session state goes."""
+
+    def __init__(self):
+        self.paths: dict[str, Path] = {}
+        weakref.finalize(self, _unlink_all, self.paths)
+
+
+def _unlink_all(paths: dict[str, Path]) -> None:
+    for path in paths.values():
+        path.unlink(missing_ok=True)
+
+
+def _copies() -> dict[str, Path]:
+    if _COPIES not in st.session_state:
+        st.session_state[_COPIES] = _SessionCopies()
+    return st.session_state[_COPIES].paths
 
 
 @st.cache_resource(show_spinner=False)
@@ -43,7 +64,7 @@ def copy_of(upload) -> str:
         with open(part, "wb") as out:
             shutil.copyfileobj(upload, out, 1 << 20)
         part.replace(path)
-    st.session_state.setdefault(_COPIES, {})[upload.file_id] = path
+    _copies()[upload.file_id] = path
     return str(path)
 
 
@@ -64,7 +85,7 @@ def preview(store, upload, model: str, kind: str) -> Preview:
 
 def remove(file_id: str) -> None:
     """Delete the upload's copy and forget its previews."""
-    path = st.session_state.get(_COPIES, {}).pop(file_id, None)
+    path = _copies().pop(file_id, None)
     if path is not None:
         Path(path).unlink(missing_ok=True)
     previews = st.session_state.get(_PREVIEWS, {})
@@ -74,7 +95,7 @@ def remove(file_id: str) -> None:
 
 def keep_only(file_ids) -> None:
     """Remove this session's copies of files no longer in the uploader, and stale copies of any session."""
-    for file_id in set(st.session_state.get(_COPIES, {})) - set(file_ids):
+    for file_id in set(_copies()) - set(file_ids):
         remove(file_id)
     now = time.time()
     for path in folder().iterdir():
@@ -87,5 +108,5 @@ def keep_only(file_ids) -> None:
 
 def leave() -> None:
     """The user left the Upload page: remove all of this session's copies."""
-    for file_id in list(st.session_state.get(_COPIES, {})):
+    for file_id in list(_copies()):
         remove(file_id)

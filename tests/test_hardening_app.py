@@ -1,5 +1,6 @@
 """Hardening of the app and its outputs (REDTEAM D4-D27): configuration, access, uploads, alerts."""
 
+import gc
 import hashlib
 import json
 import logging
@@ -613,3 +614,14 @@ def test_clicking_the_selected_kind_keeps_it_selected(tab, secured_url):
     wait_done(tab)
     assert kind.locator("button[aria-checked='true']").all_inner_texts() == ["production"]
     assert tab.get_by_text("Choose the model (or name a new one) and one or more files.").count() == 1
+
+
+def test_copies_go_when_the_session_goes(upload_db):
+    before = _copies()
+    at = _upload_page()
+    _new_model(at)
+    at.file_uploader(key="upload_files").set_value(("day2.csv", _day_two(), "text/csv")).run()
+    assert len(_copies() - before) == 1
+    del at  # a closed tab: Streamlit drops its session a few minutes later
+    gc.collect()
+    assert _copies() - before == set()
