@@ -126,6 +126,9 @@ def registry_for(store) -> CollectorRegistry:
     return registry
 
 
-def serve(store, port: int, addr: str = "0.0.0.0"):
-    """Start the metrics server in a background thread; return (server, thread)."""
+def serve(store, port: int, addr: str = "127.0.0.1"):
+    """Start the metrics server in a background thread; return (server, thread).
+
+    It has no authentication, so it listens on this machine only unless `addr` says otherwise.
+    """
     return start_http_server(port, addr=addr, registry=registry_for(store))

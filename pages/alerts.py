@@ -10,9 +10,10 @@ from monitoring.alerts.history import STATUSES, change_status, list_alerts
 from monitoring.alerts.rules import COMPARISONS, SEVERITIES, Rule, get_rules, save_rules
 from monitoring.alerts.watch import METRICS
 from pages import common
-from pages.access import can_edit
+from pages.access import can_edit, current_user
 from pages.downloads import chart_downloads, table_download
 from pages.page import header
+from pages.text import literal
 
 view = header("Alerts", "What needs attention, what happened before, and the rules that decide.")
 store = common.get_store()
@@ -64,7 +65,7 @@ else:
     if can_edit() and not shown.empty:
         with st.form("change_alert"):
             st.markdown("**Acknowledge or resolve**")
-            x, y, z = st.columns([3, 1, 1])
+            x, y = st.columns([3, 1])
             picked = x.selectbox(
                 "Alert",
                 shown["id"].tolist(),
@@ -72,11 +73,11 @@ else:
                 key="alert_pick",
             )
             status = y.selectbox("New status", ["acknowledged", "resolved", "open"], key="alert_new_status")
-            who = z.text_input("Your name", value=st.session_state.get("user", ""), key="alert_who")
             note = st.text_input("Note", placeholder="what you found or did", key="alert_note")
+            st.caption(f"Recorded as {literal(current_user())}, the signed-in user.")
             if st.form_submit_button("Save", type="primary") and can_edit():
                 with common.shown_errors():
-                    change_status(store, int(picked), status, who, note)
+                    change_status(store, int(picked), status, current_user(), note)
                 st.toast(f"Alert #{picked} is now {status}.")
                 st.rerun()
 

@@ -4,10 +4,14 @@ It lives here rather than in app.py so that a page can draw it too when Streamli
 without app.py (see `_framed` in pages/page.py).
 """
 
+from pathlib import Path
+
 import streamlit as st
 
-from pages import common, view
+from pages import common, upload_files, view
 from pages.access import can_edit, sign_in
+
+ICON = str(Path(__file__).with_name("icon.png"))  # served by the app: a :material: icon loads from Google
 
 # The page list, in one place: (section, file, title, Material icon). The first is the default.
 PAGES = (
@@ -39,12 +43,14 @@ def pages() -> dict[str, list[st.Page]]:
 
 def frame() -> st.Page:
     """Draw the frame and return the page the URL asks for (stops at the sign-in form)."""
-    st.set_page_config(page_title="Model monitoring", page_icon=":material/monitoring:", layout="wide")
+    st.set_page_config(page_title="Model monitoring", page_icon=ICON, layout="wide")
     if not sign_in():  # the sign-in form, or a discreet note in local single-user mode
         st.stop()
     # Navigation first: the selectors drawn after it belong to the entry file, whose query
     # parameters Streamlit keeps on a page switch, so every page's URL carries the view.
     page = st.navigation(pages())
+    if page.url_path != "upload":
+        upload_files.leave()  # the Upload page's copies on disk go when the user leaves it
     with common.shown_errors():
         view.sidebar(common.get_store())
     return page

@@ -1,7 +1,11 @@
 """Plain-language alert messages: 'Accuracy fell to 0.81, 7.2 points below its baseline of 0.88, in
 the week of 3 Nov'."""
 
+from dataclasses import replace
+
 LOWER_IS_BETTER = ("log_loss",)
+NAME_LIMIT = 80  # characters of a column name or group shown in a message
+EXAMPLES_LIMIT = 120  # characters of category examples shown in a message
 
 
 def score_direction(metric: str) -> int | None:
@@ -29,8 +33,15 @@ def _pct(value) -> str:
     return "n/a" if value is None else f"{value * 100:.1f}%"
 
 
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, with an ellipsis when cut (names and values come from files)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def message(rule, o, when: str, unit: str, run: int = 1) -> str:
-    """The plain-language sentence a person reads in the alert; `when` names the window."""
+    """The plain-language sentence a person reads in the alert; `when` names the window (names and
+    examples clipped)."""
+    o = replace(o, scope=clip(o.scope, NAME_LIMIT), detail=clip(o.detail, EXAMPLES_LIMIT))
     when = f"on {when}" if unit == "day" else f"in {when}"
     text = _sentence(rule, o)
     if rule.consecutive > 1:
