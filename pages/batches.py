@@ -1,10 +1,11 @@
-"""Batches and settings: what is stored (size and time span), deleting a batch, the model's settings."""
+"""Batches and settings: what is stored (size and time span), deleting a batch, the columns' roles
+(editable), renaming or deleting the model, the model's settings."""
 
 import streamlit as st
 
 from monitoring import catalog_api
 from monitoring.settings import ModelSettings
-from pages import common
+from pages import common, model_admin
 from pages.access import can_edit
 from pages.downloads import table_download
 from pages.page import header
@@ -48,6 +49,10 @@ if can_edit() and not batches.empty:
                     removed = catalog_api.delete_batch(store, view.model, doomed)
                 st.toast(f"Deleted batch {doomed} ({removed:,} rows).")
                 st.rerun()
+
+st.subheader("Columns")
+model_admin.role_editor(store, model)
+model_admin.rename_or_delete(store, model)
 
 st.subheader("Settings")
 help_text = ModelSettings.help()

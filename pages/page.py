@@ -34,10 +34,13 @@ def _framed() -> None:
 
     A fresh server's first run (and every AppTest run), seeing a pages/ folder, runs the URL's page
     file on its own (the folder mode of old) until st.navigation is called, which leaves that mode.
-    `PagesManager` is private to Streamlit: this is the one place that reads it.
+    `PagesManager` is private to Streamlit: this is the one place that reads it. The run starts over
+    at once through app.py: widgets drawn in this first run get other ids than in every later run,
+    so a value typed into one of them (a new model's name) would be lost on the next rerun.
     """
     if PagesManager.uses_pages_directory:
         frame()
+        st.rerun()
 
 
 def header(title: str, caption: str, *, need_model: bool = True) -> View | None:

@@ -26,7 +26,9 @@ if not can_edit():
 with common.shown_errors():
     names = catalog_api.model_names(store)
 a, b = st.columns(2)
-start = names.index(view.model) if view is not None and view.model in names else 0  # the sidebar's (URL's) model
+start = (
+    names.index(view.model) if view is not None and view.model in names else 0
+)  # the sidebar's (URL's) model
 choice = a.selectbox("Model", [*names, NEW], index=start, key="upload_model")
 model = a.text_input("New model name", key="upload_new_name").strip() if choice == NEW else choice
 kind = b.segmented_control(
@@ -71,6 +73,13 @@ st.caption(
     f"{sum(p.rows for p in previews):,} rows. Roles and types were guessed from names and values; "
     "correct them before storing." + ("" if preview.new_model else " Known columns keep their roles.")
 )
+if preview.proposal is not None:
+    st.info(literal(preview.proposal.reason), icon=":material/lightbulb:")
+    if st.button(f"Mark '{literal(preview.proposal.column)}' as the target", icon=":material/flag:"):
+        with common.shown_errors():
+            catalog_api.change_roles(store, model, {preview.proposal.column: (preview.proposal.role, None)})
+        upload_files.forget_previews()
+        st.rerun()
 task = preview.task
 if preview.new_model and kind != "labels":
     task = st.selectbox("Task", TASKS, index=TASKS.index(preview.task) if preview.task in TASKS else 0)

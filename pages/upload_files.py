@@ -20,7 +20,7 @@ from pathlib import Path
 import streamlit as st
 
 from monitoring.errors import MonitoringError
-from monitoring.ingest.pipeline import Preview, preview_file
+from monitoring.ingest.preview import Preview, preview_file
 
 STALE_SECONDS = 3600
 _COPIES, _PREVIEWS = "_upload_copies", "_upload_previews"  # session state: by file id
@@ -91,6 +91,11 @@ def remove(file_id: str) -> None:
     previews = st.session_state.get(_PREVIEWS, {})
     for key in [k for k in previews if k[0] == file_id]:
         del previews[key]
+
+
+def forget_previews() -> None:
+    """Read every file again on the next run (the model's roles changed); the copies stay."""
+    st.session_state.pop(_PREVIEWS, None)
 
 
 def keep_only(file_ids) -> None:

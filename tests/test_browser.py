@@ -3,6 +3,7 @@
 Run with `pytest -m browser`; the fixture seeds a demo database (about a minute) and starts the app.
 """
 
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
@@ -10,19 +11,9 @@ from app_server import ROOT, running_app, seed_demo_db, wait_done
 from app_server import free_port as _free_port  # noqa: F401  (test_browser_roles.py imports these
 from app_server import wait_healthy as _wait_healthy  # noqa: F401  from here)
 
-PAGES = [
-    "",
-    "performance",
-    "drift",
-    "distributions",
-    "fairness",
-    "data_quality",
-    "operations",
-    "alerts",
-    "upload",
-    "batches",
-    "report",
-]
+from pages import frame
+
+PAGES = ["" if number == 0 else Path(path).stem for number, (_, path, _, _) in enumerate(frame.PAGES)]
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")

@@ -281,3 +281,8 @@ def delete_model(con, model: Model) -> None:
         con.execute(f"DELETE FROM {quote(table)} WHERE model_id = ?", [model.id])
     con.execute("DELETE FROM meta WHERE key LIKE ?", [f"%:{model.id}"])
     con.execute("DELETE FROM models WHERE id = ?", [model.id])
+
+
+def distinct_count(con, table: str, column: str) -> int:
+    """Distinct non-missing values of `column` in `table`."""
+    return int(con.execute(f"SELECT count(DISTINCT {quote(column)}) FROM {table}").fetchall()[0][0])
