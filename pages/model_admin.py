@@ -10,6 +10,8 @@ from monitoring.ingest.roles import ROLES
 from monitoring.schema import Model
 from pages import common
 from pages.access import can_edit
+from pages.downloads import table_download
+from pages.page import show_table
 from pages.text import literal
 
 
@@ -17,7 +19,7 @@ def role_editor(store, model: Model) -> None:
     """The model's columns with their roles and kinds, editable by editors; stored rows stay."""
     table = pd.DataFrame([{"name": c.name, "role": c.role, "kind": c.kind} for c in model.columns])
     if not can_edit():
-        st.dataframe(table, hide_index=True, width="stretch")
+        show_table(table, f"{model.name}-columns", hide_index=True)
         return
     st.caption("Change a role or a type, then apply. Stored rows stay; figures are computed again.")
     edited = st.data_editor(
@@ -33,6 +35,7 @@ def role_editor(store, model: Model) -> None:
         },
         key=f"roles_{model.name}_{model.data_version}",
     )
+    table_download(table, f"{model.name}-columns")
     changed = edited[(edited["role"] != table["role"]) | (edited["kind"] != table["kind"])]
     label = f"Apply {len(changed)} change(s)" if len(changed) else "No changes"
     if st.button(label, disabled=changed.empty, icon=":material/check:", key="apply_roles") and can_edit():

@@ -8,6 +8,7 @@ A page with nothing to show (no model yet, an empty period, an empty section) sa
 stops here, so a page script only draws what it has.
 """
 
+import sys
 from dataclasses import dataclass
 
 import altair as alt
@@ -34,13 +35,15 @@ def _framed() -> None:
 
     A fresh server's first run (and every AppTest run), seeing a pages/ folder, runs the URL's page
     file on its own (the folder mode of old) until st.navigation is called, which leaves that mode.
-    `PagesManager` is private to Streamlit: this is the one place that reads it. The run starts over
-    at once through app.py: widgets drawn in this first run get other ids than in every later run,
-    so a value typed into one of them (a new model's name) would be lost on the next rerun.
+    `PagesManager` is private to Streamlit: this is the one place that reads it. A session's first
+    such run starts over at once through app.py: widgets drawn in it get other ids than in every
+    later run, so a value typed into one of them (a new model's name) would be lost on the next
+    rerun. AppTest, which runs every run this way with stable ids, needs no restart.
     """
     if PagesManager.uses_pages_directory:
         frame()
-        st.rerun()
+        if "streamlit.testing.v1" not in sys.modules:  # AppTest keeps its ids stable: no restart
+            st.rerun()
 
 
 def header(title: str, caption: str, *, need_model: bool = True) -> View | None:
