@@ -3,12 +3,13 @@
 from dataclasses import dataclass
 
 from monitoring.alerts.evaluate import evaluate_after_ingest
+from monitoring.alerts.rules import SEVERITIES
 from monitoring.errors import InputError
 from monitoring.ingest import role_changes
 from monitoring.ingest.roles import RoleOverrides
 from monitoring.schema import Model
 from monitoring.settings import ModelSettings
-from monitoring.store import catalog, window_sql
+from monitoring.store import alerts_sql, catalog, window_sql
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,19 @@ def model_names(store) -> list[str]:
     """Names of the stored models, sorted."""
     with store.connect() as con:
         return [m.name for m in catalog.list_models(con)]
+
+
+def most_urgent_model(store) -> str | None:
+    """The model whose open alerts are the most severe (most critical, then high, ...), else the
+    first by name: where the app opens when the URL names no model."""
+    with store.connect() as con:
+        names = [m.name for m in catalog.list_models(con)]
+        counts = alerts_sql.open_counts(con)
+    weight = {name: [0] * len(SEVERITIES) for name in names}
+    for name, severity, count in counts:
+        if name in weight and severity in SEVERITIES:
+            weight[name][SEVERITIES.index(severity)] = count
+    return max(names, key=lambda n: (weight[n], [-ord(c) for c in n]), default=None)
 
 
 def get_model(store, name: str) -> Model:

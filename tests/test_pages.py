@@ -115,3 +115,17 @@ def test_literal_shows_user_text_as_typed():
     assert literal("<b>bold</b> **x** [a](javascript:1) :red[y] $z$") == (
         "\\<b\\>bold\\</b\\> \\*\\*x\\*\\* \\[a\\]\\(javascript\\:1\\) \\:red\\[y\\] \\$z\\$"
     )
+
+
+def test_a_bare_url_opens_on_the_model_with_the_most_severe_open_alerts(demo_store, tmp_path, monkeypatch):
+    from monitoring.alerts.evaluate import evaluate_model
+
+    path = str(tmp_path / "alerts.duckdb")
+    copy_to(demo_store, path)
+    for name in ("bikes", "credit"):  # as the app's own seeding does
+        evaluate_model(Store(path), name, notify=False)
+    monkeypatch.setenv(DB_ENV_VAR, path)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="model").value == "credit"  # 2 critical alerts open, bikes 1
