@@ -117,10 +117,10 @@ def _summary_html(report, slo_ms: float | None) -> str:
 def _alerts_html(alerts: list[dict]) -> str:
     if not alerts:
         return "<p>No open alerts.</p>"
-    head = "<tr><th>Severity</th><th>Raised</th><th>Alert</th></tr>"
+    head = "<tr><th>Severity</th><th>First seen</th><th>Alert</th><th>Recommended action</th></tr>"
     body = "".join(
-        f"<tr><td>{_esc(a.get('severity'))}</td><td>{_esc(a.get('raised_at') or a.get('created_at'))}</td>"
-        f"<td>{_esc(a.get('message'))}</td></tr>"
+        f"<tr><td>{_esc(a.get('severity'))}</td><td>{_esc(a.get('first_seen'))}</td>"
+        f"<td>{_esc(a.get('message'))}</td><td>{_esc(a.get('action'))}</td></tr>"
         for a in alerts
     )
     return f"<table>{head}{body}</table>"

@@ -2,6 +2,8 @@
 the week of 3 Nov'."""
 
 LOWER_IS_BETTER = ("log_loss",)
+# Freshness is measured against the clock, not in a window: its messages name no window.
+FRESHNESS = ("hours_since_production", "labels_overdue_days", "overdue_unlabelled_share")
 
 
 def score_direction(metric: str) -> int | None:
@@ -31,8 +33,10 @@ def _pct(value) -> str:
 
 def message(rule, o, when: str, unit: str, run: int = 1) -> str:
     """The plain-language sentence a person reads in the alert; `when` names the window."""
-    when = f"on {when}" if unit == "day" else f"in {when}"
     text = _sentence(rule, o)
+    if rule.metric in FRESHNESS:
+        return text
+    when = f"on {when}" if unit == "day" else f"in {when}"
     if rule.consecutive > 1:
         text += f" ({run} windows in a row)"
     return f"{text}, {when}"
@@ -66,6 +70,16 @@ def _sentence(rule, o) -> str:
         )
     if metric == "error_rate":
         return f"Error rate was {_pct(o.value)} (limit {rule.comparison} {_pct(rule.threshold)})"
+    if metric == "hours_since_production":
+        since = f" (the newest row is from {o.detail[:16].replace('T', ' ')} UTC)" if o.detail else ""
+        return f"No production data for {o.value:,.0f} hours{since}; limit {rule.comparison} {rule.threshold:g} hours"
+    if metric == "labels_overdue_days":
+        return (
+            f"Labels are {o.value:,.1f} days overdue (predictions past the expected label delay "
+            f"still lack them; limit {rule.comparison} {rule.threshold:g} days)"
+        )
+    if metric == "overdue_unlabelled_share":
+        return f"{_pct(o.value)} of the predictions past the expected label delay have no label (limit {rule.comparison} {_pct(rule.threshold)})"
     if metric == "prediction_count":
         return f"{o.value:,.0f} predictions (limit {rule.comparison} {rule.threshold:,.0f})"
     if metric.startswith(("demographic", "equalized")):

@@ -1,7 +1,8 @@
 """Webhook notifications: a Slack-compatible JSON message with the new alerts of an evaluation.
 
 One message per webhook and evaluation: `{"text", "blocks", "model", "alerts": [...]}`; Slack and
-Teams incoming webhooks show `text`, a generic receiver reads `alerts`. Delivery retries with
+Teams incoming webhooks show `text` (each alert followed by its rule's recommended action), a
+generic receiver reads `alerts` (with `action`). Delivery retries with
 exponential back-off and a timeout per attempt; a failure is recorded on the alerts (`delivery`)
 and never raises, so an alert is never lost or held up by a receiver that is down.
 """
@@ -42,7 +43,8 @@ class Delivery:
 
 def _line(alert: dict) -> str:
     severity = alert["severity"]
-    return f"{ICONS.get(severity, '')} [{severity.upper()}] {alert['message']}".strip()
+    line = f"{ICONS.get(severity, '')} [{severity.upper()}] {alert['message']}".strip()
+    return line + (f"\n    → {alert['action']}" if alert.get("action") else "")
 
 
 def payload(model: str, alerts: list[dict]) -> dict:
@@ -58,6 +60,7 @@ def payload(model: str, alerts: list[dict]) -> dict:
         "threshold",
         "status",
         "message",
+        "action",
     )
     head = f"{len(alerts)} new alert{'s' if len(alerts) != 1 else ''} for model {model}"
     text = "\n".join([f"*{head}*"] + [_line(a) for a in alerts])
