@@ -72,7 +72,8 @@ def _sentence(rule, o) -> str:
         return f"Error rate was {_pct(o.value)} (limit {rule.comparison} {_pct(rule.threshold)})"
     if metric == "hours_since_production":
         since = f" (the newest row is from {o.detail[:16].replace('T', ' ')} UTC)" if o.detail else ""
-        return f"No production data for {o.value:,.0f} hours{since}; limit {rule.comparison} {rule.threshold:g} hours"
+        span = f"{o.value:,.0f} hours" if o.value < 72 else f"{o.value / 24:,.0f} days"
+        return f"No production data for {span}{since}; limit {rule.comparison} {rule.threshold:g} hours"
     if metric == "labels_overdue_days":
         return (
             f"Labels are {o.value:,.1f} days overdue (predictions past the expected label delay "

@@ -6,7 +6,13 @@ from pathlib import Path
 import duckdb
 
 from monitoring.errors import InputError, SchemaError
-from monitoring.ingest.files import FileFormat, content_hash, detect_format, reader_error
+from monitoring.ingest.files import (
+    FileFormat,
+    check_column_names,
+    content_hash,
+    detect_format,
+    reader_error,
+)
 from monitoring.ingest.roles import RoleOverrides, build_columns, infer_task, kind_from_values
 from monitoring.schema import BATCH_KINDS, Column, ColumnProfile, Model
 from monitoring.settings import ModelSettings
@@ -101,6 +107,8 @@ def _stage(con, path: str, file_format: FileFormat, file_name: str) -> list[tupl
         file_format.skip,
     )
     columns = sql.stage_columns(con)
+    if file_format.kind == "jsonl":  # the keys are known only once DuckDB has read the lines
+        check_column_names([name for name, _ in columns], file_name)
     if sql.stage_row_count(con) == 0:
         names = ", ".join(name for name, _ in columns)
         raise InputError(f"{file_name} has a header ({names}) but no rows; add data rows")

@@ -29,6 +29,8 @@ def stage_file(
     """
     if file_format == "parquet":
         source = f"read_parquet({literal(path)})"
+    elif file_format == "jsonl":
+        source = f"read_json({literal(path)}, format='newline_delimited', sample_size=-1)"
     else:
         compression = ", compression='gzip'" if gzip else ""
         if columns:
@@ -41,6 +43,11 @@ def stage_file(
             f"quote='\"', escape='\"', strict_mode=true, null_padding=false{compression})"
         )
     con.execute(f"CREATE OR REPLACE TEMP VIEW {STAGE} AS SELECT * FROM {source}")
+    if file_format == "jsonl":  # a key whose values mix types reads as JSON: take its values as text
+        mixed = [name for name, sql_type in stage_columns(con) if sql_type == "JSON"]
+        if mixed:
+            replaced = ", ".join(f"{quote(name)} ->> '$' AS {quote(name)}" for name in mixed)
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {STAGE} AS SELECT * REPLACE ({replaced}) FROM {source}")
 
 
 def stage_columns(con) -> list[tuple[str, str]]:
