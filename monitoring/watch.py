@@ -96,10 +96,12 @@ class FolderWatch:
             return False
         return now - seen[1] >= self.settle_seconds
 
-    def scan(self) -> list[Outcome]:
+    def scan(self, stop: threading.Event | None = None) -> list[Outcome]:
         """Ingest every complete file once; files still being written wait for the next scan."""
         outcomes = []
         for path in self.candidates():
+            if stop is not None and stop.is_set():
+                break
             try:
                 ready = self.is_complete(path, time.monotonic())
             except FileNotFoundError:  # moved or deleted meanwhile
@@ -177,7 +179,7 @@ class FolderWatch:
         observer, how = _start_observer(self.folder, wake, polling)
         try:
             while not stop.is_set():
-                for outcome in self.scan():
+                for outcome in self.scan(stop):
                     on_outcome(outcome)
                 wake.wait(interval)
                 wake.clear()

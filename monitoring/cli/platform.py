@@ -1,6 +1,7 @@
 """CLI commands that wire the library into a platform: serve (the HTTP API), token, watch (a
 folder), mlflow-log."""
 
+import signal
 import threading
 
 from monitoring.cli.arguments import add_model, add_roles, overrides
@@ -114,10 +115,10 @@ def watch(args) -> int:
         f"watching {watcher.folder} for {args.kind} files of {args.model!r} (complete: {complete}; Ctrl+C stops)"
     )
     stop = threading.Event()
-    try:
-        watcher.run(stop, lambda outcome: say(*outcome.lines), interval=args.interval, polling=args.polling)
-    except KeyboardInterrupt:
-        stop.set()
+    for number in (signal.SIGINT, signal.SIGTERM):  # finish the file at hand, then stop
+        signal.signal(number, lambda *_: stop.set())
+    how = watcher.run(stop, lambda outcome: say(*outcome.lines), interval=args.interval, polling=args.polling)
+    say(f"stopped watching {watcher.folder} ({how} events)")
     return 0
 
 
