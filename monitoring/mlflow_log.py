@@ -9,6 +9,8 @@ MLflow is optional (requirements-mlflow.txt): it is imported inside `log_report`
 rest of the library, the app and the CLI never need it.
 """
 
+import contextlib
+import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -96,7 +98,8 @@ def log_report(
         metrics = [Metric(p.key, p.value, p.timestamp_ms, p.step) for p in points]
         for start in range(0, len(metrics), BATCH_SIZE):
             client.log_batch(run_id, metrics=metrics[start : start + BATCH_SIZE])
-        client.set_terminated(run_id)
+        with contextlib.redirect_stdout(io.StringIO()):  # MLflow prints a "View run" line of its own
+            client.set_terminated(run_id)
     except MlflowException as error:
         raise MonitoringError(f"MLflow at {tracking_uri} refused the run: {error.message}") from None
     return run_id, len(points)
