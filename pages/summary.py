@@ -5,6 +5,8 @@ import streamlit as st
 
 from monitoring import charts, summary
 from monitoring.alerts.history import list_alerts
+from monitoring.freshness import model_freshness
+from monitoring.portfolio import since
 from pages import common
 from pages.downloads import table_download
 from pages.page import section_page, show_chart, show_table
@@ -28,6 +30,35 @@ for col, status in zip(cols, summary.statuses(report, slo), strict=True):
         st.markdown(f"**{status.area.capitalize()}**")
         st.badge(status.status, color=color, icon=icon)
         st.write(literal(status.sentence))  # names columns and categories from the user's files
+
+retrain = summary.retraining(report)
+SAY = {
+    "retrain now": st.warning,
+    "wait for labels": st.info,
+    "watch": st.info,
+    "no need": st.success,
+}  # st.error: errors only
+SAY[retrain.verdict](literal(retrain.sentence), icon=":material/model_training:")
+if retrain.reasons and retrain.verdict != "no need":
+    st.caption("Why: " + literal("; ".join(retrain.reasons)) + ".")
+
+st.subheader("Freshness")
+with common.shown_errors():
+    fresh = model_freshness(common.get_store(), view.model)  # now, not from the cached report
+f1, f2, f3, f4 = st.columns(4)
+f1.metric(
+    "Newest prediction", since(fresh["hours_since_production"]), border=True, help=fresh["last_production"]
+)
+f2.metric("Last batch", since(fresh["hours_since_batch"]), border=True, help=fresh["last_batch"])
+f3.metric("Last label", since(fresh["hours_since_label"]), border=True, help=fresh["last_label"])
+share = fresh["overdue_unlabelled_share"]
+f4.metric(
+    "Labels overdue",
+    "—" if share is None else f"{share:.0%}",
+    border=True,
+    help=f"Share of predictions older than {fresh['label_delay_days']:g} days (the expected label delay) "
+    "that have no label yet.",
+)
 
 st.subheader("Headline figures")
 found = summary.headline(report)

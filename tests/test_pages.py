@@ -33,9 +33,7 @@ def run_page(page: str, query: dict | None = None) -> AppTest:
     for key, value in (query or {}).items():
         at.query_params[key] = value
     at.run()
-    if page != PAGES[0]:
-        at.switch_page(page).run()
-    return at
+    return at.switch_page(page).run()  # the default page depends on the number of models
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -115,3 +113,34 @@ def test_literal_shows_user_text_as_typed():
     assert literal("<b>bold</b> **x** [a](javascript:1) :red[y] $z$") == (
         "\\<b\\>bold\\</b\\> \\*\\*x\\*\\* \\[a\\]\\(javascript\\:1\\) \\:red\\[y\\] \\$z\\$"
     )
+
+
+def test_with_two_models_the_portfolio_is_the_default_page_with_a_row_per_model(demo_db, monkeypatch):
+    monkeypatch.setenv(DB_ENV_VAR, demo_db)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Portfolio"
+    table = at.dataframe[0].value
+    assert sorted(table["link"]) == ["summary?model=bikes", "summary?model=credit"]
+    credit = table[table["link"] == "summary?model=credit"].iloc[0]
+    assert credit["performance"] == "critical" and credit["retraining"] == "retrain now"
+    assert credit["last_data"].endswith("days ago") and len(credit["trend"]) == 10
+
+
+def test_with_one_model_the_summary_stays_the_default_page(tmp_path, monkeypatch):
+    path = tmp_path / "one.duckdb"
+    from monitoring.ingest.pipeline import ingest_file
+
+    ingest_file(Store(str(path)), "data/examples/predictions.csv", model="shop", kind="production")
+    monkeypatch.setenv(DB_ENV_VAR, str(path))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception and at.title[0].value == "Executive summary"
+
+
+def test_summary_shows_the_retraining_verdict_and_freshness(demo_db, monkeypatch):
+    monkeypatch.setenv(DB_ENV_VAR, demo_db)
+    at = run_page("pages/summary.py", {"model": "credit"})
+    verdict = at.warning[0].value.replace("\\", "")  # shown literally: Markdown characters escaped
+    assert verdict.startswith("Retrain now: accuracy ") and "labelled rows since the reference" in verdict
+    labels = {m.label: m.value for m in at.metric}
+    assert labels["Newest prediction"].endswith("days ago") and labels["Labels overdue"].endswith("%")
