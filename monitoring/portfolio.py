@@ -32,17 +32,20 @@ def _headline(report) -> str:
         return "no figures yet"
     text = f"{found['name']} {found['value']:.3g}"
     if found["baseline"] is not None and not pd.isna(found["baseline"]):
-        text += f" (baseline {found['baseline']:.3g})"
+        text += f" vs {found['baseline']:.3g}"
     return text + (" est." if found["kind"] == "estimated" else "")
 
 
-def since(hours: float | None) -> str:
-    """Hours as a short age: '12 min ago', '30 h ago', '943 days ago' or 'never'."""
+def since(hours: float | None, suffix: str = " ago") -> str:
+    """Hours as a short age: '12 min ago', '30 h ago', '40 days ago', '2.6 years ago' or 'never'."""
     if hours is None:
         return "never"
     if hours < 1:
-        return f"{hours * 60:.0f} min ago"
-    return f"{hours:.0f} h ago" if hours < 48 else f"{hours / 24:,.0f} days ago"
+        return f"{hours * 60:.0f} min{suffix}"
+    if hours < 48:
+        return f"{hours:.0f} h{suffix}"
+    days = hours / 24
+    return f"{days:,.0f} days{suffix}" if days < 730 else f"{days / 365.25:,.1f} years{suffix}"
 
 
 def model_row(store, name: str, report, open_counts: dict[str, int], now=None) -> dict:

@@ -43,7 +43,7 @@ else:
         st.altair_chart(timeline, width="stretch")
         chart_downloads(timeline, f"{view.model}-alert-timeline")
     columns = ["id", "severity", "status", "message", "window_label", "first_seen", "last_seen"]
-    history = shown[[*columns, "action", "changed_by", "note", "delivery"]]
+    history = shown[[*columns[:4], "action", *columns[4:], "changed_by", "note", "delivery"]]
     st.dataframe(
         history,
         hide_index=True,
@@ -95,6 +95,17 @@ edited = st.data_editor(
     width="stretch",
     num_rows="dynamic" if can_edit() else "fixed",
     disabled=not can_edit(),
+    column_order=[
+        "name",
+        "metric",
+        "comparison",
+        "threshold",
+        "severity",
+        "action",
+        "scope",
+        "consecutive",
+        "enabled",
+    ],
     column_config={
         **{c: c.capitalize() for c in ("name", "threshold", "scope", "consecutive", "enabled")},
         "metric": st.column_config.SelectboxColumn("Metric", options=sorted(METRICS), required=True),
@@ -102,7 +113,7 @@ edited = st.data_editor(
         "severity": st.column_config.SelectboxColumn("Severity", options=SEVERITIES, required=True),
         "action": st.column_config.TextColumn(
             "Recommended action",
-            width="large",
+            width="medium",
             help="What to do when the rule fires; leave it empty for the default of its metric and severity.",
         ),
     },

@@ -39,18 +39,22 @@ SAY = {
     "no need": st.success,
 }  # st.error: errors only
 SAY[retrain.verdict](literal(retrain.sentence), icon=":material/model_training:")
-if retrain.reasons and retrain.verdict != "no need":
+if retrain.verdict in ("watch", "wait for labels"):  # "retrain now" already says both reasons
     st.caption("Why: " + literal("; ".join(retrain.reasons)) + ".")
 
 st.subheader("Freshness")
 with common.shown_errors():
     fresh = model_freshness(common.get_store(), view.model)  # now, not from the cached report
 f1, f2, f3, f4 = st.columns(4)
-f1.metric(
-    "Newest prediction", since(fresh["hours_since_production"]), border=True, help=fresh["last_production"]
-)
-f2.metric("Last batch", since(fresh["hours_since_batch"]), border=True, help=fresh["last_batch"])
-f3.metric("Last label", since(fresh["hours_since_label"]), border=True, help=fresh["last_label"])
+ages = [("production", "the newest prediction"), ("batch", "the last batch"), ("label", "the last label")]
+for column, (key, what) in zip((f1, f2, f3), ages, strict=True):
+    when = fresh[f"last_{key}"]
+    column.metric(
+        f"Since {what}",
+        since(fresh[f"hours_since_{key}"], suffix=""),
+        border=True,
+        help=f"{when[:16].replace('T', ' ')} UTC" if when else "none yet",
+    )
 share = fresh["overdue_unlabelled_share"]
 f4.metric(
     "Labels overdue",

@@ -11,7 +11,9 @@ from app_server import free_port as _free_port  # noqa: F401  (test_browser_role
 from app_server import wait_healthy as _wait_healthy  # noqa: F401  from here)
 
 PAGES = [
-    "",
+    "",  # the default: the portfolio, since the demo has two models
+    "summary",
+    "portfolio",
     "performance",
     "drift",
     "distributions",

@@ -124,7 +124,7 @@ def test_with_two_models_the_portfolio_is_the_default_page_with_a_row_per_model(
     assert sorted(table["link"]) == ["summary?model=bikes", "summary?model=credit"]
     credit = table[table["link"] == "summary?model=credit"].iloc[0]
     assert credit["performance"] == "critical" and credit["retraining"] == "retrain now"
-    assert credit["last_data"].endswith("days ago") and len(credit["trend"]) == 10
+    assert credit["last_data"].endswith("years ago") and len(credit["trend"]) == 10
 
 
 def test_with_one_model_the_summary_stays_the_default_page(tmp_path, monkeypatch):
@@ -143,4 +143,4 @@ def test_summary_shows_the_retraining_verdict_and_freshness(demo_db, monkeypatch
     verdict = at.warning[0].value.replace("\\", "")  # shown literally: Markdown characters escaped
     assert verdict.startswith("Retrain now: accuracy ") and "labelled rows since the reference" in verdict
     labels = {m.label: m.value for m in at.metric}
-    assert labels["Newest prediction"].endswith("days ago") and labels["Labels overdue"].endswith("%")
+    assert labels["Since the newest prediction"].endswith("years") and labels["Labels overdue"].endswith("%")
