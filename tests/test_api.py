@@ -324,3 +324,20 @@ def test_serve_without_tokens_binds_localhost_only_and_says_so(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_token_create_refuses_a_taken_name_or_a_file_it_would_break(tmp_path):
+    from monitoring.errors import InputError
+
+    secrets = tmp_path / "secrets.toml"
+    create_token(secrets, "bot", "editor")
+    with pytest.raises(InputError, match="already has a token named 'bot'"):
+        create_token(secrets, "bot", "viewer")
+    with pytest.raises(InputError, match="must be 1-64 letters"):
+        create_token(secrets, "a b", "viewer")
+    clash = tmp_path / "clash.toml"
+    clash.write_text('[api]\ntokens = { old = { role = "viewer", token_hash = "sha256$00" } }\n')
+    before = clash.read_text()
+    with pytest.raises(InputError, match=r"cannot add \[api.tokens.new\]"):
+        create_token(clash, "new", "viewer")
+    assert clash.read_text() == before

@@ -99,12 +99,13 @@ def create_token(path: str | Path, name: str, role: str, models: list[str] | Non
             f"{path} already has a token named {name!r}; choose another name or delete its table"
         )
     token = PREFIX + secrets.token_urlsafe(32)
-    lines = ["", f"[api.tokens.{name}]", f"role = {_toml_string(role)}"]
+    lines = [f"[api.tokens.{name}]", f"role = {_toml_string(role)}"]
     if models:
         lines.append("models = [" + ", ".join(_toml_string(m) for m in models) + "]")
     lines.append(f"token_hash = {_toml_string(hash_token(token))}")
     before = path.read_text(encoding="utf-8") if path.exists() else ""
-    after = before + ("" if before.endswith("\n") or not before else "\n") + "\n".join(lines) + "\n"
+    separator = "" if not before.strip() else ("\n" if before.endswith("\n") else "\n\n")
+    after = before + separator + "\n".join(lines) + "\n"
     try:
         load_tokens(tomllib.loads(after))  # refuse to write a file that would no longer parse
     except tomllib.TOMLDecodeError as error:
