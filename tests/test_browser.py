@@ -182,6 +182,6 @@ def test_picking_a_portfolio_row_opens_that_models_summary(page, app_url):
     page.get_by_role("heading", name="Executive summary", exact=True).wait_for()
     wait_done(page)
     assert urlparse(page.url).path == "/summary"
-    assert sidebar_view(page)["model"] == "bikes"
+    assert page.get_by_test_id("stSidebar").get_by_role("combobox", name="Model").input_value() == "bikes"
     assert page.get_by_text("Mean absolute error is").count() == 1  # the bikes regressor's summary
     no_errors(page)
