@@ -104,6 +104,8 @@ def _summary_html(report, slo_ms: float | None) -> str:
             f'<div class="status"><span class="pill" style="background:{color}">{_esc(status.status)}</span>'
             f"<b>{_esc(status.area.capitalize())}</b> {_esc(status.sentence)}</div>"
         )
+    retrain = summary.retraining(report)
+    items.append(f"<p><b>Retraining:</b> {_esc(retrain.sentence)}</p>")
     rows, labelled = summary.served(report)
     share = "" if labelled is None else f", {labelled:.0%} of them with a label so far"
     items.append(f"<p>{rows:,} predictions served in the period{_esc(share)}.</p>")

@@ -144,3 +144,25 @@ def test_summary_shows_the_retraining_verdict_and_freshness(demo_db, monkeypatch
     assert verdict.startswith("Retrain now: accuracy ") and "labelled rows since the reference" in verdict
     labels = {m.label: m.value for m in at.metric}
     assert labels["Since the newest prediction"].endswith("years") and labels["Labels overdue"].endswith("%")
+
+
+def test_the_settings_form_saves_the_label_delay_retraining_and_mlflow_settings(
+    demo_db, tmp_path, monkeypatch
+):
+    import shutil
+
+    from monitoring import catalog_api
+
+    path = str(tmp_path / "settings.duckdb")
+    shutil.copy(demo_db, path)
+    monkeypatch.setenv(DB_ENV_VAR, path)
+    at = run_page("pages/batches.py", {"model": "credit"})
+    next(n for n in at.number_input if n.label == "Expected label delay (days)").set_value(3.0)
+    next(n for n in at.number_input if n.label == "Retrain after windows below the line").set_value(2)
+    next(t for t in at.text_input if t.label == "MLflow registered model").input("credit-default")
+    next(t for t in at.text_input if t.label == "MLflow model version").input("7")
+    next(b for b in at.button if b.label == "Save settings").click().run()
+    assert not at.exception and not at.error
+    settings = catalog_api.get_model(Store(path), "credit").settings
+    assert (settings.label_delay_days, settings.retrain_windows) == (3.0, 2)
+    assert (settings.mlflow_registered_model, settings.mlflow_model_version) == ("credit-default", "7")

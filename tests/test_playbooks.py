@@ -63,6 +63,7 @@ def test_an_alert_carries_its_action_to_the_history_the_webhook_and_the_html_rep
     assert "→ Roll back to v1 (runbook R-7)." in server.received[0]["text"]
     html = build_html_report(store, ReportRequest(model="credit"))
     assert "<th>Recommended action</th>" in html and "Roll back to v1 (runbook R-7)." in html
+    assert "<p><b>Retraining:</b> Retrain now: accuracy " in html
 
 
 def test_payload_lists_the_action_under_each_alert():

@@ -172,3 +172,18 @@ def test_the_watch_command_runs_until_interrupted(with_reference, tmp_path):
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
     assert (inbox / "done" / "day5.csv").exists()
+
+
+def test_the_polling_observer_works_where_file_events_do_not(with_reference):
+    store, inbox = with_reference
+    watcher = FolderWatch(inbox, store, "m", "production", ROLES, settle_seconds=0.3)
+    stop, used = threading.Event(), []
+    thread = threading.Thread(target=lambda: used.append(watcher.run(stop, interval=0.2, polling=True)))
+    thread.start()
+    try:
+        (inbox / "day6.csv").write_bytes(csv_bytes(frame(60, "2024-03-25", "g")))
+        wait_for(lambda: (inbox / "done" / "day6.csv").exists())
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert used == ["polling"] and batches(store)[-1] == ("day6.csv", 60)
