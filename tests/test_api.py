@@ -128,7 +128,8 @@ def secured(file_store, tmp_path):
 
 def test_ingest_csv_parquet_and_json_lines_then_read_the_report_and_alerts(file_store):
     reference = frame(3000, "2024-01-01", "r")
-    week1, week2, week3 = (frame(400, f"2024-03-{d:02d}", f"p{d}-", 8.0, d) for d in (4, 11, 18))
+    weeks = [frame(400, f"2024-03-{d:02d}", f"p{d}-", 8.0, d) for d in (4, 11, 18)]
+    week1, week2, week3 = (w.drop(columns="target") for w in weeks)  # labels come later, for week 1
     with running_api(file_store) as url:
         batches = f"{url}/v1/models/m/batches?{ROLES}"
         status, body, _ = call("POST", f"{batches}&kind=reference&file_name=ref.csv", csv_bytes(reference))
@@ -148,6 +149,9 @@ def test_ingest_csv_parquet_and_json_lines_then_read_the_report_and_alerts(file_
             assert status == 201 and body["rows"] == 400 and body["file_name"] == name, body
             assert body["alerts"]["evaluated"] is True
         assert body["alerts"]["open"] > 0
+        labels = weeks[0][["id", "target"]].to_json(orient="records", lines=True).encode()
+        status, body, _ = call("POST", f"{url}/v1/models/m/batches?kind=labels&file_name=l1.jsonl", labels)
+        assert status == 201 and body["rows"] == 400 and body["warnings"] == []
         status, again, _ = call("POST", f"{batches}&kind=production&file_name=w1-again.csv", csv_bytes(week1))
         assert status == 200 and again["duplicate_of"] == 2 and again["batch"] is None
         status, report, _ = call("GET", f"{url}/v1/models/m/report?sections=drift,operations,freshness")
@@ -159,6 +163,13 @@ def test_ingest_csv_parquet_and_json_lines_then_read_the_report_and_alerts(file_
         assert report["drift"] == direct["drift"] and report["operations"] == direct["operations"]
         assert report["freshness"][0]["last_production"] == direct["freshness"][0]["last_production"]
         assert "performance" not in report
+        status, scored, _ = call("GET", f"{url}/v1/models/m/report?sections=performance")
+        realized = {
+            r["window"]: r["labelled_rows"]
+            for r in scored["performance"]
+            if r["metric"] == "accuracy_score" and r["kind"] == "realized"
+        }
+        assert realized == {0: 400, 1: 0, 2: 0}  # the labels joined week 1 only
         status, alerts, _ = call("GET", f"{url}/v1/models/m/alerts?status=open")
         assert status == 200 and alerts and all(a["status"] == "open" and a["action"] for a in alerts)
         drifted = [a for a in alerts if a["rule"] == "feature-drift" and a["scope"] == "age"]
