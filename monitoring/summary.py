@@ -274,7 +274,8 @@ def retraining(report) -> Retraining:
         )
     latest = run[0][1]
     scored = metric.endswith("_score")
-    down = f"{name.lower()} {latest:.1f} points down" if scored else f"{name.lower()} {latest:.0f}% worse"
+    named = ("estimated " if run[0][2] == "estimated" else "") + name.lower()  # the latest window's kind
+    down = f"{named} {latest:.1f} points down" if scored else f"{named} {latest:.0f}% worse"
     span = _span(len(run), report.unit)
     estimated = any(kind == "estimated" for _, _, kind in run)
     reasons = (

@@ -63,7 +63,7 @@ def test_an_alert_carries_its_action_to_the_history_the_webhook_and_the_html_rep
     assert "→ Roll back to v1 (runbook R-7)." in server.received[0]["text"]
     html = build_html_report(store, ReportRequest(model="credit"))
     assert "<th>Recommended action</th>" in html and "Roll back to v1 (runbook R-7)." in html
-    assert "<p><b>Retraining:</b> Retrain now: accuracy " in html
+    assert "<p><b>Retraining:</b> Retrain now: " in html
 
 
 def test_payload_lists_the_action_under_each_alert():
@@ -114,6 +114,7 @@ def test_retrain_now_after_k_windows_below_the_critical_line_with_enough_labels(
 def test_an_estimate_below_the_line_counts_when_labels_are_not_in():
     found = retraining(perf_report([6.0, 7.0, None]))  # last week estimated at 0.83: 7 points down
     assert found.recommended and "(estimated for windows without labels)" in found.reasons[0]
+    assert found.sentence.startswith("Retrain now: estimated accuracy 7.0 points down for 3 weeks")
 
 
 @pytest.mark.parametrize(
