@@ -170,7 +170,7 @@ def test_the_watch_command_runs_until_interrupted(with_reference, tmp_path):
         assert process.stdout.readline().startswith("day5.csv: stored 100 production rows as batch 2")
     finally:
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=30) == 0
+        assert process.wait(timeout=30) == 0, process.stdout.read()[-3000:]
     assert (inbox / "done" / "day5.csv").exists()
 
 
