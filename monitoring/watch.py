@@ -10,6 +10,7 @@ process stopped between storing it and moving it) is recognised by its content h
 `interval` seconds finds what events missed (and settles files), so nothing depends on them.
 """
 
+import logging
 import shutil
 import sys
 import threading
@@ -195,6 +196,9 @@ def _start_observer(folder: Path, wake: threading.Event, polling: bool):
     from watchdog.events import FileSystemEventHandler  # deferred: only the watch command needs it
     from watchdog.observers import Observer
     from watchdog.observers.polling import PollingObserver
+
+    # watchdog warns on every stop that its inotify thread is "inactive": noise in the service's log
+    logging.getLogger("watchdog").setLevel(logging.ERROR)
 
     class Wake(FileSystemEventHandler):
         def on_any_event(self, event):
