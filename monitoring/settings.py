@@ -57,6 +57,21 @@ class ModelSettings:
     range_quantiles: tuple = setting(
         (0.001, 0.999), "Reference quantiles outside which values count as out of range."
     )
+    label_delay_days: float = setting(
+        7.0, "Labels are expected this many days after a prediction; older unlabelled rows are overdue."
+    )
+    retrain_windows: int = setting(
+        3, "Retrain when performance is below the critical line for this many windows in a row ..."
+    )
+    retrain_min_labels: int = setting(
+        1000, "... and at least this many labelled rows exist since the reference."
+    )
+    mlflow_registered_model: str = setting(
+        "", "The model's name in the MLflow model registry (mlflow-log tags runs)."
+    )
+    mlflow_model_version: str = setting(
+        "", "The registered model version in production (mlflow-log tags runs)."
+    )
 
     def __post_init__(self):
         for name, allowed in ModelSettings.all_choices().items():

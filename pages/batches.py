@@ -97,6 +97,35 @@ with st.form("settings"):
         "latency_slo_ms": b.number_input(
             "Latency objective (ms)", 1.0, None, current["latency_slo_ms"], help=help_text["latency_slo_ms"]
         ),
+        "label_delay_days": a.number_input(
+            "Expected label delay (days)",
+            0.0,
+            None,
+            current["label_delay_days"],
+            help=help_text["label_delay_days"],
+        ),
+        "retrain_windows": b.number_input(
+            "Retrain after windows below the line",
+            1,
+            None,
+            current["retrain_windows"],
+            help=help_text["retrain_windows"],
+        ),
+        "retrain_min_labels": a.number_input(
+            "Labelled rows needed to retrain",
+            0,
+            None,
+            current["retrain_min_labels"],
+            help=help_text["retrain_min_labels"],
+        ),
+        "mlflow_registered_model": b.text_input(
+            "MLflow registered model",
+            current["mlflow_registered_model"],
+            help=help_text["mlflow_registered_model"],
+        ),
+        "mlflow_model_version": a.text_input(
+            "MLflow model version", current["mlflow_model_version"], help=help_text["mlflow_model_version"]
+        ),
     }
     saved = st.form_submit_button("Save settings", type="primary", disabled=not can_edit())
 if saved and can_edit():

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import altair as alt
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 from streamlit.runtime.pages_manager import PagesManager
 
 from monitoring.report import Report
@@ -87,7 +88,9 @@ def show_chart(chart: alt.TopLevelMixin, name: str, *, data: pd.DataFrame | None
     return event
 
 
-def show_table(frame: pd.DataFrame, name: str, **options) -> None:
-    """The table, full width, with its CSV button."""
-    st.dataframe(frame, **{"width": "stretch", **options})
-    table_download(frame, name)
+def show_table(frame: pd.DataFrame | Styler, name: str, **options):
+    """The table (a DataFrame or its Styler), full width, with its CSV button; returns the
+    selection event when `on_select` asks for one."""
+    event = st.dataframe(frame, **{"width": "stretch", **options})
+    table_download(frame.data if isinstance(frame, Styler) else frame, name)
+    return event

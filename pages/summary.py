@@ -5,6 +5,8 @@ import streamlit as st
 
 from monitoring import charts, summary
 from monitoring.alerts.history import list_alerts
+from monitoring.freshness import model_freshness
+from monitoring.portfolio import since
 from pages import common
 from pages.downloads import table_download
 from pages.page import section_page, show_chart, show_table
@@ -28,6 +30,39 @@ for col, status in zip(cols, summary.statuses(report, slo), strict=True):
         st.markdown(f"**{status.area.capitalize()}**")
         st.badge(status.status, color=color, icon=icon)
         st.write(literal(status.sentence))  # names columns and categories from the user's files
+
+retrain = summary.retraining(report)
+SAY = {
+    "retrain now": st.warning,
+    "wait for labels": st.info,
+    "watch": st.info,
+    "no need": st.success,
+}  # st.error: errors only
+SAY[retrain.verdict](literal(retrain.sentence), icon=":material/model_training:")
+if retrain.verdict in ("watch", "wait for labels"):  # "retrain now" already says both reasons
+    st.caption("Why: " + literal("; ".join(retrain.reasons)) + ".")
+
+st.subheader("Freshness")
+with common.shown_errors():
+    fresh = model_freshness(common.get_store(), view.model)  # now, not from the cached report
+f1, f2, f3, f4 = st.columns(4)
+ages = [("production", "the newest prediction"), ("batch", "the last batch"), ("label", "the last label")]
+for column, (key, what) in zip((f1, f2, f3), ages, strict=True):
+    when = fresh[f"last_{key}"]
+    column.metric(
+        f"Since {what}",
+        since(fresh[f"hours_since_{key}"], suffix=""),
+        border=True,
+        help=f"{when[:16].replace('T', ' ')} UTC" if when else "none yet",
+    )
+share = fresh["overdue_unlabelled_share"]
+f4.metric(
+    "Labels overdue",
+    "—" if share is None else f"{share:.0%}",
+    border=True,
+    help=f"Share of predictions older than {fresh['label_delay_days']:g} days (the expected label delay) "
+    "that have no label yet.",
+)
 
 st.subheader("Headline figures")
 found = summary.headline(report)

@@ -13,7 +13,8 @@ from app_server import wait_healthy as _wait_healthy  # noqa: F401  from here)
 
 from pages import frame
 
-PAGES = ["" if number == 0 else Path(path).stem for number, (_, path, _, _) in enumerate(frame.PAGES)]
+# the default page (the portfolio, since the demo has two models), then every page by its path
+PAGES = ["", *(Path(path).stem for _, path, _, _ in frame.page_order(2))]
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")
@@ -160,3 +161,18 @@ def test_a_page_switch_keeps_the_view_in_the_url(browser, app_url):
     assert sidebar_view(page) == shown
     no_errors(page)
     context.close()
+
+
+def test_picking_a_portfolio_row_opens_that_models_summary(page, app_url):
+    page.goto(app_url + "?model=credit")
+    wait_done(page)
+    page.get_by_role("heading", name="Portfolio", exact=True).wait_for()
+    grid = page.get_by_test_id("stDataFrame").bounding_box()
+    row_height = 35  # the grid's header and rows; credit is first (worst), bikes second
+    page.mouse.click(grid["x"] + 15, grid["y"] + row_height * 2 + row_height / 2)  # bikes' checkbox
+    page.get_by_role("heading", name="Executive summary", exact=True).wait_for()
+    wait_done(page)
+    assert urlparse(page.url).path == "/summary"
+    assert page.get_by_test_id("stSidebar").get_by_role("combobox", name="Model").input_value() == "bikes"
+    assert page.get_by_text("Mean absolute error is").count() == 1  # the bikes regressor's summary
+    no_errors(page)

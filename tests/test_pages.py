@@ -33,9 +33,7 @@ def run_page(page: str, query: dict | None = None) -> AppTest:
     for key, value in (query or {}).items():
         at.query_params[key] = value
     at.run()
-    if page != PAGES[0]:
-        at.switch_page(page).run()
-    return at
+    return at.switch_page(page).run()  # the default page depends on the number of models
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -129,3 +127,57 @@ def test_a_bare_url_opens_on_the_model_with_the_most_severe_open_alerts(demo_sto
     at.run()
     assert not at.exception
     assert at.selectbox(key="model").value == "credit"  # 2 critical alerts open, bikes 1
+
+
+def test_with_two_models_the_portfolio_is_the_default_page_with_a_row_per_model(demo_db, monkeypatch):
+    monkeypatch.setenv(DB_ENV_VAR, demo_db)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Portfolio"
+    table = at.dataframe[0].value
+    assert sorted(table["link"]) == ["summary?model=bikes", "summary?model=credit"]
+    credit = table[table["link"] == "summary?model=credit"].iloc[0]
+    assert credit["performance"] == "critical" and credit["retraining"] == "retrain now"
+    assert credit["last_data"].endswith("years ago") and len(credit["trend"]) == 10
+
+
+def test_with_one_model_the_summary_stays_the_default_page(tmp_path, monkeypatch):
+    path = tmp_path / "one.duckdb"
+    from monitoring.ingest.pipeline import ingest_file
+
+    ingest_file(Store(str(path)), "data/examples/predictions.csv", model="shop", kind="production")
+    monkeypatch.setenv(DB_ENV_VAR, str(path))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception and at.title[0].value == "Executive summary"
+
+
+def test_summary_shows_the_retraining_verdict_and_freshness(demo_db, monkeypatch):
+    monkeypatch.setenv(DB_ENV_VAR, demo_db)
+    at = run_page("pages/summary.py", {"model": "credit"})
+    verdict = at.warning[0].value.replace("\\", "")  # shown literally: Markdown characters escaped
+    assert verdict.startswith("Retrain now: estimated accuracy ")  # the last two weeks have no labels yet
+    assert "labelled rows since the reference" in verdict
+    labels = {m.label: m.value for m in at.metric}
+    assert labels["Since the newest prediction"].endswith("years") and labels["Labels overdue"].endswith("%")
+
+
+def test_the_settings_form_saves_the_label_delay_retraining_and_mlflow_settings(
+    demo_db, tmp_path, monkeypatch
+):
+    import shutil
+
+    from monitoring import catalog_api
+
+    path = str(tmp_path / "settings.duckdb")
+    shutil.copy(demo_db, path)
+    monkeypatch.setenv(DB_ENV_VAR, path)
+    at = run_page("pages/batches.py", {"model": "credit"})
+    next(n for n in at.number_input if n.label == "Expected label delay (days)").set_value(3.0)
+    next(n for n in at.number_input if n.label == "Retrain after windows below the line").set_value(2)
+    next(t for t in at.text_input if t.label == "MLflow registered model").input("credit-default")
+    next(t for t in at.text_input if t.label == "MLflow model version").input("7")
+    next(b for b in at.button if b.label == "Save settings").click().run()
+    assert not at.exception and not at.error
+    settings = catalog_api.get_model(Store(path), "credit").settings
+    assert (settings.label_delay_days, settings.retrain_windows) == (3.0, 2)
+    assert (settings.mlflow_registered_model, settings.mlflow_model_version) == ("credit-default", "7")

@@ -48,6 +48,7 @@ def _values(finding: Finding, at: datetime) -> dict:
         "value": finding.value,
         "threshold": finding.threshold,
         "message": finding.message,
+        "action": finding.rule.action,
     }
 
 

@@ -6,6 +6,8 @@ from dataclasses import replace
 LOWER_IS_BETTER = ("log_loss",)
 NAME_LIMIT = 80  # characters of a column name or group shown in a message
 EXAMPLES_LIMIT = 120  # characters of category examples shown in a message
+# Freshness is measured against the clock, not in a window: its messages name no window.
+FRESHNESS = ("hours_since_production", "labels_overdue_days", "overdue_unlabelled_share")
 
 
 def score_direction(metric: str) -> int | None:
@@ -42,8 +44,10 @@ def message(rule, o, when: str, unit: str, run: int = 1) -> str:
     """The plain-language sentence a person reads in the alert; `when` names the window (names and
     examples clipped)."""
     o = replace(o, scope=clip(o.scope, NAME_LIMIT), detail=clip(o.detail, EXAMPLES_LIMIT))
-    when = f"on {when}" if unit == "day" else f"in {when}"
     text = _sentence(rule, o)
+    if rule.metric in FRESHNESS:
+        return text
+    when = f"on {when}" if unit == "day" else f"in {when}"
     if rule.consecutive > 1:
         text += f" ({run} windows in a row)"
     return f"{text}, {when}"
@@ -77,6 +81,17 @@ def _sentence(rule, o) -> str:
         )
     if metric == "error_rate":
         return f"Error rate was {_pct(o.value)} (limit {rule.comparison} {_pct(rule.threshold)})"
+    if metric == "hours_since_production":
+        since = f" (the newest row is from {o.detail[:16].replace('T', ' ')} UTC)" if o.detail else ""
+        span = f"{o.value:,.0f} hours" if o.value < 72 else f"{o.value / 24:,.0f} days"
+        return f"No production data for {span}{since}; limit {rule.comparison} {rule.threshold:g} hours"
+    if metric == "labels_overdue_days":
+        return (
+            f"Labels are {o.value:,.1f} days overdue (predictions past the expected label delay "
+            f"still lack them; limit {rule.comparison} {rule.threshold:g} days)"
+        )
+    if metric == "overdue_unlabelled_share":
+        return f"{_pct(o.value)} of the predictions past the expected label delay have no label (limit {rule.comparison} {_pct(rule.threshold)})"
     if metric == "prediction_count":
         return f"{o.value:,.0f} predictions (limit {rule.comparison} {rule.threshold:,.0f})"
     if metric.startswith(("demographic", "equalized")):

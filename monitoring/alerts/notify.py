@@ -1,7 +1,8 @@
 """Webhook notifications: a Slack-compatible JSON message with the new alerts of an evaluation.
 
 One message per webhook and evaluation: `{"text", "blocks", "model", "alerts": [...]}`; Slack and
-Teams incoming webhooks show `text`, a generic receiver reads `alerts`. Delivery retries with
+Teams incoming webhooks show `text` (each alert followed by its rule's recommended action), a
+generic receiver reads `alerts` (with `action`). Delivery retries with
 exponential back-off and a timeout per attempt; a failure is recorded on the alerts (`delivery`)
 and never raises, so an alert is never lost or held up by a receiver that is down.
 
@@ -84,7 +85,9 @@ def mrkdwn_escaped(text: str) -> str:
 def _line(alert: dict) -> str:
     severity = alert["severity"]
     shown = clip(alert["message"], LINE_LIMIT)
-    return f"{ICONS.get(severity, '')} [{severity.upper()}] {mrkdwn_escaped(shown)}".strip()
+    line = f"{ICONS.get(severity, '')} [{severity.upper()}] {mrkdwn_escaped(shown)}".strip()
+    action = alert.get("action")
+    return line + (f"\n    → {mrkdwn_escaped(clip(action, LINE_LIMIT))}" if action else "")
 
 
 def message_text(model: str, alerts: list[dict]) -> str:
@@ -118,6 +121,7 @@ def payload(model: str, alerts: list[dict]) -> dict:
         "threshold",
         "status",
         "message",
+        "action",
     )
     text = message_text(model, alerts)
     return {

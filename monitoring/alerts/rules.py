@@ -7,18 +7,32 @@ before it fires. monitoring/alerts/findings.py applies rules to a report.
 
 from dataclasses import asdict, dataclass, replace
 
+from monitoring.alerts.playbooks import recommended_action
 from monitoring.alerts.watch import METRICS, Observation
 from monitoring.errors import InputError
 from monitoring.store import alerts_sql, catalog
 
 SEVERITIES = ("critical", "high", "medium", "low")
 SHARE_METRICS = ("error_rate", "drift_share", "missing_share", "out_of_range_share", "unseen_categories")
+SHARE_METRICS += ("overdue_unlabelled_share",)
 UNIT_RANGE = SHARE_METRICS + (
     "demographic_parity_ratio",
     "demographic_parity_difference",
     "equalized_odds_difference",
 )
 NON_NEGATIVE = ("latency_p50", "latency_p95", "latency_p99", "drifted_features", "prediction_count")
+NON_NEGATIVE += ("hours_since_production", "labels_overdue_days")
+FIELDS = (
+    "name",
+    "metric",
+    "comparison",
+    "threshold",
+    "severity",
+    "scope",
+    "consecutive",
+    "enabled",
+    "action",
+)
 COMPARISONS = (">", ">=", "<", "<=", "flagged")
 
 
@@ -34,23 +48,28 @@ class Rule:
     scope: str | None = None
     consecutive: int = 1
     enabled: bool = True
+    action: str = ""  # what to do when it fires; empty: the playbook's default for metric and severity
 
     def __post_init__(self):
         validate(self)
+        if not self.action or not str(self.action).strip():
+            object.__setattr__(self, "action", recommended_action(self.metric, self.severity))
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, values: dict) -> "Rule":
-        known = {"name", "metric", "comparison", "threshold", "severity", "scope", "consecutive", "enabled"}
+        known = set(FIELDS)
         unknown = set(values) - known
         if unknown:
             raise InputError(f"unknown rule fields {sorted(unknown)}; valid fields are {sorted(known)}")
         missing = {"name", "metric", "comparison", "severity"} - set(values)
         if missing:
             raise InputError(f"rule {values.get('name', '?')!r} lacks {sorted(missing)}")
-        return cls(**{"threshold": None, **values})
+        return cls(
+            **{"threshold": None, **{k: v for k, v in values.items() if not (k == "action" and v is None)}}
+        )
 
     def describe(self) -> str:
         scope = f" [{self.scope}]" if self.scope else ""
@@ -93,6 +112,8 @@ def validate(rule: Rule) -> None:
         raise InputError(
             f"{where}consecutive must be a whole number of windows, 1 or more, got {rule.consecutive!r}"
         )
+    if rule.action is not None and not isinstance(rule.action, str):
+        raise InputError(f"{where}action must be text (what to do when the rule fires), got {rule.action!r}")
     if rule.scope is not None and (not isinstance(rule.scope, str) or spec.scope == "model"):
         raise InputError(f"{where}{rule.metric} is model-wide and takes no scope; leave scope empty")
 
@@ -118,7 +139,10 @@ DEFAULT_RULES = (
     Rule("demographic-parity", "demographic_parity_ratio", "<", 0.8, "high"),
     Rule("missing-values", "missing_share", ">", 0.05, "medium"),
     Rule("unseen-categories", "unseen_categories", ">", 0.0, "low"),
+    Rule("no-production-data", "hours_since_production", ">", 24.0, "high"),
+    Rule("labels-overdue", "labels_overdue_days", ">", 7.0, "medium"),
 )
+FRESHNESS_RULES = ("no-production-data", "labels-overdue")
 
 
 def default_rules(task: str | None = None, latency_slo_ms: float | None = None) -> list[Rule]:

@@ -135,6 +135,19 @@ def _quality(metric: str) -> Callable[..., list[Observation]]:
     return observe
 
 
+def _freshness(field: str) -> Callable[..., list[Observation]]:
+    """The one freshness record, observed in the latest window (an alert per stretch without data)."""
+
+    def observe(report) -> list[Observation]:
+        return [
+            Observation(r["window"], "", r.get(field), None, None, "", r.get("last_production") or "")
+            for r in report.records("freshness")
+            if r.get("window") is not None
+        ]
+
+    return observe
+
+
 SPECS = (
     MetricSpec(
         "performance_drop",
@@ -216,6 +229,27 @@ SPECS = (
         "column",
         True,
         _quality("unseen_category_share"),
+    ),
+    MetricSpec(
+        "hours_since_production",
+        "hours since the newest production row (freshness; checked when the rules run)",
+        "model",
+        False,
+        _freshness("hours_since_production"),
+    ),
+    MetricSpec(
+        "labels_overdue_days",
+        "days the oldest unlabelled prediction is past the expected label delay (freshness)",
+        "model",
+        False,
+        _freshness("labels_overdue_days"),
+    ),
+    MetricSpec(
+        "overdue_unlabelled_share",
+        "share of predictions older than the label delay that have no label (freshness)",
+        "model",
+        False,
+        _freshness("overdue_unlabelled_share"),
     ),
 )
 

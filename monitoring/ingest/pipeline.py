@@ -7,7 +7,7 @@ import duckdb
 
 from monitoring.errors import InputError, SchemaError
 from monitoring.ingest import checks
-from monitoring.ingest.files import FileFormat, content_hash, detect_format, read_failure
+from monitoring.ingest.files import FileFormat, check_column_names, content_hash, detect_format, read_failure
 from monitoring.ingest.limits import excerpt, first_long_line, long_line_error, out_of_memory_error
 from monitoring.ingest.proposals import target_proposal
 from monitoring.ingest.roles import RoleOverrides, build_columns, infer_task, kind_from_values
@@ -116,6 +116,8 @@ def stage_rows(con, path: str, file_format: FileFormat, file_name: str) -> list[
         file_format.skip,
     )
     columns = sql.stage_columns(con)
+    if file_format.kind == "jsonl":  # the keys are known only once DuckDB has read the lines
+        check_column_names([name for name, _ in columns], file_name)
     if sql.stage_row_count(con) == 0:
         # DuckDB's reader skips a line longer than its buffer without a word
         long = first_long_line(path, file_format.gzip) if file_format.kind == "csv" else None

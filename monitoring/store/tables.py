@@ -96,6 +96,7 @@ CREATE TABLE IF NOT EXISTS webhooks (
 
 MIGRATIONS = [BASE_TABLES]
 MIGRATIONS.append(ALERT_TABLES)  # 2: alert rules, alert history and webhooks
+MIGRATIONS.append("ALTER TABLE alerts ADD COLUMN action VARCHAR;")  # 3: the rule's recommended action
 
 
 def schema_version(con) -> int:
