@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import GaugeMetricFamily
 
 from monitoring.alerts.rules import SEVERITIES
+from monitoring.report import ReportRequest, build_report
 from monitoring.store import alerts_sql, catalog
 
 PREFIX = "monitoring"
@@ -28,8 +29,6 @@ class ReportCollector:
         self._lock = threading.Lock()
 
     def report(self, model) -> dict:
-        from monitoring.report import ReportRequest, build_report
-
         with self._lock:
             cached = self._reports.get(model.name)
             if cached is None or cached[0] != model.data_version:

@@ -4,9 +4,11 @@ folder), mlflow-log."""
 import signal
 import threading
 
+from monitoring.api.auth import DEFAULT_SECRETS, create_token, load_tokens, read_secrets
 from monitoring.cli.arguments import add_model, add_roles, overrides
 from monitoring.cli.output import say
 from monitoring.cli.registry import command
+from monitoring.context import ReportRequest
 from monitoring.schema import BATCH_KINDS
 from monitoring.store import Store
 
@@ -14,8 +16,6 @@ SECRETS_HELP = "secrets file with the API tokens (default .streamlit/secrets.tom
 
 
 def _secrets_path(args) -> str:
-    from monitoring.api.auth import DEFAULT_SECRETS
-
     return args.secrets or str(DEFAULT_SECRETS)
 
 
@@ -31,7 +31,6 @@ def _serve_args(parser):
 @command("serve", "serve the HTTP intake API (FastAPI under uvicorn; docs at /docs)", _serve_args)
 def serve(args) -> int:
     from monitoring.api.app import max_body_mb, run, serving_host  # defers FastAPI
-    from monitoring.api.auth import load_tokens, read_secrets
 
     secrets_path = _secrets_path(args)
     tokens = load_tokens(read_secrets(secrets_path))
@@ -63,7 +62,6 @@ def _token_args(parser):
 
 @command("token", "create or list the bearer tokens of the HTTP API", _token_args)
 def token(args) -> int:
-    from monitoring.api.auth import create_token, load_tokens, read_secrets
 
     path = _secrets_path(args)
     if args.action == "create":
@@ -135,9 +133,8 @@ def _mlflow_args(parser):
 
 @command("mlflow-log", "log the per-window figures of a model to MLflow as one run", _mlflow_args)
 def mlflow_log(args) -> int:
-    from monitoring.context import ReportRequest
-    from monitoring.mlflow_log import log_report  # defers the report (and MLflow, inside)
-    from monitoring.report import build_report
+    from monitoring.mlflow_log import log_report  # defers MLflow (imported inside) and its imports
+    from monitoring.report import build_report  # defers the sections and their statistics
 
     report = build_report(Store(args.db), ReportRequest(model=args.model, window=args.window))
     settings = report.settings
