@@ -14,7 +14,9 @@ SHORT = {"critical": "Crit.", "high": "High", "medium": "Med.", "low": "Low"}
 header("Portfolio", "Every model at a glance: status per area, freshness, open alerts and the trend.")
 store = common.get_store()
 if st.session_state.pop("_open_summary", False):  # a row was picked: see _open_picked
-    st.switch_page("pages/summary.py")
+    # {}: the sidebar's widgets, bound to the URL, write the view back; a plain switch would have to
+    # clear parameters bound to widgets, which Streamlit refuses
+    st.switch_page("pages/summary.py", query_params={})
 
 
 def cached_report(name: str):

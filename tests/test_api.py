@@ -26,6 +26,9 @@ from monitoring.store import Store, catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 ROLES = "id=id&timestamp=timestamp&prediction=prediction&target=target&score=score&latency=latency_ms"
+PRODUCTION_ROLES = ROLES.replace(
+    "&target=target", ""
+)  # production files have no target: naming it is an error
 
 
 def frame(n: int, start: str, prefix: str, shift: float = 0.0, seed: int = 0) -> pd.DataFrame:
@@ -132,6 +135,7 @@ def test_ingest_csv_parquet_and_json_lines_then_read_the_report_and_alerts(file_
     week1, week2, week3 = (w.drop(columns="target") for w in weeks)  # labels come later, for week 1
     with running_api(file_store) as url:
         batches = f"{url}/v1/models/m/batches?{ROLES}"
+        production = f"{url}/v1/models/m/batches?{PRODUCTION_ROLES}"
         status, body, _ = call("POST", f"{batches}&kind=reference&file_name=ref.csv", csv_bytes(reference))
         assert status == 201 and body["rows"] == 3000 and body["batch"] == 1
         assert body["alerts"] == {
@@ -145,14 +149,16 @@ def test_ingest_csv_parquet_and_json_lines_then_read_the_report_and_alerts(file_
             ("w2.parquet", parquet_bytes(week2)),
             ("w3.jsonl", jsonl_bytes(week3)),
         ]:
-            status, body, _ = call("POST", f"{batches}&kind=production&file_name={name}", data)
+            status, body, _ = call("POST", f"{production}&kind=production&file_name={name}", data)
             assert status == 201 and body["rows"] == 400 and body["file_name"] == name, body
             assert body["alerts"]["evaluated"] is True
         assert body["alerts"]["open"] > 0
         labels = weeks[0][["id", "target"]].to_json(orient="records", lines=True).encode()
         status, body, _ = call("POST", f"{url}/v1/models/m/batches?kind=labels&file_name=l1.jsonl", labels)
         assert status == 201 and body["rows"] == 400 and body["warnings"] == []
-        status, again, _ = call("POST", f"{batches}&kind=production&file_name=w1-again.csv", csv_bytes(week1))
+        status, again, _ = call(
+            "POST", f"{production}&kind=production&file_name=w1-again.csv", csv_bytes(week1)
+        )
         assert status == 200 and again["duplicate_of"] == 2 and again["batch"] is None
         status, report, _ = call("GET", f"{url}/v1/models/m/report?sections=drift,operations,freshness")
         assert status == 200
