@@ -123,6 +123,8 @@ def change_status(store, alert_id: int, status: str, who: str, note: str = "") -
         raise InputError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
     if not who or not who.strip():
         raise InputError("say who changes the alert (a name or e-mail), so the history shows it")
+    if who.strip().lower() == SYSTEM:
+        raise InputError(f"{SYSTEM!r} names the app's own changes; say who you are (a name or e-mail)")
     with store.transaction() as con:
         alert = alerts_sql.get_alert(con, alert_id)
         if alert is None:

@@ -197,6 +197,7 @@ def _store_rows(con, model, kind, profiles, overrides, file_name, digest, keep_b
     invalid = _check_values(con, stored, by_name, file_name, keep_bad, model)
     id_column = next((c for c in stored if c.role == "id"), None)
     checks.check_ids(id_column, by_name.get(id_column.name) if id_column else None, kind, file_name)
+    checks.check_text_lengths(con, stored, by_name, file_name)
     table = model.table(kind)
     sql.ensure_row_table(con, table, [c for c in columns if c.role != "ignore"])
     batch_id = catalog.insert_batch(con, model.id, kind, file_name, digest, 0, None, None)

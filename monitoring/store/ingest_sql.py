@@ -292,3 +292,12 @@ def unmatched_label_count(
 
 def null_timestamp_count(con, cast: str) -> int:
     return con.execute(f"SELECT count(*) FROM {STAGE} WHERE {cast} IS NULL").fetchall()[0][0]
+
+
+def longest_texts(con, names: list[str]) -> dict[str, int]:
+    """{column: the length of its longest staged value as text}, in one pass over the stage."""
+    if not names:
+        return {}
+    parts = ", ".join(f"max(length({_as_text(name)}))" for name in names)
+    row = con.execute(f"SELECT {parts} FROM {STAGE}").fetchall()[0]
+    return {name: int(length or 0) for name, length in zip(names, row, strict=True)}
