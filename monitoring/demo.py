@@ -42,7 +42,7 @@ PURPOSES = ["car", "home", "education", "business", "other"]
 VALUE_MATRICES = {
     # an approved loan that is repaid earns its interest, one that defaults loses what is not
     # recovered; a good applicant turned away costs the margin; a default turned away, nothing
-    "credit": {"true_positive": 0, "false_positive": -150, "false_negative": -2500, "true_negative": 900},
+    "credit": {"true_positive": 0, "false_positive": -200, "false_negative": -1500, "true_negative": 1000},
     "bikes": {"cost_per_unit_error": 1.5},  # moving one bike to or from a station by van
     "tickets": VALUE_MATRIX,
 }

@@ -188,13 +188,13 @@ def test_a_business_value_drop_alert_judges_an_estimate_by_the_upper_side_of_its
     assert [f.scope for f in found] == [""]  # the realized drop of 15%; the band reaches 5% short
     assert (
         found[0].message
-        == "Business value was 850, 15.0% below its baseline of 1,000, in the week of 4 Nov 2024"
+        == "Business value was 850, 15.0% worse than its baseline of 1,000, in the week of 4 Nov 2024"
     )
     records[1]["upper"] = 880.0
     found = evaluate(_value_report(records), [rule])
     assert [f.scope for f in found] == ["", "estimated"]
     assert found[1].message.startswith(
-        "Estimated business value was 850 (band 700 to 880), at least 12.0% below its baseline of 1,000"
+        "Estimated business value was 850 (band 700 to 880), at least 12.0% worse than its baseline of 1,000"
     )
 
 

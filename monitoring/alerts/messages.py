@@ -53,7 +53,7 @@ def _sentence(rule, o) -> str:
         return f"{estimated}{humanize(o.scope)} was {_num(o.value)} (limit {rule.comparison} {_num(rule.threshold)})"
     if metric == "business_value_drop":
         what = f"{estimated}business value".capitalize()
-        return f"{what} was {_num(o.current)}{band}, {at_least}{o.value:.1f}% below its baseline of {_num(o.baseline)}"
+        return f"{what} was {_num(o.current)}{band}, {at_least}{o.value:.1f}% worse than its baseline of {_num(o.baseline)}"
     if metric == "business_value":
         what = f"{estimated}business value".capitalize()
         return f"{what} was {_num(o.value)}{band} (limit {rule.comparison} {_num(rule.threshold)})"
