@@ -1,5 +1,6 @@
 """Settings declared once: defaults and help text live here and nowhere else."""
 
+import json
 import math
 import os
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -46,6 +47,21 @@ def check_value_matrix(matrix) -> None:
         problem = _value_matrix_problem(matrix)
     if problem:
         raise InputError(f"{problem}; the forms are {VALUE_MATRIX_FORMS}")
+
+
+def parse_value_matrix(text: str, where: str = "the value matrix") -> dict:
+    """A value matrix from JSON text (empty text: none), checked; an InputError says what is wrong."""
+    if not text.strip():
+        return {}
+    try:
+        matrix = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(
+            f"{where} is not JSON ({error.msg} at line {error.lineno}, column {error.colno}); "
+            f"the forms are {VALUE_MATRIX_FORMS}"
+        ) from None
+    check_value_matrix(matrix)
+    return matrix
 
 
 def _value_matrix_problem(matrix: dict) -> str | None:

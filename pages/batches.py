@@ -1,15 +1,22 @@
 """Batches and settings: what is stored (size and time span), deleting a batch, the model's settings."""
 
+import json
+
 import streamlit as st
 
 from monitoring import catalog_api
-from monitoring.settings import ModelSettings
+from monitoring.settings import ModelSettings, parse_value_matrix
 from pages import common
 from pages.access import can_edit
 from pages.downloads import table_download
 from pages.page import header
 from pages.text import literal
 
+VALUE_EXAMPLES = {
+    "binary": '{"true_positive": 0, "false_positive": -300, "false_negative": -5000, "true_negative": 300}',
+    "multiclass": '{"<true class>": {"<predicted class>": 5, "<another class>": -10}}',
+    "regression": '{"cost_per_unit_error": 2.5}',
+}
 view = header("Batches and settings", "The files stored for this model and how it is monitored.")
 store = common.get_store()
 with common.shown_errors():
@@ -93,10 +100,19 @@ with st.form("settings"):
             "Latency objective (ms)", 1.0, None, current["latency_slo_ms"], help=help_text["latency_slo_ms"]
         ),
     }
+    matrix = current["value_matrix"]
+    value_text = st.text_area(
+        "Value matrix (JSON, empty for none)",
+        json.dumps(matrix, indent=1) if matrix else "",
+        help=help_text["value_matrix"],
+        placeholder=VALUE_EXAMPLES.get(model.task, ""),
+        key="value_matrix",
+    )
     saved = st.form_submit_button("Save settings", type="primary", disabled=not can_edit())
 if saved and can_edit():
     values["drift_method"] = values["drift_method"] or current["drift_method"]
     with common.shown_errors():
+        values["value_matrix"] = parse_value_matrix(value_text)
         settings = ModelSettings.from_dict({**current, **values})
         catalog_api.save_settings(store, view.model, settings)
     st.toast("Settings saved; the pages now use them.")

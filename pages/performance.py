@@ -64,6 +64,15 @@ elif page.view.task == "regression":
     if not bias.empty:
         show_chart(charts.metric_over_time(bias, "Mean residual"), f"{model}-mean-residual")
 
+worth = report.frame("business_value")
+if not worth.empty:
+    st.subheader("Business value")
+    st.caption(
+        "What each window's predictions were worth by the model's value matrix: realized from the labels, "
+        "estimated before they arrive (dashed, with its band), against the reference's value per prediction."
+    )
+    show_chart(charts.value_over_time(worth), f"{model}-business-value")
+
 with st.expander("All figures"):
     table = perf.pivot_table(index=["label"], columns=["metric", "kind"], values="value", sort=False)
     show_table(table.round(4), f"{model}-performance")

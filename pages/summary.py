@@ -31,10 +31,11 @@ for col, status in zip(cols, summary.statuses(report, slo), strict=True):
 
 st.subheader("Headline figures")
 found = summary.headline(report)
+worth = summary.value_headline(report)
 rows, labelled = summary.served(report)
 with common.shown_errors():
     open_alerts = pd.DataFrame(list_alerts(common.get_store(), view.model, ("open",)))
-a, b, c, d = st.columns(4)
+a, b, c, d, *e = st.columns(5 if worth else 4)
 if found:
     lower_better = not found["metric"].endswith("_score")
     change = None if found["baseline"] is None else found["value"] - found["baseline"]
@@ -55,6 +56,16 @@ c.metric(
     help="Share of this period's predictions whose true outcome has arrived.",
 )
 d.metric("Open alerts", len(open_alerts), border=True)
+if worth:
+    e[0].metric(
+        "Business value" + (" (estimated)" if worth["kind"] == "estimated" else ""),
+        f"{worth['value']:,.0f}",
+        None if worth["baseline"] is None else f"{worth['value'] - worth['baseline']:+,.0f} vs expected",
+        border=True,
+        help="What the latest window's predictions were worth by the model's value matrix, against the "
+        "reference's value per prediction times the same predictions.",
+    )
+    st.caption(worth["sentence"])
 
 left, right = st.columns([3, 2])
 with left:

@@ -115,3 +115,43 @@ def test_literal_shows_user_text_as_typed():
     assert literal("<b>bold</b> **x** [a](javascript:1) :red[y] $z$") == (
         "\\<b\\>bold\\</b\\> \\*\\*x\\*\\* \\[a\\]\\(javascript\\:1\\) \\:red\\[y\\] \\$z\\$"
     )
+
+
+@pytest.mark.parametrize("model", ["bikes", "tickets"])
+def test_performance_page_shows_estimates_and_business_value_of_regression_and_multiclass(
+    model, demo_db, monkeypatch
+):
+    monkeypatch.setenv(DB_ENV_VAR, demo_db)
+    at = run_page("pages/performance.py", {"model": model})
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error
+    assert "Business value" in [s.value for s in at.subheader]
+    assert len(at.get("vega_lite_chart")) >= 3  # two metrics, the labelled share, the value
+
+
+def test_summary_states_the_business_value_of_the_latest_window(demo_db, monkeypatch):
+    monkeypatch.setenv(DB_ENV_VAR, demo_db)
+    at = run_page(PAGES[0], {"model": "tickets"})
+    worth = next(m for m in at.metric if m.label.startswith("Business value"))
+    assert worth.label == "Business value (estimated)" and worth.value.replace(",", "").isdigit()
+    assert any("the model earned an estimated" in c.value and "expected" in c.value for c in at.caption)
+
+
+def test_the_value_matrix_is_edited_on_the_settings_page(tmp_path, demo_db, monkeypatch):
+    path = tmp_path / "settings.duckdb"
+    copy_to(Store(demo_db), str(path))
+    monkeypatch.setenv(DB_ENV_VAR, str(path))
+    at = run_page("pages/batches.py", {"model": "bikes"})
+    assert '"cost_per_unit_error": 1.5' in at.text_area(key="value_matrix").value
+    save = next(b for b in at.button if b.proto.label == "Save settings")
+    at.text_area(key="value_matrix").input("{not json")  # a form's values go with its submit
+    save.click().run()
+    assert any("the value matrix is not JSON" in e.value for e in at.error)
+    at.text_area(key="value_matrix").input('{"cost_per_unit_error": 4}')
+    next(b for b in at.button if b.proto.label == "Save settings").click().run()
+    assert not at.error and not at.exception
+    from monitoring import catalog_api
+
+    assert catalog_api.get_model(Store(str(path)), "bikes").settings.value_matrix == {
+        "cost_per_unit_error": 4
+    }

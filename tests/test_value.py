@@ -235,3 +235,38 @@ def test_a_performance_drop_alert_on_an_estimate_fires_only_when_its_whole_band_
     (found,) = evaluate(far, [rule])
     assert found.value == pytest.approx(8.0) and found.scope == "mean_absolute_error/estimated"
     assert "(band 10.80 to 13.00), at least 8.0% above its baseline of 10.00" in found.message
+
+
+@pytest.mark.parametrize(
+    "value, baseline, kind, sentence",
+    [
+        (
+            41_300.0,
+            52_000.0,
+            "realized",
+            "In the week of 11 Nov 2024 the model earned 41,300 against 52,000 expected.",
+        ),
+        (
+            -3_100.0,
+            -2_800.0,
+            "realized",
+            "In the week of 11 Nov 2024 the model cost 3,100 against 2,800 expected.",
+        ),
+        (
+            -500.0,
+            2_000.0,
+            "estimated",
+            "In the week of 11 Nov 2024 the model cost an estimated 500 where it was expected to earn 2,000.",
+        ),
+    ],
+)
+def test_the_summary_headline_says_what_the_latest_window_earned(value, baseline, kind, sentence):
+    from monitoring.summary import value_headline
+
+    records = [
+        {"window": 0, "kind": "realized", "value": 10.0, "baseline": 9.0, "lower": None, "upper": None},
+        {"window": 1, "kind": kind, "value": value, "baseline": baseline, "lower": None, "upper": None},
+    ]
+    found = value_headline(_value_report(records))
+    assert found["sentence"] == sentence and found["window"] == 1
+    assert value_headline(_value_report([])) is None

@@ -12,8 +12,9 @@ from monitoring.cli.arguments import add_model, add_roles, overrides
 from monitoring.cli.output import say
 from monitoring.cli.registry import command
 from monitoring.errors import InputError
+from monitoring.ingest.names import class_of_score
 from monitoring.schema import BATCH_KINDS
-from monitoring.settings import VALUE_MATRIX_HELP
+from monitoring.settings import VALUE_MATRIX_HELP, parse_value_matrix
 from monitoring.store import Store, catalog
 
 
@@ -65,7 +66,9 @@ def models(args) -> int:
         say(f"{model.name} ({model.task})")
         for column in model.columns:
             guessed = " (inferred)" if column.inferred else ""
-            say(f"  {column.name}: {column.role}, {column.kind}{guessed}")
+            named = class_of_score(column.name) if column.role == "score" else None
+            of_class = f" of class {named!r}" if named is not None else ""
+            say(f"  {column.name}: {column.role}{of_class}, {column.kind}{guessed}")
     return 0
 
 
@@ -99,13 +102,9 @@ def read_value_matrix(path: str) -> dict:
         ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(f"cannot read {path} ({error}); give a UTF-8 JSON file") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(
-            f"{path} is not JSON ({error.msg} at line {error.lineno}, column {error.colno}); "
-            'write it like {"true_positive": 0, "false_positive": -300, "false_negative": -5000, "true_negative": 300}'
-        ) from None
+    if not text.strip():
+        raise InputError(f"{path} is empty; write the value matrix in it, or use --no-value-matrix")
+    return parse_value_matrix(text, path)
 
 
 @command("settings", "show a model's settings, or set its value matrix", _settings_args)
