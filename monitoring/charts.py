@@ -102,11 +102,14 @@ def value_over_time(frame: pd.DataFrame, title: str = "Business value") -> alt.C
     baseline per window (the reference's value per row times the window's rows, so it moves)."""
     kinds = alt.Scale(domain=["realized", "estimated", "baseline"], range=["#2563eb", "#f97316", "#6b7280"])
     dashes = alt.Scale(domain=["realized", "estimated", "baseline"], range=[[1, 0], [5, 3], [2, 2]])
-    values = frame[["window", "label", "start", "kind", "value", "lower", "upper"]]
+    columns = ["window", "label", "start", "kind", "value", "lower", "upper"]
+    values = frame[frame["value"].notna()][columns]
     # one baseline per window: the estimate's (all rows) where there is one, else the realized one's
     expected = frame[frame["baseline"].notna()].sort_values("kind").drop_duplicates("window")
-    expected = expected.assign(kind="baseline", value=expected["baseline"], lower=None, upper=None)
-    data = pd.concat([values, expected[values.columns]], ignore_index=True)
+    expected = expected.assign(
+        kind="baseline", value=expected["baseline"], lower=float("nan"), upper=float("nan")
+    )
+    data = pd.concat([values, expected[columns]], ignore_index=True).astype({"lower": float, "upper": float})
     base = alt.Chart(data).encode(x=_x(data))
     band = (
         base.transform_filter("datum.lower != null")

@@ -270,3 +270,16 @@ def test_the_summary_headline_says_what_the_latest_window_earned(value, baseline
     found = value_headline(_value_report(records))
     assert found["sentence"] == sentence and found["window"] == 1
     assert value_headline(_value_report([])) is None
+
+
+def test_the_value_chart_is_strict_json_with_windows_lacking_values(valued):
+    # a NaN in a chart's data made the HTML report's JSON.parse fail and stop drawing the charts after it
+    import json
+
+    from monitoring import charts
+
+    report = valued[0]
+    frame = report.frame("business_value")
+    assert frame["value"].isna().any()
+    spec = json.dumps(charts.value_over_time(frame).to_dict(), allow_nan=False)
+    assert '"kind": "baseline"' in spec
