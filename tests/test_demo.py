@@ -38,3 +38,21 @@ def test_tickets_last_two_weeks_are_estimated_only_and_follow_the_shift(demo_sto
     # from week 4 more API tickets, which the model routes better: realized and estimated rise together
     assert realized.iloc[4:6].mean() > realized.iloc[:4].mean() + 0.03
     assert estimated.iloc[4:].mean() > estimated.iloc[:4].mean() + 0.03
+
+
+def test_the_readme_names_every_performance_metric_and_the_business_value_record(demo_store):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for model in ("credit", "bikes", "tickets"):
+        report = build_report(demo_store, ReportRequest(model, sections=("performance", "business_value")))
+        for metric in {r["metric"] for r in report.records("performance")}:
+            assert f"`{metric}`" in readme, metric
+        assert all(
+            set(r) == {"window", "kind", "value", "baseline", "lower", "upper"}
+            for r in report["business_value"]
+        )
+    assert (
+        "`business_value` (with a value matrix, see Configuration): `{window, kind, value, baseline,"
+        in readme
+    )
