@@ -71,7 +71,7 @@ def losses(prediction: np.ndarray, target: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def _regressor(rows: int, categorical: np.ndarray):
-    from sklearn.ensemble import HistGradientBoostingRegressor  # deferred: seconds to import
+    from sklearn.ensemble import HistGradientBoostingRegressor
 
     # Small trees and a larger step: the losses are mostly noise, and with 31 leaves at 0.1 the
     # held-out error was the same while scoring took three times as long.
@@ -90,6 +90,9 @@ def fit_loss_models(sample: pd.DataFrame, numeric: list[str], categorical: list[
 
     `sample` is store.estimation_sql.reference_sample's frame.
     """
+    # deferred (seconds to import), and before threadpool_limits: it limits the OpenMP that is
+    # loaded when it starts, and scikit-learn brings OpenMP with it
+    import sklearn.ensemble  # noqa: F401
     from threadpoolctl import threadpool_limits
 
     train, held = sample[~sample["__holdout"]], sample[sample["__holdout"]]
@@ -172,6 +175,7 @@ def unpack(kept: dict) -> dict | None:
 
 def window_sums(batches, fitted: dict) -> dict:
     """{window key: [rows, sum of each predicted loss in LOSSES order]} over (keys, matrix) batches."""
+    import sklearn.ensemble  # noqa: F401 (the models are unpickled: loaded already; see fit_loss_models)
     from threadpoolctl import threadpool_limits
 
     sums: dict = {}
