@@ -197,6 +197,18 @@ def _estimated_records(window, estimates: dict, baseline: dict, labelled: int) -
     ]
 
 
+def _estimate(part: dict, sums, reference: dict, classes, positive, score) -> tuple | None:
+    """(estimates, expected confusion, simulated confusions, band widening) of one window, or None:
+    binary from its per-score counts, multiclass from its calibrated sums (`sums`)."""
+    calibration = reference["calibration"]
+    if positive is not None and score is not None and calibration[0]:
+        found = estimate_binary(part["s"], part["n"], (part["p"] == positive).astype(bool), calibration)
+        return found and (*found, 1.0)
+    if sums is not None and None not in sums and reference.get("class_calibrations"):
+        return estimate_multiclass(*sums, len(classes), reference["class_rows"])
+    return None
+
+
 def _classification_section(con, context, classes: list[str]) -> dict:
     task = context.model.task
     binary = task == "binary"
@@ -205,7 +217,7 @@ def _classification_section(con, context, classes: list[str]) -> dict:
     score = score_column(context, positive) if binary else None
     class_scores = None if binary or len(classes) > MAX_CLASSES else class_score_columns(context, classes)
     reference = _classification_reference(con, context, classes, positive, predicted, score, class_scores)
-    baseline, calibration = reference["baseline"], reference["calibration"]
+    baseline = reference["baseline"]
     cells = value.cell_values(context.settings.value_matrix, classes, positive)
     unit = None
     if cells is not None and reference.get("matrix"):
@@ -234,13 +246,7 @@ def _classification_section(con, context, classes: list[str]) -> dict:
         matrices += _matrix_records(window.index, matrix, classes)
         if cells is not None:
             worth.append(value.realized(window.index, matrix, cells, unit, enough))
-        found = None
-        if binary and score is not None and calibration[0]:
-            is_pos = (part["p"] == positive).astype(bool)
-            found = estimate_binary(part["s"], part["n"], is_pos, calibration)
-            found = found and (*found, 1.0)
-        elif confusion_part is not None and reference.get("class_calibrations"):
-            found = estimate_multiclass(auc_part, confusion_part, len(classes), reference["class_rows"])
+        found = _estimate(part, sums.get(window.key), reference, classes, positive, score)
         if not found:
             continue
         estimates, expected, simulated, widen = found
