@@ -57,13 +57,14 @@ c.metric(
 )
 d.metric("Open alerts", len(open_alerts), border=True)
 if worth:
+    estimated = "estimated " if worth["kind"] == "estimated" else ""
     e[0].metric(
-        "Business value" + (" (estimated)" if worth["kind"] == "estimated" else ""),
+        "Business value",  # longer labels are cut in a fifth of the page; the sentence below says more
         f"{worth['value']:,.0f}",
         None if worth["baseline"] is None else f"{worth['value'] - worth['baseline']:+,.0f} vs expected",
         border=True,
-        help="What the latest window's predictions were worth by the model's value matrix, against the "
-        "reference's value per prediction times the same predictions.",
+        help=f"What the latest window's predictions were worth ({estimated}by the model's value matrix), "
+        "against the reference's value per prediction times the same number of predictions.",
     )
     st.caption(worth["sentence"])
 

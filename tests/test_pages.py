@@ -132,8 +132,8 @@ def test_performance_page_shows_estimates_and_business_value_of_regression_and_m
 def test_summary_states_the_business_value_of_the_latest_window(demo_db, monkeypatch):
     monkeypatch.setenv(DB_ENV_VAR, demo_db)
     at = run_page(PAGES[0], {"model": "tickets"})
-    worth = next(m for m in at.metric if m.label.startswith("Business value"))
-    assert worth.label == "Business value (estimated)" and worth.value.replace(",", "").isdigit()
+    worth = next(m for m in at.metric if m.label == "Business value")
+    assert worth.value.replace(",", "").isdigit() and "vs expected" in worth.proto.delta
     assert any("the model earned an estimated" in c.value and "expected" in c.value for c in at.caption)
 
 
