@@ -77,6 +77,13 @@ def _worth(value: float, baseline: float | None, estimated: bool) -> str:
     return f"{done} where it was expected to {'earn' if baseline >= 0 else 'cost'} {abs(baseline):,.0f}"
 
 
+def compact(change: float) -> str:
+    """A signed amount short enough for a metric card: +3,842, -622k, +1.2M."""
+    if abs(change) >= 1e6:
+        return f"{change / 1e6:+.1f}M"
+    return f"{change / 1e3:+.0f}k" if abs(change) >= 1e4 else f"{change:+,.0f}"
+
+
 def performance_status(report) -> Status:
     found = headline(report)
     if found is None:

@@ -17,6 +17,7 @@ BADGES = {
     summary.UNKNOWN: ("gray", ":material/help:"),
 }
 
+
 page = section_page("Executive summary", "Is the model still right, has the world changed, is it healthy?")
 view, report = page.view, page.report
 windows = report.windows_frame()
@@ -61,7 +62,9 @@ if worth:
     e[0].metric(
         "Business value",  # longer labels are cut in a fifth of the page; the sentence below says more
         f"{worth['value']:,.0f}",
-        None if worth["baseline"] is None else f"{worth['value'] - worth['baseline']:+,.0f} vs expected",
+        None
+        if worth["baseline"] is None
+        else f"{summary.compact(worth['value'] - worth['baseline'])} vs expected",
         border=True,
         help=f"What the latest window's predictions were worth ({estimated}by the model's value matrix), "
         "against the reference's value per prediction times the same number of predictions.",

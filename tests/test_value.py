@@ -283,3 +283,14 @@ def test_the_value_chart_is_strict_json_with_windows_lacking_values(valued):
     assert frame["value"].isna().any()
     spec = json.dumps(charts.value_over_time(frame).to_dict(), allow_nan=False)
     assert '"kind": "baseline"' in spec
+
+
+def test_amounts_on_a_metric_card_stay_short():
+    from monitoring.summary import compact
+
+    assert [compact(v) for v in (3842.4, -9999.0, -621_669.0, 1_234_567.0)] == [
+        "+3,842",
+        "-9,999",
+        "-622k",
+        "+1.2M",
+    ]
