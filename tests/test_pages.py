@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -155,3 +156,19 @@ def test_the_value_matrix_is_edited_on_the_settings_page(tmp_path, demo_db, monk
     assert catalog_api.get_model(Store(str(path)), "bikes").settings.value_matrix == {
         "cost_per_unit_error": 4
     }
+
+
+def test_upload_preview_names_the_class_of_each_probability_column(tmp_path, monkeypatch):
+    path = tmp_path / "classes.duckdb"
+    Store(str(path))
+    monkeypatch.setenv(DB_ENV_VAR, str(path))
+    at = run_page("pages/upload.py")
+    at.text_input(key="upload_new_name").input("router").run()
+    rows = "\n".join(f"r{i},2024-01-01T00:0{i}:00,a,0.7,0.3" for i in range(5))
+    data = f"id,timestamp,prediction,proba_a,billing_proba\n{rows}\n".encode()
+    at.file_uploader(key="upload_files").upload("scores.csv", data, "text/csv").run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = at.data_editor[0].value
+    classes = dict(zip(table["name"], table["class"], strict=True))
+    assert classes["proba_a"] == "a" and classes["billing_proba"] == "billing"
+    assert pd.isna(classes["prediction"])

@@ -69,3 +69,17 @@ def test_a_missing_value_matrix_file_is_named(capsys, db, tmp_path):
         capsys, "settings", "--model", "m", "--db", db, "--value-matrix", str(tmp_path / "no.json")
     )
     assert code == 2 and "no.json does not exist; give the path of a JSON file" in err
+
+
+def test_models_names_the_class_of_each_probability_column(capsys, tmp_path):
+    path = tmp_path / "router.csv"
+    rows = "\n".join(f"r{i},2024-01-01T00:0{i}:00,a,0.7,0.3" for i in range(5))
+    path.write_text(f"id,timestamp,prediction,proba_a,billing_proba\n{rows}\n")
+    db = str(tmp_path / "router.duckdb")
+    assert main(["ingest", str(path), "--db", db, "--model", "r", "--kind", "production"]) == 0
+    capsys.readouterr()
+    code, out, _ = _run(capsys, "models", "--db", db)
+    assert code == 0
+    assert (
+        "  proba_a: score of class 'a', numeric" in out and "  billing_proba: score of class 'billing'" in out
+    )
