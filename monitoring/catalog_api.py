@@ -7,6 +7,7 @@ from monitoring.alerts.rules import SEVERITIES
 from monitoring.errors import InputError
 from monitoring.ingest import role_changes
 from monitoring.ingest.roles import RoleOverrides
+from monitoring.performance.value import check_fits_task
 from monitoring.schema import Model
 from monitoring.settings import ModelSettings
 from monitoring.store import alerts_sql, catalog, window_sql
@@ -79,10 +80,12 @@ def delete_batch(store, name: str, batch_id: int) -> int:
 
 
 def save_settings(store, name: str, settings: ModelSettings) -> None:
-    """Store new settings for the model (validated by ModelSettings.from_dict first)."""
+    """Store new settings for the model (validated by ModelSettings.from_dict first, and the value
+    matrix against the model's task)."""
     ModelSettings.from_dict(settings.to_dict())
     with store.transaction() as con:
         model = catalog.get_model(con, name)
+        check_fits_task(settings.value_matrix, model.task)
         catalog.save_settings(con, model.id, settings)
 
 

@@ -60,6 +60,9 @@ def report_charts(report, latency_slo_ms: float | None = None) -> list[tuple[str
         if not rows.empty:
             name = summary.NAMES.get(metric, metric)
             found.append((f"Performance over time: {name}", charts.metric_over_time(rows, name)))
+    worth = report.frame("business_value")
+    if not worth.empty and worth["value"].notna().any():
+        found.append(("Business value per window", charts.value_over_time(worth)))
     drift = report.frame("drift")
     if not drift.empty:
         features = drift[drift["role"] == "feature"]
@@ -106,6 +109,9 @@ def _summary_html(report, slo_ms: float | None) -> str:
         )
     retrain = summary.retraining(report)
     items.append(f"<p><b>Retraining:</b> {_esc(retrain.sentence)}</p>")
+    worth = summary.value_headline(report)
+    if worth:
+        items.append(f"<p>{_esc(worth['sentence'])}</p>")
     rows, labelled = summary.served(report)
     share = "" if labelled is None else f", {labelled:.0%} of them with a label so far"
     items.append(f"<p>{rows:,} predictions served in the period{_esc(share)}.</p>")

@@ -66,6 +66,9 @@ def metric_families() -> dict[str, GaugeMetricFamily]:
             "performance", "Latest performance metric per window (realized or estimated).", ["metric", "kind"]
         ),
         "baseline": gauge("performance_baseline", "Performance metric on the reference.", ["metric"]),
+        "value": gauge(
+            "business_value", "Business value of the latest window (realized or estimated).", ["kind"]
+        ),
         "drift_share": gauge("drift_share", "Share of drifted features in the latest window.", []),
         "dataset_drifted": gauge("dataset_drifted", "1 when the latest window drifted as a whole.", []),
         "drift_score": gauge(
@@ -95,6 +98,8 @@ def _add_report(families: dict, model: str, report) -> None:
         families["performance"].add_metric([model, metric, kind], r["value"])
     for metric, r in report.latest("performance", lambda r: r["metric"], "baseline").items():
         families["baseline"].add_metric([model, metric], r["baseline"])
+    for kind, r in report.latest("business_value", lambda r: r["kind"]).items():
+        families["value"].add_metric([model, kind], r["value"])
     dataset = report.latest("dataset_drift", lambda r: "all", "share_drifted").get("all")
     if dataset:
         families["drift_share"].add_metric([model], dataset["share_drifted"])

@@ -23,7 +23,7 @@ from monitoring.drift.section import drift_section
 from monitoring.fairness import fairness_section
 from monitoring.freshness import freshness_section
 from monitoring.operations import operations_section
-from monitoring.performance.section import performance_section
+from monitoring.performance.section import business_value_section, performance_section
 from monitoring.settings import ModelSettings
 from monitoring.store import window_sql
 from monitoring.store.cache import as_stored
@@ -130,6 +130,7 @@ class Report(Mapping):
 SECTIONS: dict = {}
 SECTIONS["drift"] = drift_section
 SECTIONS["performance"] = performance_section  # performance, confusion_matrix
+SECTIONS["business_value"] = business_value_section  # computed with performance, per window
 SECTIONS["fairness"] = fairness_section  # fairness (groups), fairness_disparities
 SECTIONS["operations"] = operations_section
 SECTIONS["data_quality"] = data_quality_section  # data_quality, schema_changes

@@ -50,6 +50,40 @@ def headline(report) -> dict | None:
     }
 
 
+def value_headline(report) -> dict | None:
+    """The business value of the latest window that has one (realized if its labels are in, else
+    estimated), its baseline and a sentence: 'In the week of 29 Apr the model earned 41,300 against
+    52,000 expected.' None without a value matrix."""
+    found = [r for r in report.records("business_value") if r.get("value") is not None]
+    if not found:
+        return None
+    window = max(r["window"] for r in found)
+    mine = [r for r in found if r["window"] == window]
+    row = next((r for r in mine if r["kind"] == "realized"), mine[0])
+    estimated = row["kind"] == "estimated"
+    when = ("on " if report.unit == "day" else "in ") + report.window_phrase(window)
+    sentence = f"{when} the model {_worth(row['value'], row['baseline'], estimated)}."
+    return {**row, "sentence": sentence[0].upper() + sentence[1:]}
+
+
+def _worth(value: float, baseline: float | None, estimated: bool) -> str:
+    """'earned 41,300 against 52,000 expected', 'cost 3,100 against 2,800 expected', ..."""
+    about = "an estimated " if estimated else ""
+    done = f"earned {about}{value:,.0f}" if value >= 0 else f"cost {about}{-value:,.0f}"
+    if baseline is None:
+        return done
+    if (value >= 0) == (baseline >= 0):
+        return f"{done} against {abs(baseline):,.0f} expected"
+    return f"{done} where it was expected to {'earn' if baseline >= 0 else 'cost'} {abs(baseline):,.0f}"
+
+
+def compact(change: float) -> str:
+    """A signed amount short enough for a metric card: +3,842, -622k, +1.2M."""
+    if abs(change) >= 1e6:
+        return f"{change / 1e6:+.1f}M"
+    return f"{change / 1e3:+.0f}k" if abs(change) >= 1e4 else f"{change:+,.0f}"
+
+
 def performance_status(report) -> Status:
     found = headline(report)
     if found is None:

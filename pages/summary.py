@@ -19,6 +19,7 @@ BADGES = {
     summary.UNKNOWN: ("gray", ":material/help:"),
 }
 
+
 page = section_page("Executive summary", "Is the model still right, has the world changed, is it healthy?")
 view, report = page.view, page.report
 windows = report.windows_frame()
@@ -66,10 +67,11 @@ f4.metric(
 
 st.subheader("Headline figures")
 found = summary.headline(report)
+worth = summary.value_headline(report)
 rows, labelled = summary.served(report)
 with common.shown_errors():
     open_alerts = pd.DataFrame(list_alerts(common.get_store(), view.model, ("open",)))
-a, b, c, d = st.columns(4)
+a, b, c, d, *e = st.columns(5 if worth else 4)
 if found:
     lower_better = not found["metric"].endswith("_score")
     change = None if found["baseline"] is None else found["value"] - found["baseline"]
@@ -90,6 +92,19 @@ c.metric(
     help="Share of this period's predictions whose true outcome has arrived.",
 )
 d.metric("Open alerts", len(open_alerts), border=True)
+if worth:
+    estimated = "estimated " if worth["kind"] == "estimated" else ""
+    e[0].metric(
+        "Business value",  # longer labels are cut in a fifth of the page; the sentence below says more
+        f"{worth['value']:,.0f}",
+        None
+        if worth["baseline"] is None
+        else f"{summary.compact(worth['value'] - worth['baseline'])} vs expected",
+        border=True,
+        help=f"What the latest window's predictions were worth ({estimated}by the model's value matrix), "
+        "against the reference's value per prediction times the same number of predictions.",
+    )
+    st.caption(worth["sentence"])
 
 left, right = st.columns([3, 2])
 with left:

@@ -5,6 +5,7 @@ import streamlit as st
 
 from monitoring import catalog_api
 from monitoring.alerts.evaluate import evaluate_after_ingest
+from monitoring.ingest.names import class_of_score
 from monitoring.ingest.pipeline import ingest_file
 from monitoring.ingest.roles import ROLES
 from monitoring.schema import BATCH_KINDS, TASKS
@@ -84,17 +85,30 @@ task = preview.task
 if preview.new_model and kind != "labels":
     task = st.selectbox("Task", TASKS, index=TASKS.index(preview.task) if preview.task in TASKS else 0)
 table = pd.DataFrame(
-    [{"name": c.name, "role": c.role, "kind": c.kind, "guessed": c.inferred} for c in preview.columns]
+    [
+        {
+            "name": c.name,
+            "role": c.role,
+            "kind": c.kind,
+            "class": class_of_score(c.name) if c.role == "score" else None,
+            "guessed": c.inferred,
+        }
+        for c in preview.columns
+    ]
 )
 edited = st.data_editor(
     table,
     hide_index=True,
     width="stretch",
-    disabled=["name", "guessed"] + ([] if preview.new_model else ["role", "kind"]),
+    disabled=["name", "class", "guessed"] + ([] if preview.new_model else ["role", "kind"]),
     column_config={
         "role": st.column_config.SelectboxColumn("Role", options=ROLES, required=True),
         "kind": st.column_config.SelectboxColumn(
             "Type", options=["numeric", "categorical", "id", "timestamp"]
+        ),
+        "class": st.column_config.TextColumn(
+            "Class",
+            help="The class whose probability a score column holds, read from its name (proba_<class>).",
         ),
     },
     key="upload_roles",

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -181,3 +182,59 @@ def test_the_settings_form_saves_the_label_delay_retraining_and_mlflow_settings(
     settings = catalog_api.get_model(Store(path), "credit").settings
     assert (settings.label_delay_days, settings.retrain_windows) == (3.0, 2)
     assert (settings.mlflow_registered_model, settings.mlflow_model_version) == ("credit-default", "7")
+
+
+@pytest.mark.parametrize("model", ["bikes", "tickets"])
+def test_performance_page_shows_estimates_and_business_value_of_regression_and_multiclass(
+    model, demo_db, monkeypatch
+):
+    monkeypatch.setenv(DB_ENV_VAR, demo_db)
+    at = run_page("pages/performance.py", {"model": model})
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error
+    assert "Business value" in [s.value for s in at.subheader]
+    assert len(at.get("vega_lite_chart")) >= 3  # two metrics, the labelled share, the value
+
+
+def test_summary_states_the_business_value_of_the_latest_window(demo_db, monkeypatch):
+    monkeypatch.setenv(DB_ENV_VAR, demo_db)
+    at = run_page(PAGES[0], {"model": "tickets"})
+    worth = next(m for m in at.metric if m.label == "Business value")
+    assert worth.value.replace(",", "").isdigit() and "vs expected" in worth.proto.delta
+    assert any("the model earned an estimated" in c.value and "expected" in c.value for c in at.caption)
+
+
+def test_the_value_matrix_is_edited_on_the_settings_page(tmp_path, demo_db, monkeypatch):
+    path = tmp_path / "settings.duckdb"
+    copy_to(Store(demo_db), str(path))
+    monkeypatch.setenv(DB_ENV_VAR, str(path))
+    at = run_page("pages/batches.py", {"model": "bikes"})
+    assert '"cost_per_unit_error": 1.5' in at.text_area(key="value_matrix").value
+    save = next(b for b in at.button if b.proto.label == "Save settings")
+    at.text_area(key="value_matrix").input("{not json")  # a form's values go with its submit
+    save.click().run()
+    assert any("the value matrix is not JSON" in e.value for e in at.error)
+    at.text_area(key="value_matrix").input('{"cost_per_unit_error": 4}')
+    next(b for b in at.button if b.proto.label == "Save settings").click().run()
+    assert not at.error and not at.exception
+    from monitoring import catalog_api
+
+    assert catalog_api.get_model(Store(str(path)), "bikes").settings.value_matrix == {
+        "cost_per_unit_error": 4
+    }
+
+
+def test_upload_preview_names_the_class_of_each_probability_column(tmp_path, monkeypatch):
+    path = tmp_path / "classes.duckdb"
+    Store(str(path))
+    monkeypatch.setenv(DB_ENV_VAR, str(path))
+    at = run_page("pages/upload.py")
+    at.text_input(key="upload_new_name").input("router").run()
+    rows = "\n".join(f"r{i},2024-01-01T00:0{i}:00,a,0.7,0.3" for i in range(5))
+    data = f"id,timestamp,prediction,proba_a,billing_proba\n{rows}\n".encode()
+    at.file_uploader(key="upload_files").upload("scores.csv", data, "text/csv").run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = at.data_editor[0].value
+    classes = dict(zip(table["name"], table["class"], strict=True))
+    assert classes["proba_a"] == "a" and classes["billing_proba"] == "billing"
+    assert pd.isna(classes["prediction"])

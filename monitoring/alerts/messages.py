@@ -56,14 +56,22 @@ def message(rule, o, when: str, unit: str, run: int = 1) -> str:
 def _sentence(rule, o) -> str:
     metric = rule.metric
     estimated = "Estimated " if o.kind == "estimated" else ""
+    band = f" ({o.detail})" if o.kind == "estimated" and o.detail else ""
+    at_least = "at least " if band else ""
     if metric == "performance_drop":
         name = humanize(o.scope)
         name = estimated + (name.lower() if estimated else name)
         if score_direction(o.scope) == 1:
-            return f"{name} fell to {_num(o.current)}, {o.value:.1f} points below its baseline of {_num(o.baseline)}"
-        return f"{name} rose to {_num(o.current)}, {o.value:.1f}% above its baseline of {_num(o.baseline)}"
+            return f"{name} fell to {_num(o.current)}{band}, {at_least}{o.value:.1f} points below its baseline of {_num(o.baseline)}"
+        return f"{name} rose to {_num(o.current)}{band}, {at_least}{o.value:.1f}% above its baseline of {_num(o.baseline)}"
     if metric == "performance":
         return f"{estimated}{humanize(o.scope)} was {_num(o.value)} (limit {rule.comparison} {_num(rule.threshold)})"
+    if metric == "business_value_drop":
+        what = f"{estimated}business value".capitalize()
+        return f"{what} was {_num(o.current)}{band}, {at_least}{o.value:.1f}% worse than its baseline of {_num(o.baseline)}"
+    if metric == "business_value":
+        what = f"{estimated}business value".capitalize()
+        return f"{what} was {_num(o.value)}{band} (limit {rule.comparison} {_num(rule.threshold)})"
     if metric in ("feature_drift", "prediction_drift", "target_drift"):
         what = {
             "feature_drift": f"Feature '{o.scope}'",

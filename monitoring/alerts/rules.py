@@ -141,6 +141,8 @@ DEFAULT_RULES = (
     Rule("unseen-categories", "unseen_categories", ">", 0.0, "low"),
     Rule("no-production-data", "hours_since_production", ">", 24.0, "high"),
     Rule("labels-overdue", "labels_overdue_days", ">", 7.0, "medium"),
+    # needs a value matrix; value nets gains against losses, so it moves more than accuracy does
+    Rule("business-value-drop", "business_value_drop", ">", 20.0, "high"),
 )
 FRESHNESS_RULES = ("no-production-data", "labels-overdue")
 
