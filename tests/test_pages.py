@@ -136,7 +136,7 @@ def test_with_two_models_the_portfolio_is_the_default_page_with_a_row_per_model(
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "Portfolio"
     table = at.dataframe[0].value
-    assert sorted(table["link"]) == ["summary?model=bikes", "summary?model=credit"]
+    assert sorted(table["link"]) == ["summary?model=bikes", "summary?model=credit", "summary?model=tickets"]
     credit = table[table["link"] == "summary?model=credit"].iloc[0]
     assert credit["performance"] == "critical" and credit["retraining"] == "retrain now"
     assert credit["last_data"].endswith("years ago") and len(credit["trend"]) == 10
