@@ -21,11 +21,15 @@ from monitoring.performance.estimation import estimate_binary, fit_calibration
 from monitoring.performance.loss_estimation import regression_estimates
 from monitoring.performance.metrics import (
     average_precision_from_counts,
+    binary_intervals,
     binary_scores,
     log_loss_from_counts,
+    multiclass_intervals,
     multiclass_scores,
+    regression_intervals,
     regression_scores,
     roc_auc_from_counts,
+    score_intervals,
 )
 from monitoring.performance.multiclass_estimation import (
     MAX_CLASSES,
@@ -44,6 +48,14 @@ def classification_metrics(
     counts: dict, classes: list[str], positive: str | None
 ) -> tuple[dict, np.ndarray, int]:
     """(metrics, confusion matrix, labelled rows) for one slice of `classification_counts`."""
+    metrics, _, matrix, labelled = classification_figures(counts, classes, positive)
+    return metrics, matrix, labelled
+
+
+def classification_figures(
+    counts: dict, classes: list[str], positive: str | None
+) -> tuple[dict, dict, np.ndarray, int]:
+    """(metrics, {metric: (lower, upper)}, confusion matrix, labelled rows) for one slice."""
     labelled = counts["y"] != None  # noqa: E711 (elementwise over an object array)
     n = counts["n"].astype(float)
     index = {c: i for i, c in enumerate(classes)}
@@ -55,21 +67,23 @@ def classification_metrics(
             matrix[i, j] = n[true_is[t] & predicted].sum()
     usable = labelled & np.isin(counts["p"], classes) & np.isin(counts["y"], classes)
     if not matrix.any() or (positive is not None and positive not in index):
-        return {}, matrix, int(n[labelled].sum())  # no row has both a prediction and a label
+        return {}, {}, matrix, int(n[labelled].sum())  # no row has both a prediction and a label
     if positive is None:
-        return multiclass_scores(matrix), matrix, int(n[labelled].sum())
+        return multiclass_scores(matrix), multiclass_intervals(matrix), matrix, int(n[labelled].sum())
     pos, neg = index[positive], [i for i in range(len(classes)) if i != index[positive]]
     tp, fn = matrix[pos, pos], matrix[pos, neg].sum()
     fp, tn = matrix[neg, pos].sum(), matrix[np.ix_(neg, neg)].sum()
-    metrics = binary_scores(tp, fp, fn, tn)
+    metrics, bands = binary_scores(tp, fp, fn, tn), binary_intervals(tp, fp, fn, tn)
     scored = usable & np.isfinite(counts["s"].astype(float))
     if scored.any():
         is_pos = counts["y"][scored] == positive
         s, rows = counts["s"][scored].astype(float), n[scored]
-        metrics["roc_auc_score"] = roc_auc_from_counts(s, rows * is_pos, rows * ~is_pos)
-        metrics["average_precision_score"] = average_precision_from_counts(s, rows * is_pos, rows * ~is_pos)
-        metrics["log_loss"] = log_loss_from_counts(s, rows * is_pos, rows * ~is_pos)
-    return metrics, matrix, int(n[labelled].sum())
+        positives, negatives = rows * is_pos, rows * ~is_pos
+        metrics["roc_auc_score"] = roc_auc_from_counts(s, positives, negatives)
+        metrics["average_precision_score"] = average_precision_from_counts(s, positives, negatives)
+        metrics["log_loss"] = log_loss_from_counts(s, positives, negatives)
+        bands |= score_intervals(s, positives, negatives, metrics["average_precision_score"])
+    return metrics, bands, matrix, int(n[labelled].sum())
 
 
 def _slice(counts: dict, mask) -> dict:
@@ -97,6 +111,7 @@ def _record(window, metric, value, baseline, kind, labelled, lower=None, upper=N
     }
 
 
+NO_BAND = (None, None)
 BINARY_METRICS = ("accuracy_score", "precision_score", "recall_score", "f1_score")
 SCORE_METRICS = ("roc_auc_score", "average_precision_score", "log_loss")
 REGRESSION_METRICS = (
@@ -235,14 +250,17 @@ def _classification_section(con, context, classes: list[str]) -> dict:
     records, matrices, worth = [], [], []
     for window in context.windows:
         part = _slice(counts, np.array(rows_of.get(window.key, []), dtype=int))
-        metrics, matrix, labelled = classification_metrics(part, classes, positive)
+        metrics, bands, matrix, labelled = classification_figures(part, classes, positive)
         enough = labelled >= context.settings.min_labels
         auc_part, confusion_part = sums.get(window.key, (None, None))
         if auc_part is not None and metrics:
             metrics["roc_auc_macro_score"] = realized_auc(auc_part)
         for name in names:
             metric = metrics.get(name) if enough else None
-            records.append(_record(window.index, name, metric, baseline.get(name), "realized", labelled))
+            band = bands.get(name, NO_BAND) if metric is not None else NO_BAND
+            records.append(
+                _record(window.index, name, metric, baseline.get(name), "realized", labelled, *band)
+            )
         matrices += _matrix_records(window.index, matrix, classes)
         if cells is not None:
             worth.append(value.realized(window.index, matrix, cells, unit, enough))
@@ -272,7 +290,7 @@ def _regression_section(con, context) -> dict:
     def compute():
         source, params = context.reference(con)
         rows = metrics_sql.regression_sums(con, source, params, window=False, prediction=prediction)
-        return {"baseline": regression_scores(*rows[0][2:]) if rows else {}}
+        return {"baseline": regression_scores(*rows[0][2:9]) if rows else {}}
 
     baseline = _reference_summary(con, context, prediction, compute)["baseline"]
     cost = context.settings.value_matrix.get(value.REGRESSION_COST)
@@ -289,12 +307,17 @@ def _regression_section(con, context) -> dict:
     estimates = regression_estimates(con, context)
     records, worth = [], []
     for window in context.windows:
-        _, _, labelled, *sums = by_key.get(window.key, (None, 0, 0, 0, 0, 0, 0, 0, 0))
+        _, _, labelled, *sums = by_key.get(window.key, (None, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+        sums, higher = sums[:6], sums[6:]  # higher: sums of errors^4 and of squared percentage errors
         enough = labelled >= context.settings.min_labels
         metrics = regression_scores(labelled, *sums) if enough else {}
+        bands = regression_intervals(labelled, *sums, *higher) if enough else {}
         for name in REGRESSION_METRICS:
+            band = bands.get(name, NO_BAND)
             records.append(
-                _record(window.index, name, metrics.get(name), baseline.get(name), "realized", labelled)
+                _record(
+                    window.index, name, metrics.get(name), baseline.get(name), "realized", labelled, *band
+                )
             )
         records.append(
             _record(window.index, "zero_target_rows", labelled - sums[-1], None, "realized", labelled)
@@ -311,6 +334,7 @@ def _regression_section(con, context) -> dict:
 
 
 KEYS = ("performance", "confusion_matrix", "business_value")
+BANDS = "bands1"  # kept windows from before realized values had intervals are computed again
 
 
 def _performance(con, context) -> dict:
@@ -321,14 +345,14 @@ def _performance(con, context) -> dict:
     if model.column("prediction") is None and (model.task != "binary" or model.column("score") is None):
         found = {key: [] for key in KEYS}
     elif model.task == "regression":
-        found = per_window(con, context, "performance", _regression_section, KEYS)
+        found = per_window(con, context, "performance", _regression_section, KEYS, BANDS)
     else:
         classes = classes_of(con, context)  # of the whole period: every window's matrix has them all
 
         def compute(con, part) -> dict:
             return _classification_section(con, part, classes)
 
-        found = per_window(con, context, "performance", compute, KEYS, classes)
+        found = per_window(con, context, "performance", compute, KEYS, classes, BANDS)
     context.memo["performance"] = found
     return found
 

@@ -78,7 +78,8 @@ def _unmask(values) -> np.ndarray:
 
 
 def regression_sums(con, source: str, params: list, *, window: bool, prediction: str) -> list[tuple]:
-    """Per window: rows, labelled rows, sums of errors, SST, and the MAPE terms (zero targets skipped)."""
+    """Per window: rows, labelled rows, sums of errors, SST, the MAPE terms (zero targets skipped),
+    and for the intervals the sums of errors^4 and of squared percentage errors."""
     key = WINDOW if window else "0"
     y, p = f"CAST({LABEL} AS DOUBLE)", quote(prediction)
     labelled = f"{y} IS NOT NULL AND {p} IS NOT NULL"
@@ -89,7 +90,9 @@ def regression_sums(con, source: str, params: list, *, window: bool, prediction:
         f"sum(CASE WHEN {labelled} THEN {p} - {y} END), "
         f"var_pop(CASE WHEN {labelled} THEN {y} END), "
         f"sum(CASE WHEN {labelled} AND {y} <> 0 THEN abs({p} - {y}) / abs({y}) END), "
-        f"count_if({labelled} AND {y} <> 0)::BIGINT "
+        f"count_if({labelled} AND {y} <> 0)::BIGINT, "
+        f"sum(CASE WHEN {labelled} THEN pow({p} - {y}, 4) END), "
+        f"sum(CASE WHEN {labelled} AND {y} <> 0 THEN pow(abs({p} - {y}) / abs({y}), 2) END) "
         f"FROM ({source}) GROUP BY ALL ORDER BY 1",
         params,
     ).fetchall()
