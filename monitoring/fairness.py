@@ -12,8 +12,15 @@ Report shape: `fairness` holds group records (`window` null = the whole period) 
   TPR and FPR gaps (and the smaller ratio), as Fairlearn does. A difference passes when it is at
   most `fairness_max_difference`; the four-fifths rule passes when the selection-rate ratio is at
   least 0.8.
+- 95% intervals (monitoring/intervals.py): a group's rate has Wilson's (`lower`/`upper`), a mean
+  the normal one. A difference between the highest and the lowest group has Newcombe's interval,
+  a ratio Katz's log interval (MAE: the normal interval of a difference of means and the
+  delta-method log interval of their ratio), taking the two groups as named by the point
+  estimate; equalized odds takes the larger gap's bounds (`difference_lower`/`_upper`,
+  `ratio_lower`/`_upper`).
 """
 
+from monitoring.intervals import katz_ratio, mean_difference, mean_interval, mean_ratio, newcombe, wilson
 from monitoring.performance.classes import classes_of, positive_class, predicted_sql
 from monitoring.store import metrics_sql
 
@@ -26,62 +33,100 @@ def _rate(num, den):
     return num / den if den else None
 
 
-def classifier_group_metrics(rows, selected, labelled, tp, fp, fn, tn, correct) -> dict:
-    """Per-group rates from counts (None where the denominator is zero)."""
+def classifier_group_parts(rows, selected, labelled, tp, fp, fn, tn, correct) -> dict:
+    """{rate: (hits, rows it divides by)} of one group."""
     return {
-        "selection_rate": _rate(selected, rows),
-        "accuracy": _rate(correct, labelled),
-        "true_positive_rate": _rate(tp, tp + fn),
-        "false_positive_rate": _rate(fp, fp + tn),
-        "false_negative_rate": _rate(fn, tp + fn),
-        "precision": _rate(tp, tp + fp),
+        "selection_rate": (selected, rows),
+        "accuracy": (correct, labelled),
+        "true_positive_rate": (tp, tp + fn),
+        "false_positive_rate": (fp, fp + tn),
+        "false_negative_rate": (fn, tp + fn),
+        "precision": (tp, tp + fp),
     }
 
 
-def regression_group_metrics(rows, labelled, abs_sum, mean_prediction) -> dict:
-    return {"mean_absolute_error": _rate(abs_sum, labelled), "mean_prediction": mean_prediction}
+def classifier_group_metrics(rows, selected, labelled, tp, fp, fn, tn, correct) -> dict:
+    """Per-group rates from counts (None where the denominator is zero)."""
+    parts = classifier_group_parts(rows, selected, labelled, tp, fp, fn, tn, correct)
+    return {name: _rate(hits, n) for name, (hits, n) in parts.items()}
 
 
-def _spread(values: list) -> tuple[float | None, float | None]:
-    values = [v for v in values if v is not None]
+def regression_group_parts(rows, labelled, abs_sum, sq_sum, predicted, pred_sum, pred_sq_sum) -> dict:
+    """{mean: (count, sum, sum of squares)} of one group."""
+    return {
+        "mean_absolute_error": (labelled, abs_sum, sq_sum),
+        "mean_prediction": (predicted, pred_sum, pred_sq_sum),
+    }
+
+
+def regression_group_metrics(rows, labelled, abs_sum, sq_sum, predicted, pred_sum, pred_sq_sum) -> dict:
+    parts = regression_group_parts(rows, labelled, abs_sum, sq_sum, predicted, pred_sum, pred_sq_sum)
+    return {name: _rate(total, n) for name, (n, total, _) in parts.items()}
+
+
+def group_intervals(parts: dict) -> dict:
+    """{metric: (lower, upper)}: Wilson for a rate's (hits, rows), normal for a mean's sums."""
+    return {name: wilson(*part) if len(part) == 2 else mean_interval(*part) for name, part in parts.items()}
+
+
+NO_SPREAD = {"difference": None, "ratio": None, "difference_lower": None, "difference_upper": None}
+NO_SPREAD |= {"ratio_lower": None, "ratio_upper": None}
+
+
+def _spread(values: dict, parts: dict) -> dict:
+    """Highest - lowest and lowest / highest over the groups, with their intervals."""
+    values = {g: v for g, v in values.items() if v is not None}
     if len(values) < 2:
-        return None, None
-    high, low = max(values), min(values)
-    return high - low, (low / high if high else None)
+        return dict(NO_SPREAD)
+    high, low = max(values, key=values.get), min(values, key=values.get)
+    found = {
+        "difference": values[high] - values[low],
+        "ratio": values[low] / values[high] if values[high] else None,
+    }
+    if len(parts[high]) == 2:
+        found["difference_lower"], found["difference_upper"] = newcombe(*parts[high], *parts[low])
+        found["ratio_lower"], found["ratio_upper"] = katz_ratio(*parts[low], *parts[high])
+    else:
+        found["difference_lower"], found["difference_upper"] = mean_difference(parts[high], parts[low])
+        found["ratio_lower"], found["ratio_upper"] = mean_ratio(parts[low], parts[high])
+    return found
 
 
-def disparities(groups: dict[str, dict], max_difference: float) -> list[dict]:
-    """Disparity records (metric, difference, ratio, passes) over the groups' metrics."""
+def _larger_gap(a: dict, b: dict) -> dict:
+    """Equalized odds: the larger of two gaps and the smaller of two ratios, bounds taken alike."""
+    if a["difference"] is None or b["difference"] is None:
+        return dict(NO_SPREAD)
+    found = {}
+    for key in ("difference", "difference_lower", "difference_upper", "ratio", "ratio_lower", "ratio_upper"):
+        pair = [x[key] for x in (a, b) if x[key] is not None]
+        pick = max if key.startswith("difference") else min
+        found[key] = pick(pair) if len(pair) == 2 else None
+    return found
+
+
+def disparities(groups: dict[str, dict], max_difference: float, parts: dict | None = None) -> list[dict]:
+    """Disparity records (metric, difference, ratio, passes and the intervals) over the groups'
+    metrics; `parts` holds each group's counts ({group: {metric: counts}}) for the intervals."""
+    parts = parts or {g: {} for g in groups}
 
     def of(name):
-        return _spread([m.get(name) for m in groups.values()])
+        counts = {g: parts[g].get(name, (0, 0)) for g in groups}
+        return _spread({g: m.get(name) for g, m in groups.items()}, counts)
 
     out = []
-    dp_diff, dp_ratio = of("selection_rate")
-    tpr_diff, tpr_ratio = of("true_positive_rate")
-    fpr_diff, fpr_ratio = of("false_positive_rate")
-    eo_diff = None if tpr_diff is None or fpr_diff is None else max(tpr_diff, fpr_diff)
-    eo_ratio = None if tpr_ratio is None or fpr_ratio is None else min(tpr_ratio, fpr_ratio)
-    for metric, diff, ratio in (
-        ("demographic_parity", dp_diff, dp_ratio),
-        ("equalized_odds", eo_diff, eo_ratio),
-        ("equal_opportunity", tpr_diff, tpr_ratio),
+    parity, tpr = of("selection_rate"), of("true_positive_rate")
+    odds = _larger_gap(tpr, of("false_positive_rate"))
+    for metric, found in (
+        ("demographic_parity", parity),
+        ("equalized_odds", odds),
+        ("equal_opportunity", tpr),
     ):
-        out.append(
-            {"metric": metric, "difference": diff, "ratio": ratio, "passes": _passes(diff, max_difference)}
-        )
-    passes = None if dp_ratio is None else dp_ratio >= FOUR_FIFTHS
-    out.append({"metric": "four_fifths_rule", "difference": dp_diff, "ratio": dp_ratio, "passes": passes})
+        out.append({"metric": metric, **found, "passes": _passes(found["difference"], max_difference)})
+    passes = None if parity["ratio"] is None else parity["ratio"] >= FOUR_FIFTHS
+    out.append({"metric": "four_fifths_rule", **parity, "passes": passes})
     if "mean_absolute_error" in next(iter(groups.values()), {}):
-        diff, ratio = of("mean_absolute_error")
-        out = [
-            {
-                "metric": "mean_absolute_error",
-                "difference": diff,
-                "ratio": ratio,
-                "passes": _passes(diff, None),
-            }
-        ]
+        found = of("mean_absolute_error")
+        out = [{"metric": "mean_absolute_error", **found, "passes": _passes(found["difference"], None)}]
     return out
 
 
@@ -101,13 +146,17 @@ def attribute_sets(context, cross: list[str] | None = None) -> list[list[str]]:
 
 
 def _group_counts(con, context, attributes: list[str]):
+    """(window key, group, rows, {metric: value}, {metric: counts}) per window and group."""
     source, params = context.production(con)
     if context.model.task == "regression":
         prediction = context.model.column("prediction").name
         rows = metrics_sql.fairness_regression_sums(
             con, source, params, attributes=attributes, prediction=prediction
         )
-        return [(w, g, n, regression_group_metrics(n, *rest)) for w, g, n, *rest in rows]
+        return [
+            (w, g, n, regression_group_metrics(n, *rest), regression_group_parts(n, *rest))
+            for w, g, n, *rest in rows
+        ]
     classes = classes_of(con, context)
     positive = positive_class(classes)
     rows = metrics_sql.fairness_classification_counts(
@@ -118,7 +167,28 @@ def _group_counts(con, context, attributes: list[str]):
         predicted=predicted_sql(context, classes),
         positive=positive,
     )
-    return [(w, g, n, classifier_group_metrics(n, *rest)) for w, g, n, *rest in rows]
+    return [
+        (w, g, n, classifier_group_metrics(n, *rest), classifier_group_parts(n, *rest))
+        for w, g, n, *rest in rows
+    ]
+
+
+def _group_records(window, name: str, group, count: int, metrics: dict, parts: dict, flag) -> list[dict]:
+    bands = group_intervals(parts)
+    return [
+        {
+            "window": window,
+            "attribute": name,
+            "group": group,
+            "metric": metric,
+            "value": value,
+            "lower": bands.get(metric, (None, None))[0],
+            "upper": bands.get(metric, (None, None))[1],
+            "count": count,
+            "flag": flag,
+        }
+        for metric, value in {"count": count, **metrics}.items()
+    ]
 
 
 def fairness_section(con, context, cross: list[str] | None = None) -> dict:
@@ -130,26 +200,17 @@ def fairness_section(con, context, cross: list[str] | None = None) -> dict:
     for attributes in attribute_sets(context, cross):
         name = " x ".join(attributes)
         by_window: dict = {}
-        for key, group, count, metrics in _group_counts(con, context, attributes):
+        for key, group, count, metrics, parts in _group_counts(con, context, attributes):
             window = None if key is None else context.index_of(key)
             flag = "small" if count < settings.min_group_size else None
-            for metric, value in {"count": count, **metrics}.items():
-                groups_out.append(
-                    {
-                        "window": window,
-                        "attribute": name,
-                        "group": group,
-                        "metric": metric,
-                        "value": value,
-                        "count": count,
-                        "flag": flag,
-                    }
-                )
-            by_window.setdefault(window, {})[group] = (count, metrics)
+            groups_out += _group_records(window, name, group, count, metrics, parts, flag)
+            by_window.setdefault(window, {})[group] = (count, metrics, parts)
         for window, groups in by_window.items():
-            kept = {g: m for g, (n, m) in groups.items() if n >= settings.min_group_size}
+            kept = {g: found for g, found in groups.items() if found[0] >= settings.min_group_size}
             excluded = sorted(g for g in groups if g not in kept)
-            for record in disparities(kept, settings.fairness_max_difference):
+            metrics = {g: found[1] for g, found in kept.items()}
+            parts = {g: found[2] for g, found in kept.items()}
+            for record in disparities(metrics, settings.fairness_max_difference, parts):
                 disparities_out.append(
                     {"window": window, "attribute": name, **record, "excluded_groups": excluded}
                 )

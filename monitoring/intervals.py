@@ -104,15 +104,17 @@ def newcombe(x1: float, n1: float, x2: float, n2: float) -> tuple[float | None, 
 
 
 def katz_ratio(x1: float, n1: float, x2: float, n2: float) -> tuple[float | None, float | None]:
-    """Katz's log interval of (x1/n1) / (x2/n2); a zero count takes half a row (as is usual)."""
+    """Katz's log interval of (x1/n1) / (x2/n2). With x1 = 0 the ratio is 0: the lower end is 0 and
+    the upper one Katz's with half a row added to each count (as is usual)."""
     if not n1 or not n2 or not x2:
         return NONE
     x1, n1, x2, n2 = float(x1), float(n1), float(x2), float(n2)
-    if not x1:
+    zero = not x1
+    if zero:
         x1, n1, x2, n2 = 0.5, n1 + 0.5, x2 + 0.5, n2 + 0.5
     centre = math.log((x1 / n1) / (x2 / n2))
     half = Z95 * math.sqrt(max(1 / x1 - 1 / n1 + 1 / x2 - 1 / n2, 0.0))
-    return math.exp(centre - half), math.exp(centre + half)
+    return 0.0 if zero else math.exp(centre - half), math.exp(centre + half)
 
 
 def mean_difference(a: tuple, b: tuple) -> tuple[float | None, float | None]:

@@ -152,3 +152,40 @@ def test_demo_planted_unfair_group_fails_four_fifths(demo_store):
     assert rates["F"] > rates["M"]  # the score is pushed up for F: more predicted defaults
     assert got["four_fifths_rule"]["ratio"] == pytest.approx(rates["M"] / rates["F"])
     assert got["four_fifths_rule"]["ratio"] < 0.8 and got["four_fifths_rule"]["passes"] is False
+
+
+def test_group_rates_carry_wilson_and_disparities_newcombe_and_katz_intervals(store, ingest_frame):
+    from scipy import stats
+
+    frame = _frame(np.random.default_rng(3), 2000)
+    ingest_frame(store, frame, model="f", kind="production", overrides=ROLES)
+    section = _section(store)
+    whole = [r for r in section["fairness"] if r["window"] is None and r["attribute"] == "group"]
+    selected = frame.groupby("group")["prediction"].agg(["sum", "count"])
+    for r in (r for r in whole if r["metric"] == "selection_rate"):
+        hits, n = selected.loc[r["group"]]
+        ci = stats.binomtest(int(hits), int(n)).proportion_ci(method="wilson")
+        assert (r["lower"], r["upper"]) == pytest.approx((ci.low, ci.high), abs=1e-12)
+    parity = next(
+        r
+        for r in section["fairness_disparities"]
+        if r["window"] is None and r["attribute"] == "group" and r["metric"] == "demographic_parity"
+    )
+    rates = selected["sum"] / selected["count"]
+    high, low = selected.loc[rates.idxmax()], selected.loc[rates.idxmin()]
+    p1, p2 = high["sum"] / high["count"], low["sum"] / low["count"]
+    w1 = stats.binomtest(int(high["sum"]), int(high["count"])).proportion_ci(method="wilson")
+    w2 = stats.binomtest(int(low["sum"]), int(low["count"])).proportion_ci(method="wilson")
+    newcombe = (
+        p1 - p2 - np.hypot(p1 - w1.low, w2.high - p2),
+        p1 - p2 + np.hypot(w1.high - p1, p2 - w2.low),
+    )
+    assert (parity["difference_lower"], parity["difference_upper"]) == pytest.approx(newcombe, abs=1e-12)
+    katz = stats.contingency.relative_risk(
+        int(low["sum"]), int(low["count"]), int(high["sum"]), int(high["count"])
+    ).confidence_interval(0.95)
+    assert (parity["ratio_lower"], parity["ratio_upper"]) == pytest.approx((katz.low, katz.high), rel=1e-9)
+    for r in section["fairness_disparities"]:
+        if r["difference"] is not None:
+            assert r["difference_lower"] <= r["difference"] <= r["difference_upper"], r
+            assert r["ratio_lower"] <= r["ratio"] <= r["ratio_upper"], r

@@ -128,12 +128,14 @@ def fairness_classification_counts(
 def fairness_regression_sums(
     con, source: str, params: list, *, attributes: list[str], prediction: str
 ) -> list[tuple]:
-    """Per (window, group) and per group (window NULL): rows, labelled rows, sum |error|, sum prediction."""
+    """Per (window, group) and per group (window NULL): rows, labelled rows, sum |error|, sum error²,
+    and rows with a prediction, sum and sum of squares of the predictions."""
     y, p = f"CAST({LABEL} AS DOUBLE)", quote(prediction)
     has = f"{y} IS NOT NULL AND {p} IS NOT NULL"
     return con.execute(
         f"SELECT {WINDOW}, g, count(*)::BIGINT, count_if({has})::BIGINT, "
-        f"sum(CASE WHEN {has} THEN abs({p} - {y}) END), avg({p}) "
+        f"sum(CASE WHEN {has} THEN abs({p} - {y}) END), sum(CASE WHEN {has} THEN ({p} - {y}) * ({p} - {y}) END), "
+        f"count({p})::BIGINT, sum({p}), sum({p} * {p}) "
         f"FROM (SELECT *, {group_expression(attributes)} AS g FROM ({source})) "
         f"GROUP BY GROUPING SETS (({WINDOW}, g), (g)) ORDER BY {WINDOW} NULLS FIRST, g",
         params,
