@@ -55,6 +55,11 @@ else:
             "status": "Status",
             "message": st.column_config.TextColumn("What happened", width="large"),
             "window_label": "Window",
+            "require_significant": st.column_config.CheckboxColumn(
+                "Significant only",
+                help="Fire only when the whole 95% interval lies beyond the threshold (performance and "
+                "fairness disparities): a window with few rows then cannot raise an alert by chance.",
+            ),
             "action": st.column_config.TextColumn("Recommended action", width="large"),
             "changed_by": "By",
             "delivery": "Notification",
@@ -82,6 +87,12 @@ else:
                 st.toast(f"Alert #{picked} is now {status}.")
                 st.rerun()
 
+
+def _plain(value):
+    """A table cell as a plain Python value (a checkbox column gives numpy booleans)."""
+    return value.item() if hasattr(value, "item") else value
+
+
 st.subheader("Rules")
 with common.shown_errors():
     rules = pd.DataFrame([r.to_dict() for r in get_rules(store, view.model)])
@@ -105,6 +116,7 @@ edited = st.data_editor(
         "action",
         "scope",
         "consecutive",
+        "require_significant",
         "enabled",
     ],
     column_config={
@@ -112,6 +124,11 @@ edited = st.data_editor(
         "metric": st.column_config.SelectboxColumn("Metric", options=sorted(METRICS), required=True),
         "comparison": st.column_config.SelectboxColumn("Comparison", options=COMPARISONS, required=True),
         "severity": st.column_config.SelectboxColumn("Severity", options=SEVERITIES, required=True),
+        "require_significant": st.column_config.CheckboxColumn(
+            "Significant only",
+            help="Fire only when the whole 95% interval lies beyond the threshold (performance and "
+            "fairness disparities): a window with few rows then cannot raise an alert by chance.",
+        ),
         "action": st.column_config.TextColumn(
             "Recommended action",
             width="medium",
@@ -125,7 +142,7 @@ if can_edit() and st.button("Save rules", icon=":material/save:"):
     if can_edit():
         with common.shown_errors():
             clean = [
-                {k: None if isinstance(v, float) and pd.isna(v) else v for k, v in r.items()}
+                {k: None if isinstance(v, float) and pd.isna(v) else _plain(v) for k, v in r.items()}
                 for r in edited.to_dict("records")
             ]
             found = [Rule.from_dict(r) for r in clean]

@@ -2,7 +2,9 @@
 
 A rule names a metric from METRICS, a comparison, a threshold, a severity, an optional scope (a
 column, a fairness attribute or a performance metric) and how many consecutive windows must breach
-before it fires. monitoring/alerts/findings.py applies rules to a report.
+before it fires. With `require_significant` a rule on a figure that has a 95% interval fires only
+when the whole interval lies beyond the threshold (the lower end above a `>` line, the upper end
+below a `<` line). monitoring/alerts/findings.py applies rules to a report.
 """
 
 from dataclasses import asdict, dataclass, replace
@@ -32,6 +34,7 @@ FIELDS = (
     "consecutive",
     "enabled",
     "action",
+    "require_significant",
 )
 COMPARISONS = (">", ">=", "<", "<=", "flagged")
 
@@ -49,6 +52,7 @@ class Rule:
     consecutive: int = 1
     enabled: bool = True
     action: str = ""  # what to do when it fires; empty: the playbook's default for metric and severity
+    require_significant: bool = False  # fire only when the whole 95% interval is beyond the threshold
 
     def __post_init__(self):
         validate(self)
@@ -67,15 +71,17 @@ class Rule:
         missing = {"name", "metric", "comparison", "severity"} - set(values)
         if missing:
             raise InputError(f"rule {values.get('name', '?')!r} lacks {sorted(missing)}")
-        return cls(
-            **{"threshold": None, **{k: v for k, v in values.items() if not (k == "action" and v is None)}}
-        )
+        given = {
+            k: v for k, v in values.items() if not (k in ("action", "require_significant") and v is None)
+        }
+        return cls(**{"threshold": None, **given})
 
     def describe(self) -> str:
         scope = f" [{self.scope}]" if self.scope else ""
         limit = "" if self.comparison == "flagged" else f" {self.threshold:g}"
         times = f" for {self.consecutive} windows in a row" if self.consecutive > 1 else ""
-        return f"{self.severity}: {self.metric}{scope} {self.comparison}{limit}{times}"
+        sure = " (whole 95% interval)" if self.require_significant else ""
+        return f"{self.severity}: {self.metric}{scope} {self.comparison}{limit}{sure}{times}"
 
 
 def validate(rule: Rule) -> None:
@@ -116,6 +122,20 @@ def validate(rule: Rule) -> None:
         raise InputError(f"{where}action must be text (what to do when the rule fires), got {rule.action!r}")
     if rule.scope is not None and (not isinstance(rule.scope, str) or spec.scope == "model"):
         raise InputError(f"{where}{rule.metric} is model-wide and takes no scope; leave scope empty")
+    _check_significance(rule, spec, where)
+
+
+def _check_significance(rule: Rule, spec, where: str) -> None:
+    if not isinstance(rule.require_significant, bool):
+        raise InputError(
+            f"{where}require_significant must be true or false, got {rule.require_significant!r}"
+        )
+    if rule.require_significant and (not spec.interval or rule.comparison == "flagged"):
+        with_interval = ", ".join(n for n, s in METRICS.items() if s.interval)
+        raise InputError(
+            f"{where}require_significant needs a figure with an interval and a threshold; "
+            f"{rule.metric} {rule.comparison} has none (it works with {with_interval})"
+        )
 
 
 def _check_range(rule: Rule, where: str) -> None:
@@ -156,10 +176,13 @@ def default_rules(task: str | None = None, latency_slo_ms: float | None = None) 
 
 
 def breaches(rule: Rule, observation: Observation) -> bool | None:
-    """Whether one observation breaches the rule; None when there is nothing to judge."""
+    """Whether one observation breaches the rule; None when there is nothing to judge (also a rule
+    that requires significance on an observation without an interval)."""
     if rule.comparison == "flagged":
         return observation.flagged
     value = observation.value
+    if rule.require_significant:  # the interval's end nearest the threshold must be beyond it
+        value = observation.lower if rule.comparison in (">", ">=") else observation.upper
     if value is None:
         return None
     return {

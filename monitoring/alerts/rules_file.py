@@ -1,7 +1,8 @@
 """Alert rules to and from a YAML or TOML file, so a team can keep them in version control.
 
 Both formats hold `model` (informational) and a list `rules` of tables with the Rule fields;
-`scope` is left out when a rule watches everything (TOML has no null).
+`scope` is left out when a rule watches everything (TOML has no null), `require_significant` when
+it is false (the default).
 """
 
 import json
@@ -25,7 +26,11 @@ def format_of(path: str | Path) -> str:
 
 def _clean(rule: Rule) -> dict:
     values = rule.to_dict()
-    return {k: values[k] for k in FIELDS if values[k] is not None}
+    return {
+        k: values[k]
+        for k in FIELDS
+        if values[k] is not None and not (k == "require_significant" and not values[k])
+    }
 
 
 def _toml_value(value) -> str:

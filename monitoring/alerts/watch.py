@@ -18,6 +18,8 @@ class Observation:
     kind: str = ""
     detail: str = ""
     current: float | None = None  # performance: the metric when `value` is the drop; drift: the p-value
+    lower: float | None = None  # the 95% interval of `value`, where the figure has one
+    upper: float | None = None
 
     @property
     def identity(self) -> str:
@@ -33,6 +35,7 @@ class MetricSpec:
     scope: str  # model, column, attribute or metric
     verdict: bool  # the section has its own yes/no verdict ("flagged" comparison)
     observe: Callable[..., list[Observation]] = field(repr=False)
+    interval: bool = False  # observations carry lower/upper (a rule may require significance)
 
 
 def _nearest_side(r: dict, direction: int):
@@ -55,12 +58,21 @@ def _figure(value: float) -> str:
 
 def _drop(r: dict, direction: int, relative: bool) -> float | None:
     """How much worse than the baseline: points (scores) or percent of the baseline."""
-    value, baseline = _nearest_side(r, direction), r.get("baseline")
+    return _drop_at(_nearest_side(r, direction), r.get("baseline"), direction, relative)
+
+
+def _drop_at(value, baseline, direction: int, relative: bool) -> float | None:
     if value is None or baseline is None:
         return None
     if not relative:
         return (baseline - value) * 100
     return (baseline - value) * direction / abs(baseline) * 100 if baseline else None
+
+
+def _drop_band(r: dict, direction: int, relative: bool) -> tuple:
+    """The drop at each end of the value's 95% interval, lower first (None, None without one)."""
+    ends = [_drop_at(r.get(side), r.get("baseline"), direction, relative) for side in ("lower", "upper")]
+    return (None, None) if None in ends else (min(ends), max(ends))
 
 
 def _performance_drop(report) -> list[Observation]:
@@ -72,7 +84,15 @@ def _performance_drop(report) -> list[Observation]:
         drop = _drop(r, direction, relative=direction < 0)
         found.append(
             Observation(
-                r["window"], r["metric"], drop, None, r["baseline"], r.get("kind", ""), _band(r), r["value"]
+                r["window"],
+                r["metric"],
+                drop,
+                None,
+                r["baseline"],
+                r.get("kind", ""),
+                _band(r),
+                r["value"],
+                *_drop_band(r, direction, relative=direction < 0),
             )
         )
     return found
@@ -99,7 +119,16 @@ def _business_value_drop(report) -> list[Observation]:
 
 def _performance(report) -> list[Observation]:
     return [
-        Observation(r["window"], r["metric"], r.get("value"), None, r.get("baseline"), r.get("kind", ""))
+        Observation(
+            r["window"],
+            r["metric"],
+            r.get("value"),
+            None,
+            r.get("baseline"),
+            r.get("kind", ""),
+            lower=r.get("lower"),
+            upper=r.get("upper"),
+        )
         for r in report.records("performance")
     ]
 
@@ -154,7 +183,12 @@ def _disparity(metric: str, part: str) -> Callable[..., list[Observation]]:
     def observe(report) -> list[Observation]:
         return [
             Observation(
-                r["window"], r["attribute"], r.get(part), None if r.get("passes") is None else not r["passes"]
+                r["window"],
+                r["attribute"],
+                r.get(part),
+                None if r.get("passes") is None else not r["passes"],
+                lower=r.get(f"{part}_lower"),
+                upper=r.get(f"{part}_upper"),
             )
             for r in report.records("fairness_disparities")
             if r.get("metric") == metric and r.get("window") is not None
@@ -203,6 +237,7 @@ SPECS = (
         "metric",
         False,
         _performance_drop,
+        interval=True,
     ),
     MetricSpec(
         "performance",
@@ -210,6 +245,7 @@ SPECS = (
         "metric",
         False,
         _performance,
+        interval=True,
     ),
     MetricSpec(
         "business_value",
@@ -259,6 +295,7 @@ SPECS = (
         "attribute",
         True,
         _disparity("demographic_parity", "ratio"),
+        interval=True,
     ),
     MetricSpec(
         "demographic_parity_difference",
@@ -266,6 +303,7 @@ SPECS = (
         "attribute",
         True,
         _disparity("demographic_parity", "difference"),
+        interval=True,
     ),
     MetricSpec(
         "equalized_odds_difference",
@@ -273,6 +311,7 @@ SPECS = (
         "attribute",
         True,
         _disparity("equalized_odds", "difference"),
+        interval=True,
     ),
     MetricSpec(
         "missing_share", "a column's share of missing values", "column", True, _quality("missing_share")
