@@ -254,6 +254,7 @@ def test_bonferroni_moves_only_feature_tests_and_records_keep_only_their_public_
     save_settings(store, "small", ModelSettings(multiple_testing="bonferroni"))
     report = build_report(store, ReportRequest("small", window="day"))
     keys = {"window", "column", "role", "kind", "method", "statistic", "p_value", "threshold", "drifted"}
+    keys |= {"noise"}
     features = len(NUMERIC) + 2  # segment and flag
     assert len(report["drift"]) == 3 * (features + 1)
     for r in report["drift"]:
@@ -326,3 +327,22 @@ def test_monitored_columns_include_target_and_prediction(demo_store):
     roles = {c.name: c.role for c in monitored_columns(model)}
     assert roles["score"] == "prediction" and roles["defaulted"] == "target"
     assert "latency_ms" not in roles
+
+
+def test_every_drift_record_carries_the_reference_noise_level_whatever_the_threshold(streams):
+    fixed = build_report(streams, ReportRequest("steady", window="day"))
+    calibrated = build_report(streams, ReportRequest("steady", window="day", threshold="calibrated"))
+    noise = {r["column"]: r["noise"] for r in fixed["drift"]}
+    assert all(value is not None for value in noise.values())
+    for r in calibrated["drift"]:
+        assert r["noise"] == pytest.approx(noise[r["column"]])
+        assert r["noise"] < r["threshold"]  # mean + 1.96 std under the calibrated mean + 3 std
+    # by hand: Wasserstein / reference std of each 1,000-row reference chunk (the median window)
+    with streams.connect() as con:
+        table = catalog.get_model(con, "steady").table("reference")
+        x0 = con.execute(f"SELECT x0 FROM {table} ORDER BY timestamp").fetchnumpy()["x0"]
+    chunks = [x0[i : i + PER_DAY] for i in range(0, len(x0) - PER_DAY + 1, PER_DAY)]
+    values = [stats.wasserstein_distance(chunk, x0) / x0.std(ddof=1) for chunk in chunks]
+    assert noise["x0"] == pytest.approx(np.mean(values) + 1.96 * np.std(values, ddof=1), rel=0.1)
+    steady = [r for r in fixed["drift"] if r["statistic"] is not None]
+    assert sum(r["statistic"] <= r["noise"] for r in steady) / len(steady) >= 0.9

@@ -5,6 +5,11 @@ median window size), in timestamp order when the model has a timestamp. Each ful
 compared with the whole reference using the column's method; the line is mean + 3 standard
 deviations of those values, and a window drifts when its statistic reaches the line (for p-value
 tests the line is drawn on the statistic, not the p-value). Lines are kept for as long as the reference batches and the chunk size are unchanged.
+
+The same spread gives every drift record its `noise`, whatever the threshold: mean + 1.96 std of
+the chunks' statistics, the level sampling noise alone stays under in about 97.5% of windows of that
+size when nothing changed (normal approximation). The drift chart draws it so that a reader sees
+what "no drift" looks like.
 """
 
 import statistics
@@ -18,6 +23,7 @@ from monitoring.window_cache import cache_key, for_reference
 
 MIN_CHUNKS = 3
 SIGMAS = 3.0
+NOISE_SIGMAS = 1.959963984540054
 
 
 def chunk_size(windows) -> int:
@@ -25,36 +31,48 @@ def chunk_size(windows) -> int:
     return max(1, int(statistics.median(w.rows for w in windows)))
 
 
-def line_from(values: list[float]) -> float | None:
+def line_from(values: list[float], sigmas: float = SIGMAS) -> float | None:
     """mean + 3 std (sample std) of finite values, or None with fewer than MIN_CHUNKS of them."""
     finite = [v for v in values if v is not None and np.isfinite(v)]
     if len(finite) < MIN_CHUNKS:
         return None
-    return float(np.mean(finite) + SIGMAS * np.std(finite, ddof=1))
+    return float(np.mean(finite) + sigmas * np.std(finite, ddof=1))
 
 
-def calibrated_lines(con, context, columns, plan, edges, ref_summary) -> dict:
-    """{column: (line, how)} for each column whose reference has enough full chunks."""
+def chunk_statistics(con, context, columns, plan, edges, ref_summary) -> tuple[dict, int]:
+    """({column: the statistic of each full reference chunk against the reference}, chunk rows),
+    kept for as long as the reference batches, the chunk size and the methods are unchanged."""
     size = chunk_size(context.windows)
     methods = ",".join(f"{c.name}={plan[c.name][0]}" for c in columns)
-    key = cache_key("drift-calibration", context, size, methods)
+    key = cache_key("drift-chunks", context, size, methods)
 
     def compute() -> dict:
         chunks = _chunk_summaries(con, context, columns, edges, size)
-        lines = {}
+        found = {}
         for column in columns:
             info, ref = edges.get(column.sql_name), ref_summary.get(column.sql_name)
-            values = [
+            found[column.name] = [
                 statistic_for(plan[column.name][0], column.kind, info, ref, chunk[column.sql_name])[0]
                 for chunk in chunks
                 if ref and chunk.get(column.sql_name)
             ]
-            lines[column.name] = [line_from(values), len(values)]
-        return lines
+        return found
 
-    found = for_reference(con, context, key, compute)
+    return for_reference(con, context, key, compute), size
+
+
+def noise_levels(statistics: dict) -> dict:
+    """{column: mean + 1.96 std of its chunk statistics, or None with too few chunks}."""
+    return {name: line_from(values, NOISE_SIGMAS) for name, values in statistics.items()}
+
+
+def calibrated_lines(statistics: dict, size: int, plan: dict) -> dict:
+    """{column: (line, how)} from the chunk statistics: mean + 3 std, or the method's default line
+    where the reference has too few full chunks."""
     lines = {}
-    for name, (line, count) in found.items():
+    for name, values in statistics.items():
+        line = line_from(values)
+        count = sum(1 for v in values if v is not None and np.isfinite(v))
         if line is None:
             default = METHODS[plan[name][0]].threshold
             lines[name] = (

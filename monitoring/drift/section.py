@@ -10,7 +10,7 @@ import hashlib
 import math
 from dataclasses import dataclass
 
-from monitoring.drift.calibration import calibrated_lines
+from monitoring.drift.calibration import calibrated_lines, chunk_statistics, noise_levels
 from monitoring.drift.methods import METHODS, choose_method, statistic_for
 from monitoring.store import drift_sql, window_sql
 from monitoring.store.cache import cached_for
@@ -184,11 +184,15 @@ def drift_section(con, context) -> dict:
         return empty
     edges, ref_summary, windows = drift_summaries(con, context, columns)
     plan = plan_columns(columns, edges, ref_summary, settings.drift_method)
-    lines = _thresholds(con, context, columns, plan, edges, ref_summary)
+    statistics, size = chunk_statistics(con, context, columns, plan, edges, ref_summary)
+    lines = _thresholds(context, columns, plan, statistics, size)
+    noise = noise_levels(statistics)
     records = []
     for window in context.windows:
         summary = windows.get(str(window.index), {})
         found = [_evaluate(window.index, c, plan, lines, edges, ref_summary, summary) for c in columns]
+        for record, _ in found:
+            record["noise"] = noise.get(record["column"])
         correct_multiple_tests([r for r, corrects in found if corrects], settings.multiple_testing)
         records += [r for r, _ in found]
     result = {"drift": records}
@@ -224,12 +228,12 @@ def _evaluate(index, column, plan, lines, edges, ref_summary, summary) -> tuple[
     return record, corrects
 
 
-def _thresholds(con, context, columns, plan, edges, ref_summary) -> dict:
+def _thresholds(context, columns, plan, statistics: dict, size: int) -> dict:
     """{column: (line, how)}: a per-column override, a calibrated line or the method default."""
     settings = context.settings
     lines = {c.name: (METHODS[plan[c.name][0]].threshold, "fixed default") for c in columns}
     if settings.drift_threshold == "calibrated":
-        lines.update(calibrated_lines(con, context, columns, plan, edges, ref_summary))
+        lines.update(calibrated_lines(statistics, size, plan))
     for name, value in settings.column_thresholds.items():
         if name in lines:
             lines[name] = (float(value), "threshold set for this column")
