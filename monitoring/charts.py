@@ -63,21 +63,24 @@ def sparkline(frame: pd.DataFrame, y: str, color: str = "#2563eb", height: int =
     )
 
 
+KINDS = alt.Scale(domain=["realized", "estimated"], range=["#2563eb", "#f97316"])
+
+
 def metric_over_time(frame: pd.DataFrame, title: str) -> alt.Chart:
-    """One metric per window: realized and estimated lines, the estimate's band, the baseline."""
+    """One metric per window: realized and estimated lines, each with its 95% band, the baseline."""
     base = alt.Chart(frame).encode(x=_x(frame))
-    band = (
-        base.transform_filter("datum.lower != null")
-        .mark_area(opacity=0.15, color="#f97316")
-        .encode(y=alt.Y("lower:Q", title=title, scale=alt.Scale(zero=False)), y2="upper:Q")
+    # one band per kind in its line's colour (a colour field would add pale areas to the legend)
+    band = alt.layer(
+        *[
+            base.transform_filter(f"datum.kind == '{kind}' && isValid(datum.lower) && isValid(datum.upper)")
+            .mark_area(opacity=0.15, color=color)
+            .encode(y=alt.Y("lower:Q", title=title, scale=alt.Scale(zero=False)), y2="upper:Q")
+            for kind, color in zip(KINDS.domain, KINDS.range, strict=True)
+        ]
     )
     lines = base.mark_line(point=True).encode(
         y=alt.Y("value:Q", title=title, scale=alt.Scale(zero=False)),
-        color=alt.Color(
-            "kind:N",
-            title=None,
-            scale=alt.Scale(domain=["realized", "estimated"], range=["#2563eb", "#f97316"]),
-        ),
+        color=alt.Color("kind:N", title=None, scale=KINDS),
         strokeDash=alt.StrokeDash(
             "kind:N", title=None, scale=alt.Scale(domain=["realized", "estimated"], range=[[1, 0], [5, 3]])
         ),
@@ -85,6 +88,8 @@ def metric_over_time(frame: pd.DataFrame, title: str) -> alt.Chart:
             "label:N",
             "kind:N",
             alt.Tooltip("value:Q", format=".3f"),
+            alt.Tooltip("lower:Q", title="95% from", format=".3f"),
+            alt.Tooltip("upper:Q", title="95% to", format=".3f"),
             alt.Tooltip("baseline:Q", format=".3f"),
             "labelled_rows:Q",
         ],
@@ -177,15 +182,25 @@ def share_over_time(frame: pd.DataFrame, y: str, title: str, line: float | None 
 
 
 def statistic_lines(frame: pd.DataFrame, title: str = "Drift statistic") -> alt.Chart:
-    """Drift statistic per window for a few columns (prediction or target), with their thresholds."""
+    """Drift statistic per window for a few columns (prediction or target), with their thresholds
+    (dashed) and the reference's sampling noise (dotted, the records' `noise`)."""
     base = alt.Chart(frame).encode(x=_x(frame), color=alt.Color("column:N", title=None))
     lines = base.mark_line(point=True).encode(
         y=alt.Y("statistic:Q", title=title),
-        tooltip=["column:N", "label:N", "method:N", alt.Tooltip("statistic:Q", format=".4f"), "drifted:N"],
+        tooltip=[
+            "column:N",
+            "label:N",
+            "method:N",
+            alt.Tooltip("statistic:Q", format=".4f"),
+            alt.Tooltip("threshold:Q", format=".4f"),
+            alt.Tooltip("noise:Q", title="sampling noise", format=".4f"),
+            "drifted:N",
+        ],
     )
-    rules = (  # no x: one horizontal threshold line per column
-        alt.Chart(frame).mark_rule(strokeDash=[4, 4]).encode(y="mean(threshold):Q", color="column:N")
-    )
+    level = alt.Chart(frame).encode(color="column:N")  # no x: one horizontal line per column
+    rules = level.mark_rule(strokeDash=[6, 3]).encode(y="mean(threshold):Q")
+    if "noise" in frame and frame["noise"].notna().any():
+        rules += level.mark_rule(strokeDash=[1, 3], strokeWidth=2, opacity=0.8).encode(y="mean(noise):Q")
     return (lines + rules).properties(height=280)
 
 
@@ -231,17 +246,24 @@ def confusion_matrix(frame: pd.DataFrame) -> alt.Chart:
 
 
 def group_bars(frame: pd.DataFrame, metric: str, four_fifths: bool) -> alt.Chart:
-    """A fairness metric per group; for selection rate, the four-fifths line (0.8 x the highest)."""
-    bars = (
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            x=alt.X("value:Q", title=metric.replace("_", " "), axis=alt.Axis(format="%")),
-            y=alt.Y("group:N", title=None, sort="-x"),
-            color=alt.condition("datum.flag != null", alt.value("#9ca3af"), alt.value("#2563eb")),
-            tooltip=["group:N", alt.Tooltip("value:Q", format=".3f"), "count:Q", "flag:N"],
-        )
+    """A fairness metric per group with its 95% interval as a whisker; for selection rate, the
+    four-fifths line (0.8 x the highest)."""
+    base = alt.Chart(frame).encode(y=alt.Y("group:N", title=None, sort="-x"))
+    bars = base.mark_bar().encode(
+        x=alt.X("value:Q", title=metric.replace("_", " "), axis=alt.Axis(format="%")),
+        color=alt.condition("datum.flag != null", alt.value("#9ca3af"), alt.value("#2563eb")),
+        tooltip=[
+            "group:N",
+            alt.Tooltip("value:Q", format=".3f"),
+            alt.Tooltip("lower:Q", title="95% from", format=".3f"),
+            alt.Tooltip("upper:Q", title="95% to", format=".3f"),
+            "count:Q",
+            "flag:N",
+        ],
     )
+    if "lower" in frame and frame["lower"].notna().any():
+        whiskers = base.transform_filter("isValid(datum.lower)").mark_errorbar(ticks=True, color="#111827")
+        bars += whiskers.encode(x=alt.X("lower:Q", title=metric.replace("_", " ")), x2="upper:Q")
     height = 70 + 36 * len(frame)  # the axis and its title take about 70px of the chart's height
     if not four_fifths or frame.empty:
         return bars.properties(height=height)
@@ -251,19 +273,28 @@ def group_bars(frame: pd.DataFrame, metric: str, four_fifths: bool) -> alt.Chart
 
 
 def disparity_over_time(frame: pd.DataFrame, line: float | None = 0.8) -> alt.Chart:
-    """Disparity ratios per window, one line per metric, with the four-fifths line."""
-    lines = (
-        alt.Chart(frame)
-        .mark_line(point=True)
-        .encode(
-            x=_x(frame),
-            y=alt.Y(
-                "ratio:Q", title=_lines("Ratio (lowest / highest group)"), scale=alt.Scale(domain=[0, 1])
-            ),
-            color=alt.Color("metric:N", title=None, legend=alt.Legend(labelExpr=_WORDS)),
-            tooltip=["label:N", "metric:N", alt.Tooltip("ratio:Q", format=".3f")],
-        )
+    """Disparity ratios per window, one line per metric with its 95% band, and the four-fifths line."""
+    scale = alt.Scale(domain=[0, 1], clamp=True)
+    color = alt.Color("metric:N", title=None, legend=alt.Legend(labelExpr=_WORDS))
+    base = alt.Chart(frame).encode(x=_x(frame))
+    lines = base.mark_line(point=True).encode(
+        y=alt.Y("ratio:Q", title=_lines("Ratio (lowest / highest group)"), scale=scale),
+        color=color,
+        tooltip=[
+            "label:N",
+            "metric:N",
+            alt.Tooltip("ratio:Q", format=".3f"),
+            alt.Tooltip("ratio_lower:Q", title="95% from", format=".3f"),
+            alt.Tooltip("ratio_upper:Q", title="95% to", format=".3f"),
+        ],
     )
+    if "ratio_lower" in frame and frame["ratio_lower"].notna().any():
+        band = base.transform_filter("isValid(datum.ratio_lower) && isValid(datum.ratio_upper)")
+        plain = alt.Color("metric:N", legend=None)
+        band = band.mark_area(opacity=0.12).encode(
+            y=alt.Y("ratio_lower:Q", scale=scale), y2="ratio_upper:Q", color=plain, detail="metric:N"
+        )
+        lines = (band + lines).resolve_legend(color="independent")
     rule = (
         alt.Chart(pd.DataFrame({"y": [line]})).mark_rule(color="#dc2626", strokeDash=[4, 4]).encode(y="y:Q")
     )

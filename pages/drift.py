@@ -36,6 +36,8 @@ if picked:
     with common.shown_errors():
         dist = column_distribution(common.get_store(), page.view.request(), column, window)
     show_chart(charts.distribution_overlay(dist.shares, dist.kind), f"{model}-{column}-{label}")
+    st.caption("Its statistic per window: dashed the threshold, dotted the reference's sampling noise.")
+    show_chart(charts.statistic_lines(features[features["column"] == column]), f"{model}-{column}-drift")
     st.page_link("pages/distributions.py", label="Compare other windows", icon=":material/bar_chart:")
 
 dataset = report.frame("dataset_drift")
@@ -52,6 +54,10 @@ if outputs.empty:
     st.caption("This model has no prediction or target column to watch.")
 else:
     outputs = outputs.assign(column=outputs["role"] + ": " + outputs["column"])
+    st.caption(
+        "Dashed: the threshold. Dotted: the reference's sampling noise, the level the statistic stays "
+        "under in about 97.5% of windows of this size when nothing has changed (from reference chunks)."
+    )
     show_chart(charts.statistic_lines(outputs), f"{model}-output-drift")
 
 with st.expander("Methods: what `auto` chose and why"):

@@ -28,12 +28,26 @@ metric = st.selectbox("Metric", metrics, key="fair_metric", format_func=lambda m
 rows = overall[overall["metric"] == metric]
 small = rows[rows["flag"].notna()]
 show_chart(charts.group_bars(rows, metric, metric == "selection_rate"), f"{model}-{attribute}-{metric}")
+st.caption(
+    "The whisker on each bar is the group's 95% interval: groups whose whiskers overlap may not differ."
+)
 if metric == "selection_rate":
     st.caption(
         "The red line is 80% of the highest group's rate: a group below it fails the four-fifths rule."
     )
 if not small.empty:
     st.warning(f"Too few rows to judge: {', '.join(map(literal, small['group']))} (shown grey).")
+
+
+def _interval(row) -> str:
+    """' 95% intervals: difference 0.101 to 0.139, ratio 0.61 to 0.69.' where the record has them."""
+    parts = []
+    for name, digits in (("difference", 3), ("ratio", 2)):
+        low, high = getattr(row, f"{name}_lower", None), getattr(row, f"{name}_upper", None)
+        if low is not None and high is not None and low == low and high == high:
+            parts.append(f"{name} {low:.{digits}f} to {high:.{digits}f}")
+    return f" 95% intervals: {', '.join(parts)}." if parts else ""
+
 
 if not disparities.empty:
     mine = disparities[disparities["attribute"] == attribute]
@@ -48,11 +62,15 @@ if not disparities.empty:
             delta_color="off",
             delta_arrow="off",  # a gap between groups, not a rise
             border=True,
-            help="Ratio of the lowest to the highest group; " + ("passes" if row.passes else "fails"),
+            help="Ratio of the lowest to the highest group; "
+            + ("passes" if row.passes else "fails")
+            + "."
+            + _interval(row),
         )
     per_window = mine[mine["window"].notna()]
     if not per_window.empty:
         st.subheader("Disparities per window")
+        st.caption("Shaded: each ratio's 95% interval (Katz); the red line is the four-fifths rule.")
         show_chart(charts.disparity_over_time(per_window), f"{model}-{attribute}-disparities")
 
 with st.expander("All group figures"):

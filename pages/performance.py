@@ -20,6 +20,10 @@ names = {m: humanize(m) for m in metrics}  # accuracy_score -> Accuracy, roc_auc
 chosen = st.pills(
     "Metrics", metrics, selection_mode="multi", default=metrics[:2], format_func=names.get, key="perf_metrics"
 )
+st.caption(
+    "The shaded band around each line is its 95% interval: a window with few labels has a wide band, "
+    "and a change inside the band may be chance."
+)
 if (perf["kind"] == "estimated").any():
     st.caption(
         "Estimates (dashed, with their band) assume the reference's relation between inputs and outcomes. "
