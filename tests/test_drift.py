@@ -346,3 +346,15 @@ def test_every_drift_record_carries_the_reference_noise_level_whatever_the_thres
     assert noise["x0"] == pytest.approx(np.mean(values) + 1.96 * np.std(values, ddof=1), rel=0.1)
     steady = [r for r in fixed["drift"] if r["statistic"] is not None]
     assert sum(r["statistic"] <= r["noise"] for r in steady) / len(steady) >= 0.9
+
+
+def test_noise_comes_from_samples_of_the_reference_counts_when_windows_outgrow_its_chunks(streams):
+    # a week holds 7,000 rows: the 20,000-row reference has two full chunks, too few to measure
+    steady = build_report(streams, ReportRequest("steady", window="week"))
+    assert all(r["noise"] is not None for r in steady["drift"])
+    full = {w["index"] for w in steady["windows"] if w["rows"] > 5000}  # noise is for a median window
+    judged = [r for r in steady["drift"] if r["window"] in full]
+    assert len(judged) == 4 * (len(NUMERIC) + 3)
+    assert sum(r["statistic"] <= r["noise"] for r in judged) / len(judged) >= 0.85
+    shifted = build_report(streams, ReportRequest("shifted", window="week"))
+    assert all(r["statistic"] > 3 * r["noise"] for r in shifted["drift"] if r["column"] == "x0")

@@ -8,8 +8,12 @@ tests the line is drawn on the statistic, not the p-value). Lines are kept for a
 
 The same spread gives every drift record its `noise`, whatever the threshold: mean + 1.96 std of
 the chunks' statistics, the level sampling noise alone stays under in about 97.5% of windows of that
-size when nothing changed (normal approximation). The drift chart draws it so that a reader sees
-what "no drift" looks like.
+size when nothing changed (normal approximation; a smaller window, e.g. a partial last week, is
+noisier than its column's one line says). Where the reference has fewer than MIN_CHUNKS
+full chunks (a window as large as the reference), the spread comes from RESAMPLES pairs of samples
+drawn from the reference's own bin or category counts instead: one of the reference's rows, one
+of a window's (a parametric bootstrap of the statistic when nothing changed). The drift chart
+draws it so that a reader sees what "no drift" looks like.
 """
 
 import statistics
@@ -24,6 +28,7 @@ from monitoring.window_cache import cache_key, for_reference
 MIN_CHUNKS = 3
 SIGMAS = 3.0
 NOISE_SIGMAS = 1.959963984540054
+RESAMPLES = 200
 
 
 def chunk_size(windows) -> int:
@@ -64,6 +69,45 @@ def chunk_statistics(con, context, columns, plan, edges, ref_summary) -> tuple[d
 def noise_levels(statistics: dict) -> dict:
     """{column: mean + 1.96 std of its chunk statistics, or None with too few chunks}."""
     return {name: line_from(values, NOISE_SIGMAS) for name, values in statistics.items()}
+
+
+def resampled_statistics(con, context, columns, plan, edges, ref_summary, size: int) -> dict:
+    """{column: the statistic between RESAMPLES pairs of samples drawn from the reference's counts,
+    one of the reference's rows and one of `size` rows}, kept per reference (fixed seed)."""
+    methods = ",".join(f"{c.name}={plan[c.name][0]}" for c in columns)
+    key = cache_key("drift-resampled", context, size, RESAMPLES, methods)
+
+    def compute() -> dict:
+        rng = np.random.default_rng(0)
+        found = {}
+        for column in columns:
+            info, ref = edges.get(column.sql_name), ref_summary.get(column.sql_name)
+            found[column.name] = [] if not ref else _resampled(rng, column, plan, info, ref, size)
+        return found
+
+    return for_reference(con, context, key, compute)
+
+
+def _resampled(rng, column, plan, info, ref: dict, size: int) -> list[float]:
+    numeric = column.kind == "numeric"
+    names = None if numeric else list(ref)
+    counts = np.asarray(ref["counts"] if numeric else [ref[n] for n in names], dtype=float)
+    if counts.sum() <= 0:
+        return []
+    share = counts / counts.sum()
+    references = rng.multinomial(int(counts.sum()), share, size=RESAMPLES)
+    windows = rng.multinomial(size, share, size=RESAMPLES)
+
+    def summary(drawn):
+        if numeric:  # the reference's edges span its values: nothing lies beyond them
+            return {"counts": drawn.tolist(), "below": 0.0, "above": 0.0}
+        return {n: int(c) for n, c in zip(names, drawn, strict=True) if c}
+
+    method = plan[column.name][0]
+    return [
+        statistic_for(method, column.kind, info, summary(r), summary(w))[0]
+        for r, w in zip(references, windows, strict=True)
+    ]
 
 
 def calibrated_lines(statistics: dict, size: int, plan: dict) -> dict:

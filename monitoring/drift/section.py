@@ -10,7 +10,12 @@ import hashlib
 import math
 from dataclasses import dataclass
 
-from monitoring.drift.calibration import calibrated_lines, chunk_statistics, noise_levels
+from monitoring.drift.calibration import (
+    calibrated_lines,
+    chunk_statistics,
+    noise_levels,
+    resampled_statistics,
+)
 from monitoring.drift.methods import METHODS, choose_method, statistic_for
 from monitoring.store import drift_sql, window_sql
 from monitoring.store.cache import cached_for
@@ -186,7 +191,7 @@ def drift_section(con, context) -> dict:
     plan = plan_columns(columns, edges, ref_summary, settings.drift_method)
     statistics, size = chunk_statistics(con, context, columns, plan, edges, ref_summary)
     lines = _thresholds(context, columns, plan, statistics, size)
-    noise = noise_levels(statistics)
+    noise = _noise(con, context, columns, plan, edges, ref_summary, statistics, size)
     records = []
     for window in context.windows:
         summary = windows.get(str(window.index), {})
@@ -226,6 +231,16 @@ def _evaluate(index, column, plan, lines, edges, ref_summary, summary) -> tuple[
     _judge(record, how.startswith("calibrated"))
     corrects = column.role == "feature" and how.startswith("fixed default") and METHODS[method].p_value
     return record, corrects
+
+
+def _noise(con, context, columns, plan, edges, ref_summary, statistics: dict, size: int) -> dict:
+    """{column: noise level}: from reference chunks, else from samples drawn from its counts."""
+    noise = noise_levels(statistics)
+    short = [c for c in columns if noise.get(c.name) is None]
+    if short:
+        drawn = resampled_statistics(con, context, short, plan, edges, ref_summary, size)
+        noise.update(noise_levels(drawn))
+    return noise
 
 
 def _thresholds(context, columns, plan, statistics: dict, size: int) -> dict:
