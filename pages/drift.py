@@ -56,7 +56,7 @@ else:
     outputs = outputs.assign(column=outputs["role"] + ": " + outputs["column"])
     st.caption(
         "Dashed: the threshold. Dotted: the reference's sampling noise, the level the statistic stays "
-        "under in about 97.5% of windows of this size when nothing has changed (from reference chunks)."
+        "under in about 97.5% of windows of this size when nothing has changed (measured on the reference)."
     )
     show_chart(charts.statistic_lines(outputs), f"{model}-output-drift")
 
