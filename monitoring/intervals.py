@@ -90,7 +90,14 @@ def average_precision_interval(ap: float | None, positives: float) -> tuple[floa
     ap, positives = float(ap), float(positives)
     centre = math.log(ap / (1 - ap))
     half = Z95 / math.sqrt(positives * ap * (1 - ap))
-    return 1 / (1 + math.exp(-(centre - half))), 1 / (1 + math.exp(-(centre + half)))
+    return _expit(centre - half), _expit(centre + half)
+
+
+def _expit(x: float) -> float:
+    """1 / (1 + e^-x) without overflow for large |x|."""
+    if x >= 0:
+        return 1 / (1 + math.exp(-x))
+    return math.exp(x) / (1 + math.exp(x))
 
 
 def newcombe(x1: float, n1: float, x2: float, n2: float) -> tuple[float | None, float | None]:
@@ -133,7 +140,7 @@ def mean_ratio(a: tuple, b: tuple) -> tuple[float | None, float | None]:
     if None in spread or a[1] <= 0 or b[1] <= 0:
         return NONE
     ma, mb = a[1] / a[0], b[1] / b[0]
-    half = Z95 * math.sqrt(spread[0] / ma**2 + spread[1] / mb**2)
+    half = min(Z95 * math.sqrt(spread[0] / ma**2 + spread[1] / mb**2), 700.0)  # e^700 still a float
     return ma / mb * math.exp(-half), ma / mb * math.exp(half)
 
 

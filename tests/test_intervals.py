@@ -90,6 +90,8 @@ def test_average_precision_interval_is_boyds_logit_interval_around_sklearns_valu
     expected = (1 / (1 + math.exp(-(logit - half))), 1 / (1 + math.exp(-(logit + half))))
     assert average_precision_interval(ap, y.sum()) == pytest.approx(expected, abs=1e-12)
     assert expected[0] < ap < expected[1]
+    low, high = average_precision_interval(0.999999, 1)  # one positive: a huge logit half-width
+    assert 0 <= low < 0.5 and high == pytest.approx(1.0)
 
 
 def test_log_loss_interval_is_the_normal_interval_of_the_rows_losses():
