@@ -119,3 +119,18 @@ def test_bidirectional_controls_are_printed_as_escapes():
     from monitoring.cli.output import printable
 
     assert printable("abc\u202edef\u2066") == "abc\\u202edef\\u2066"  # U+202E would turn the line around
+
+
+def test_rules_list_says_which_rules_need_the_whole_interval_beyond_the_line(credit_db, tmp_path, capsys):
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        "rules:\n- {name: sure, metric: performance, comparison: '<', threshold: 0.7, severity: high,\n"
+        "   scope: accuracy_score, require_significant: true}\n",
+        encoding="utf-8",
+    )
+    assert main(["rules", "import", "--db", credit_db, "--model", "credit", str(path)]) == 0
+    assert main(["rules", "list", "--db", credit_db, "--model", "credit"]) == 0
+    assert "performance [accuracy_score] < 0.7 (whole 95% interval)" in capsys.readouterr().out
+    exported = tmp_path / "out.yaml"
+    assert main(["rules", "export", "--db", credit_db, "--model", "credit", str(exported)]) == 0
+    assert "require_significant: true" in exported.read_text(encoding="utf-8")

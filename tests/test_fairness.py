@@ -189,3 +189,30 @@ def test_group_rates_carry_wilson_and_disparities_newcombe_and_katz_intervals(st
         if r["difference"] is not None:
             assert r["difference_lower"] <= r["difference"] <= r["difference_upper"], r
             assert r["ratio_lower"] <= r["ratio"] <= r["ratio_upper"], r
+
+
+def test_regression_groups_carry_normal_intervals_and_the_mae_disparity_its_bounds(store, ingest_frame):
+    rng = np.random.default_rng(4)
+    n = 1200
+    group = rng.choice(["a", "b"], n)
+    y = rng.normal(50, 10, n)
+    p = y + rng.normal(0, np.where(group == "a", 2.0, 4.0))
+    frame = pd.DataFrame({"id": [str(i) for i in range(n)], "x": rng.normal(size=n), "group": group})
+    frame = frame.assign(prediction=p, target=y)
+    roles = RoleOverrides(
+        task="regression", id="id", prediction="prediction", target="target", sensitive=["group"]
+    )
+    ingest_frame(store, frame, model="f", kind="production", overrides=roles)
+    section = _section(store, window="batch")
+    errors = {g: np.abs(p - y)[group == g] for g in ("a", "b")}
+    for r in section["fairness"]:
+        if r["window"] is None and r["metric"] == "mean_absolute_error":
+            e = errors[r["group"]]
+            half = 1.959963984540054 * e.std(ddof=1) / np.sqrt(len(e))
+            assert (r["lower"], r["upper"]) == pytest.approx((e.mean() - half, e.mean() + half), rel=1e-9)
+    mae = next(r for r in section["fairness_disparities"] if r["window"] is None)
+    high, low = errors["b"], errors["a"]
+    d = high.mean() - low.mean()
+    half = 1.959963984540054 * np.sqrt(high.var(ddof=1) / len(high) + low.var(ddof=1) / len(low))
+    assert (mae["difference_lower"], mae["difference_upper"]) == pytest.approx((d - half, d + half), rel=1e-9)
+    assert mae["ratio_lower"] < mae["ratio"] < mae["ratio_upper"] < 1
