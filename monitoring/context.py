@@ -1,12 +1,33 @@
 """What a report is asked for and what every section of it gets: the model, its effective
-settings, the windows and the SQL sources of its rows."""
+settings, the windows, the slice of rows (a segment filter, a column to group by) and the baseline,
+and the SQL sources of its rows."""
 
 from dataclasses import dataclass, field, replace
 
+from monitoring.errors import InputError
 from monitoring.schema import Model
+from monitoring.segments import (
+    MAX_GROUP_VALUES,
+    Slice,
+    check_name,
+    check_slice,
+    group_column,
+    is_condition_text,
+    parse_slice,
+    value_segment,
+)
 from monitoring.settings import ModelSettings
-from monitoring.store import catalog, window_sql
-from monitoring.windows import WHOLE_PERIOD, Period, Window, WindowSpec, check_window_count
+from monitoring.store import catalog, segment_sql, window_sql
+from monitoring.windows import (
+    WHOLE_PERIOD,
+    Baseline,
+    Period,
+    Window,
+    WindowSpec,
+    check_window_count,
+)
+
+SMALL = "small"
 
 
 @dataclass(frozen=True)
@@ -18,11 +39,14 @@ class ReportRequest:
     threshold: str | None = None
     reference_batch: int | None = None
     sections: tuple[str, ...] | None = None  # None: every registered section
+    segment: str | None = None  # a slice (region=north, ...) or the name of a saved one
+    by: str | None = None  # a categorical column: every record also per value of it
+    baseline: str | None = None  # reference, previous or period:A..B (None: the model's setting)
 
 
 @dataclass(frozen=True)
 class Context:
-    """What every section needs: the model, its effective settings and the windows."""
+    """What every section needs: the model, its effective settings, the windows and the slice."""
 
     model: Model
     settings: ModelSettings
@@ -33,44 +57,160 @@ class Context:
     window_index: dict = field(default_factory=dict)
     only: tuple | None = None  # window keys: production() keeps just their rows
     memo: dict = field(default_factory=dict)  # what several sections of one report share
+    segment: Slice | None = None  # only the rows of this slice, in production and in the baseline
+    by: str | None = None  # group every figure also by this column's values (source column __segment)
+    baseline: Baseline = field(default_factory=lambda: Baseline("reference"))
+    segment_rows: dict = field(default_factory=dict)  # {(window key, value): rows} when grouped
 
     def production(self, con) -> tuple[str, list]:
         source, params = window_sql.production_source(con, self.model, self.spec, self.period)
+        source, params = segment_sql.filtered(source, params, self.where(), self.by)
         if self.only is None:
             return source, params
         return window_sql.only_windows(source, params, self.only)
 
     def restricted(self, windows: list[Window]) -> "Context":
-        """The same context for some of its windows only."""
+        """The same context for some of its windows only (and, with baseline `previous`, the
+        windows before them: their rows are the baseline)."""
+        if self.previous:
+            wanted = {w.index for w in windows} | {w.index - 1 for w in windows}
+            windows = [w for w in self.windows if w.index in wanted]
         if len(windows) == len(self.windows):
             return self
         return replace(self, windows=windows, only=tuple(w.key for w in windows), memo={})
 
-    def reference(self, con) -> tuple[str, list]:
-        return window_sql.reference_source(con, self.model, self.reference_batch)
+    def reference(self, con, *, sliced: bool = True) -> tuple[str, list]:
+        """The baseline's rows (see `baseline_source`): the segment's only, unless `sliced` is False
+        (the bins, ranges and categories of a column are those of the whole baseline)."""
+        source, params = baseline_source(con, self)
+        where = self.where() if sliced else None
+        return segment_sql.filtered(source, params, where, self.by if sliced else None)
+
+    def where(self) -> tuple[str, list] | None:
+        return None if self.segment is None else segment_sql.where_sql(self.model, self.segment)
 
     def index_of(self, key) -> int | None:
         return self.window_index.get(key)
 
+    @property
+    def previous(self) -> bool:
+        """Each window is compared with the one before it (baseline `previous`)."""
+        return self.baseline.kind == "previous"
+
+    @property
+    def segment_values(self) -> list:
+        """The values of the grouping column, most rows first (None, missing, last)."""
+        totals: dict = {}
+        for (_, value), rows in self.segment_rows.items():
+            totals[value] = totals.get(value, 0) + rows
+        return sorted(totals, key=lambda v: (v is None, -totals[v], str(v)))
+
+    def holds(self, window_key, value) -> bool:
+        """Whether the value of the grouping column has rows in the window."""
+        return self.segment_rows.get((window_key, value), 0) > 0
+
+    def segment_name(self, value) -> str:
+        return value_segment(self.by, value)
+
+    def tag(self, record: dict, window_key, value, *, whole: bool = False) -> dict:
+        """`record` with its segment, the segment's rows in the window and the small flag."""
+        if whole:
+            return {**record, "segment": None, "segment_rows": None, "flag": record.get("flag")}
+        rows = self.segment_rows.get((window_key, value), 0) if window_key is not None else None
+        if window_key is None:  # a record of the whole period
+            rows = sum(n for (_, v), n in self.segment_rows.items() if v == value)
+        small = rows is not None and rows < self.settings.min_segment_rows
+        flag = SMALL if small else record.get("flag")
+        return {**record, "segment": self.segment_name(value), "segment_rows": rows, "flag": flag}
+
+
+def baseline_source(con, context: Context) -> tuple[str, list]:
+    """The rows production is compared with, whole: the reference batches (baseline `reference`;
+    also the bins of `previous` when the model has them), or production rows of a period (with
+    their labels) for `period:A..B` (and for `previous` on a model without reference)."""
+    baseline, model = context.baseline, context.model
+    if baseline.kind == "period":
+        return window_sql.production_source(con, model, WindowSpec("batch"), baseline.period)
+    if baseline.kind == "previous" and not window_sql.has_rows(con, model, "reference"):
+        return window_sql.production_source(con, model, WindowSpec("batch"), context.period)
+    return window_sql.reference_source(con, model, context.reference_batch)
+
+
+def resolve_segment(con, model: Model, text: str | None) -> Slice | None:
+    """A saved slice by name, or conditions as text, checked against the model's columns."""
+    if text is None or not text.strip():
+        return None
+    saved = segment_sql.get_segment(con, model.id, text.strip())
+    if saved is not None:
+        return check_slice(parse_slice(saved, text.strip()), model)
+    if not is_condition_text(text):
+        names = [name for name, _ in segment_sql.list_segments(con, model.id)]
+        known = f"its saved segments are {', '.join(names)}" if names else "it has no saved segments"
+        check_name(text)
+        raise InputError(
+            f"model {model.name!r} has no saved segment {text.strip()!r} ({known}); "
+            "or give conditions such as region=north"
+        )
+    return check_slice(parse_slice(text), model)
+
+
+def _settings(model: Model, request: ReportRequest) -> ModelSettings:
+    settings = model.settings
+    for name, value in (
+        ("window", request.window),
+        ("drift_method", request.method),
+        ("drift_threshold", request.threshold),
+        ("baseline", request.baseline),
+    ):
+        if value:
+            settings = replace(settings, **{name: value})
+    return settings
+
 
 def make_context(con, request: ReportRequest) -> Context:
     model = catalog.get_model(con, request.model)
-    settings = model.settings
-    if request.window:
-        settings = replace(settings, window=request.window)
-    if request.method:
-        settings = replace(settings, drift_method=request.method)
-    if request.threshold:
-        settings = replace(settings, drift_threshold=request.threshold)
+    settings = _settings(model, request)
     spec = WindowSpec.parse(settings.window)
-    found = window_sql.list_windows(con, model, spec, request.period)
-    check_window_count(len(found), spec)
-    return Context(
+    context = Context(
         model=model,
         settings=settings,
         spec=spec,
         period=request.period,
-        windows=found,
+        windows=[],
         reference_batch=request.reference_batch,
-        window_index={w.key: w.index for w in found},
+        segment=resolve_segment(con, model, request.segment),
+        by=group_column(model, request.by) if request.by else None,
+        baseline=Baseline.parse(settings.baseline),
     )
+    source, params = context.production(con)
+    if context.segment is not None:
+        segment_sql.check_has_rows(con, source, params, context.segment.label, model, "production")
+    found = window_sql.list_windows(con, model, spec, source, params)
+    check_window_count(len(found), spec)
+    _check_baseline(con, context)
+    context = replace(context, windows=found, window_index={w.key: w.index for w in found})
+    if context.by:
+        context = replace(context, segment_rows=_segment_rows(con, context, source, params))
+    return context
+
+
+def _check_baseline(con, context: Context) -> None:
+    if context.baseline.kind != "period":
+        return
+    source, params = context.reference(con, sliced=False)
+    if not segment_sql.count_rows(con, source, params):
+        raise InputError(
+            f"baseline {context.baseline} holds no production rows of model {context.model.name!r}; "
+            "choose days that hold production data (the sidebar's From and To show its span)"
+        )
+
+
+def _segment_rows(con, context: Context, source: str, params: list) -> dict:
+    rows = window_sql.group_rows(con, source, params, [window_sql.WINDOW, segment_sql.SEGMENT])
+    values = {value for (_, value) in rows}
+    if len(values) > MAX_GROUP_VALUES:
+        raise InputError(
+            f"{context.by!r} has {len(values):,} values in this period; group by a column with at "
+            f"most {MAX_GROUP_VALUES}, or save slices of it (python -m monitoring segments add)"
+        )
+    return {key: n for key, n in rows.items() if key[0] in context.window_index}

@@ -108,9 +108,9 @@ def only_windows(source: str, params: list, keys: tuple) -> tuple[str, list]:
     return f"SELECT * FROM ({source}) WHERE {WINDOW} IN (SELECT unnest(?))", [*params, list(keys)]
 
 
-def list_windows(con, model: Model, spec: WindowSpec, period: Period = WHOLE_PERIOD) -> list[Window]:
-    """The windows that hold production rows in the period, oldest first, indexed from 0."""
-    source, params = production_source(con, model, spec, period)
+def list_windows(con, model: Model, spec: WindowSpec, source: str, params: list) -> list[Window]:
+    """The windows that hold rows of `source` (production rows keyed by window), oldest first,
+    indexed from 0."""
     timestamp = model.column("timestamp")
     ts = quote(timestamp.name) if timestamp else "NULL"
     rows = con.execute(
@@ -122,6 +122,12 @@ def list_windows(con, model: Model, spec: WindowSpec, period: Period = WHOLE_PER
         Window(i, key, *_bounds(spec, key, first, last), count)
         for i, (key, first, last, count) in enumerate(rows)
     ]
+
+
+def group_rows(con, source: str, params: list, keys: list[str]) -> dict:
+    """{(key values): rows} of `source` grouped by the `keys` expressions."""
+    found = con.execute(f"SELECT {', '.join(keys)}, count(*) FROM ({source}) GROUP BY ALL", params).fetchall()
+    return {tuple(row[:-1]): row[-1] for row in found}
 
 
 def _bounds(spec: WindowSpec, key, first, last):

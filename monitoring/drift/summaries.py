@@ -1,0 +1,147 @@
+"""The counts drift is computed from, for the whole (filtered) population and each value of the
+grouping column, in the baseline and in every window.
+
+The bins of a numeric column are those of the whole baseline (its quantiles), also for a segment:
+a segment is the same slice of the baseline counted on those bins, so that `--segment
+region=north` and the `region=north` records of `--by region` are the same figures. A segment's
+row count, mean and std (for the method it gets and the Wasserstein scale) are its own.
+
+Everything is kept in the store: the baseline's profile for as long as its rows are unchanged, and
+each window's counts (per value when grouped) for as long as the window's batches are.
+"""
+
+import hashlib
+import math
+from dataclasses import dataclass
+
+from monitoring.store import drift_sql, window_sql
+from monitoring.store.cache import cached_for
+from monitoring.store.segment_sql import SEGMENT
+from monitoring.window_cache import cache_key, for_reference, window_key_prefix, window_tokens
+
+WHOLE = "__whole__"  # the key of the whole (filtered) population among the values of a grouping
+
+
+@dataclass(frozen=True)
+class Summaries:
+    """`edges`: {column: bins and stats of the whole baseline}; `reference` and each window of
+    `windows` (by window index): {WHOLE or value: {column: summary}}."""
+
+    edges: dict
+    reference: dict
+    windows: dict
+
+
+def info_for(edges: dict, summary: dict | None) -> dict:
+    """A numeric column's bins with the rows, mean, std and distinct values of one slice."""
+    if not summary or "rows" not in summary:
+        return edges
+    distinct = sum(1 for n in summary["counts"] if n)  # one value per bin below 6 distinct values
+    return {
+        **edges,
+        "rows": summary["rows"],
+        "mean": summary["mean"],
+        "std": summary["std"],
+        "distinct": distinct,
+    }
+
+
+def combine(summaries: list[dict]) -> dict:
+    """The summary of the union of slices: counts and sums added, mean and std pooled."""
+    found: dict = {}
+    for summary in summaries:
+        for name, part in summary.items():
+            found[name] = _add(found.get(name), part)
+    return found
+
+
+def _add(total: dict | None, part: dict) -> dict:
+    if total is None:
+        return {k: (list(v) if isinstance(v, list) else v) for k, v in part.items()}
+    if "counts" not in part:
+        return {k: total.get(k, 0) + part.get(k, 0) for k in set(total) | set(part)}
+    added = {
+        "counts": [a + b for a, b in zip(total["counts"], part["counts"], strict=True)],
+        "below": total["below"] + part["below"],
+        "above": total["above"] + part["above"],
+    }
+    if "rows" in part:
+        added.update(_pooled(total, part))
+    return added
+
+
+def _pooled(a: dict, b: dict) -> dict:
+    n = a["rows"] + b["rows"]
+    if not n:
+        return {"rows": 0, "mean": None, "std": 0.0}
+    mean_a, mean_b = a["mean"] or 0.0, b["mean"] or 0.0
+    mean = (a["rows"] * mean_a + b["rows"] * mean_b) / n
+    squares = sum(s["rows"] * (s["std"] ** 2 + (m - mean) ** 2) for s, m in ((a, mean_a), (b, mean_b)))
+    return {"rows": n, "mean": mean, "std": math.sqrt(squares / n)}
+
+
+def summaries(con, context, columns) -> Summaries:
+    """The counts of the monitored `columns` (see the module docstring)."""
+    numeric = [c.sql_name for c in columns if c.kind == "numeric"]
+    categorical = [c.sql_name for c in columns if c.kind == "categorical"]
+    names = hashlib.sha1(repr((numeric, categorical)).encode()).hexdigest()[:12]
+
+    def profile() -> dict:
+        source, params = context.reference(con, sliced=False)
+        return drift_sql.reference_profile(con, source, params, numeric, categorical)
+
+    key = cache_key("drift", context, drift_sql.EDGE_BINS, names, "reference", sliced=False)
+    found = for_reference(con, context, key, profile)
+    edges = found["edges"]
+    reference = _reference_slices(con, context, edges, categorical, found["counts"], names)
+    return Summaries(edges, reference, _window_slices(con, context, edges, categorical, names))
+
+
+def _reference_slices(con, context, edges, categorical, whole_counts, names) -> dict:
+    if context.segment is None and context.by is None:
+        return {WHOLE: whole_counts}
+
+    def compute() -> list:
+        source, params = context.reference(con)
+        group = SEGMENT if context.by else None
+        counts = drift_sql.grouped_counts(con, source, params, group, edges, categorical, False, True)
+        return [[value, summary] for value, summary in counts.items()]
+
+    key = cache_key("drift-slices", context, drift_sql.EDGE_BINS, names, "reference")
+    return _by_value(for_reference(con, context, key, compute), context, whole_counts)
+
+
+def _by_value(pairs: list, context, whole_counts: dict) -> dict:
+    """{WHOLE and each value: summary} from [[value, summary], ...] of one grouped query."""
+    found = {value: summary for value, summary in pairs}
+    if not context.by:
+        return {WHOLE: found.get(None, {})}
+    if context.segment is None and whole_counts is not None:
+        found[WHOLE] = whole_counts
+    else:
+        found[WHOLE] = combine([summary for value, summary in pairs])
+    return found
+
+
+def _window_slices(con, context, edges, categorical, names) -> dict:
+    tokens = window_tokens(con, context)
+    prefix = window_key_prefix("drift", context, drift_sql.EDGE_BINS, names, f"stats{context.previous}")
+    keys = {prefix + str(window): window for window in tokens}
+    group = [window_sql.WINDOW, SEGMENT] if context.by else window_sql.WINDOW
+
+    def production(missing) -> dict:
+        wanted = {keys[k] for k in missing}
+        part = context.restricted([w for w in context.windows if w.key in wanted])
+        source, params = part.production(con)
+        counts = drift_sql.grouped_counts(
+            con, source, params, group, edges, categorical, True, context.previous
+        )
+        found: dict = {prefix + str(key): [] for key in wanted}
+        for key, summary in counts.items():
+            window, value = key if context.by else (key, None)
+            if window in wanted:
+                found[prefix + str(window)].append([value, summary])
+        return found
+
+    kept = cached_for(con, context.model.id, {k: tokens[w] for k, w in keys.items()}, production)
+    return {context.index_of(keys[k]): _by_value(pairs, context, None) for k, pairs in kept.items() if pairs}
