@@ -28,6 +28,7 @@ from monitoring.windows import (
 )
 
 SMALL = "small"
+WHOLE = "__whole__"  # among the values of a grouping column: the whole (filtered) population
 
 
 @dataclass(frozen=True)

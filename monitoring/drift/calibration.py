@@ -12,8 +12,8 @@ import statistics
 
 import numpy as np
 
+from monitoring.context import WHOLE
 from monitoring.drift.methods import METHODS, statistic_for
-from monitoring.drift.summaries import WHOLE
 from monitoring.store import drift_sql
 from monitoring.store.connection import quote
 from monitoring.store.segment_sql import SEGMENT

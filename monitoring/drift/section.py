@@ -9,9 +9,10 @@ optional multiple-testing correction, and returns flat records for the report.
 import math
 from dataclasses import dataclass
 
+from monitoring.context import WHOLE
 from monitoring.drift.calibration import calibrated_lines
 from monitoring.drift.methods import METHODS, choose_method, statistic_for
-from monitoring.drift.summaries import WHOLE, info_for, summaries
+from monitoring.drift.summaries import info_for, summaries
 from monitoring.store import window_sql
 
 
@@ -46,8 +47,8 @@ def comparable_columns(con, model, baseline_kind: str = "reference") -> list[Mon
     if baseline_kind != "reference" and not window_sql.has_rows(con, model, "reference"):
         return [c for c in monitored_columns(model) if c.name in production or c.role == "target"]
     reference = window_sql.stored_columns(con, model, "reference")
-    if baseline_kind == "period":
-        reference = production
+    if baseline_kind == "period":  # the baseline's rows are production rows, the target their labels
+        return [c for c in monitored_columns(model) if c.name in production or c.role == "target"]
     both = reference & production
     return [c for c in monitored_columns(model) if c.name in (reference if c.role == "target" else both)]
 
@@ -192,7 +193,8 @@ def _baseline_of(context, found, window, value) -> tuple[dict, dict]:
         counts = before
     else:
         counts = found.reference.get(value, {})
-    return counts, {name: info_for(info, counts.get(name)) for name, info in found.edges.items()}
+    sliced = value != WHOLE or context.segment is not None or context.previous
+    return counts, {name: info_for(info, counts.get(name), sliced) for name, info in found.edges.items()}
 
 
 def _records_of(context, columns, found, value, lines) -> tuple[list[dict], list[dict]]:

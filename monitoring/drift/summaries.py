@@ -14,12 +14,11 @@ import hashlib
 import math
 from dataclasses import dataclass
 
+from monitoring.context import WHOLE
 from monitoring.store import drift_sql, window_sql
 from monitoring.store.cache import cached_for
 from monitoring.store.segment_sql import SEGMENT
 from monitoring.window_cache import cache_key, for_reference, window_key_prefix, window_tokens
-
-WHOLE = "__whole__"  # the key of the whole (filtered) population among the values of a grouping
 
 
 @dataclass(frozen=True)
@@ -32,10 +31,13 @@ class Summaries:
     windows: dict
 
 
-def info_for(edges: dict, summary: dict | None) -> dict:
-    """A numeric column's bins with the rows, mean, std and distinct values of one slice."""
-    if not summary or "rows" not in summary:
+def info_for(edges: dict, summary: dict | None, sliced: bool = True) -> dict:
+    """A numeric column's bins with the rows, mean, std and distinct values of one slice (none
+    when the slice has no baseline rows; the whole baseline's own when not `sliced`)."""
+    if not sliced:
         return edges
+    if not summary or "rows" not in summary:
+        return {**edges, "rows": 0, "mean": None, "std": 0.0, "distinct": 0}
     distinct = sum(1 for n in summary["counts"] if n)  # one value per bin below 6 distinct values
     return {
         **edges,

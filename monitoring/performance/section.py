@@ -7,6 +7,7 @@ pure functions of `metrics.py`. `performance_section` builds the report's `perfo
 
 import numpy as np
 
+from monitoring.context import WHOLE
 from monitoring.performance.classes import classes_of, positive_class, predicted_sql, score_column
 from monitoring.performance.estimation import estimate_scores, fit_calibration
 from monitoring.performance.metrics import (
@@ -100,32 +101,64 @@ def _metric_names(task: str, has_score: bool) -> tuple[str, ...]:
 
 
 def _reference_summary(con, context, key: str, compute) -> dict:
-    """Baseline metrics (and calibration) of the reference, kept while its batches are unchanged."""
+    """Baseline metrics (and calibration) of the baseline, kept while its rows are unchanged:
+    {WHOLE or a value of the grouping column: {"baseline", "calibration"}}."""
     model = context.model
     needed = {c.name for c in model.columns_with("prediction", "score")}
-    if not has_rows(con, model, "reference") or not needed <= set(
-        table_columns(con, model.table("reference"))
+    if context.previous or (
+        context.baseline.kind == "reference"
+        and (
+            not has_rows(con, model, "reference")
+            or not needed <= set(table_columns(con, model.table("reference")))
+        )
     ):
-        return {"baseline": {}, "calibration": [[], []]}
-    return for_reference(con, context, cache_key("performance", context, key), compute)
+        return {}
+    found = for_reference(con, context, cache_key("performance", context, key), compute)
+    return dict(found)
 
 
 def _classification_reference(con, context, classes, positive, predicted, score) -> dict:
     def compute():
         source, params = context.reference(con)
         counts = metrics_sql.classification_counts(
-            con, source, params, window=False, predicted=predicted, score=score, classes=classes
+            con,
+            source,
+            params,
+            window=False,
+            predicted=predicted,
+            score=score,
+            classes=classes,
+            segment=bool(context.by),
         )
-        baseline, _, _ = classification_metrics(counts, classes, positive)
-        calibration = [[], []]
-        if positive is not None and score is not None:
-            usable = (counts["y"] != None) & np.isfinite(counts["s"].astype(float))  # noqa: E711
-            is_pos = (counts["y"][usable] == positive).astype(bool)
-            rows = counts["n"][usable].astype(float)
-            calibration = list(fit_calibration(counts["s"][usable], rows * is_pos, rows * ~is_pos))
-        return {"baseline": baseline, "calibration": calibration}
+        parts = [(WHOLE, np.ones(len(counts["n"]), dtype=bool))] + _values_of(context, counts["g"])
+        return [
+            [value, _baseline_of(_slice(counts, mask), classes, positive, score)] for value, mask in parts
+        ]
 
     return _reference_summary(con, context, f"{predicted}:{score}:{','.join(classes)}", compute)
+
+
+def _values_of(context, values: np.ndarray) -> list[tuple]:
+    """(value, mask of its rows) for each value of the grouping column (none when not grouped)."""
+    if not context.by:
+        return []
+    missing = np.array([v is None for v in values], dtype=bool)
+    return [(value, missing if value is None else values == value) for value in context.segment_values]
+
+
+def _baseline_of(counts: dict, classes, positive, score) -> dict:
+    baseline, _, _ = classification_metrics(counts, classes, positive)
+    calibration = [[], []]
+    if positive is not None and score is not None:
+        calibration = _calibration(counts, positive)
+    return {"baseline": baseline, "calibration": calibration}
+
+
+def _calibration(counts: dict, positive: str) -> list:
+    usable = (counts["y"] != None) & np.isfinite(counts["s"].astype(float))  # noqa: E711
+    is_pos = (counts["y"][usable] == positive).astype(bool)
+    rows = counts["n"][usable].astype(float)
+    return list(fit_calibration(counts["s"][usable], rows * is_pos, rows * ~is_pos))
 
 
 def _by_window(values: np.ndarray) -> dict:
@@ -138,38 +171,86 @@ def _by_window(values: np.ndarray) -> dict:
     return dict(zip(_window_keys(unique), np.split(order, bounds), strict=True))
 
 
+def _slices(context, counts: dict) -> list[tuple]:
+    """(value, window, positions of its rows) for the whole population and each value of the
+    grouping column, in every window that holds rows of it."""
+    rows_of = _by_window(counts["w"])
+    found = [(WHOLE, w, rows_of.get(w.key, [])) for w in context.windows]
+    for value, mask in _values_of(context, counts["g"]):
+        positions = np.flatnonzero(mask)
+        inside = _by_window(counts["w"][positions])
+        found += [(value, w, positions[inside[w.key]]) for w in context.windows if w.key in inside]
+    return found
+
+
 def _classification_section(con, context, classes: list[str]) -> dict:
     binary = context.model.task == "binary"
     positive = positive_class(classes) if binary else None
     predicted = predicted_sql(context, classes)
     score = score_column(context, positive) if binary else None
-    reference = _classification_reference(con, context, classes, positive, predicted, score)
-    baseline, calibration = reference["baseline"], reference["calibration"]
+    references = _classification_reference(con, context, classes, positive, predicted, score)
     source, params = context.production(con)
     counts = metrics_sql.classification_counts(
-        con, source, params, window=True, predicted=predicted, score=score, classes=classes
+        con,
+        source,
+        params,
+        window=True,
+        predicted=predicted,
+        score=score,
+        classes=classes,
+        segment=bool(context.by),
     )
-    rows_of = _by_window(counts["w"])
     names = _metric_names(context.model.task, score is not None)
-    records, cells = [], []
-    for window in context.windows:
-        part = _slice(counts, np.array(rows_of.get(window.key, []), dtype=int))
+    records, cells, before = [], [], {}
+    for value, window, rows in _slices(context, counts):
+        part = _slice(counts, np.array(rows, dtype=int))
         metrics, matrix, labelled = classification_metrics(part, classes, positive)
         enough = labelled >= context.settings.min_labels
-        for name in names:
-            value = metrics.get(name) if enough else None
-            records.append(_record(window.index, name, value, baseline.get(name), "realized", labelled))
-        cells += _matrix_records(window.index, matrix, classes)
-        if binary and score is not None and calibration[0]:
+        reference = _baseline_for(context, references, before, value, window, positive)
+        before[value] = (window.index, metrics if enough else {}, part if enough else None)
+        baseline, calibration = reference["baseline"], reference["calibration"]
+        found = [
+            _record(
+                window.index,
+                name,
+                metrics.get(name) if enough else None,
+                baseline.get(name),
+                "realized",
+                labelled,
+            )
+            for name in names
+        ]
+        if binary and score is not None and calibration and calibration[0]:
             is_pos = (part["p"] == positive).astype(bool)
             estimates = estimate_scores(part["s"], part["n"], is_pos, calibration)
-            for name, (value, lower, upper) in estimates.items():
-                records.append(
+            for name, (value_, lower, upper) in estimates.items():
+                found.append(
                     _record(
-                        window.index, name, value, baseline.get(name), "estimated", labelled, lower, upper
+                        window.index, name, value_, baseline.get(name), "estimated", labelled, lower, upper
                     )
                 )
+        matrix_records = _matrix_records(window.index, matrix, classes)
+        records += _tag_all(context, found, window, value)
+        cells += _tag_all(context, matrix_records, window, value)
     return {"performance": records, "confusion_matrix": cells}
+
+
+def _baseline_for(context, references: dict, before: dict, value, window, positive) -> dict:
+    """The slice's baseline: the reference's (or the period's), or with `previous` the realized
+    metrics of the window before and a calibration fitted on its labelled rows."""
+    if not context.previous:
+        return references.get(value, {"baseline": {}, "calibration": [[], []]})
+    index, metrics, part = before.get(value, (None, {}, None))
+    if index != window.index - 1:
+        return {"baseline": {}, "calibration": [[], []]}
+    calibration = _calibration(part, positive) if part is not None and positive is not None else [[], []]
+    return {"baseline": metrics, "calibration": calibration}
+
+
+def _tag_all(context, records: list[dict], window, value) -> list[dict]:
+    if not context.by:
+        return records
+    return [context.tag(r, window.key, value, whole=value == WHOLE) for r in records]
 
 
 def _matrix_records(window, matrix: np.ndarray, classes: list[str]) -> list[dict]:
@@ -183,30 +264,54 @@ def _matrix_records(window, matrix: np.ndarray, classes: list[str]) -> list[dict
 
 def _regression_section(con, context) -> dict:
     prediction = context.model.column("prediction").name
+    grouped = bool(context.by)
 
     def compute():
         source, params = context.reference(con)
-        rows = metrics_sql.regression_sums(con, source, params, window=False, prediction=prediction)
-        return {"baseline": regression_scores(*rows[0][2:]) if rows else {}}
-
-    baseline = _reference_summary(con, context, prediction, compute)["baseline"]
-    source, params = context.production(con)
-    by_key = {
-        row[0]: row
-        for row in metrics_sql.regression_sums(con, source, params, window=True, prediction=prediction)
-    }
-    records = []
-    for window in context.windows:
-        _, _, labelled, *sums = by_key.get(window.key, (None, 0, 0, 0, 0, 0, 0, 0, 0))
-        metrics = regression_scores(labelled, *sums) if labelled >= context.settings.min_labels else {}
-        for name in REGRESSION_METRICS:
-            records.append(
-                _record(window.index, name, metrics.get(name), baseline.get(name), "realized", labelled)
-            )
-        records.append(
-            _record(window.index, "zero_target_rows", labelled - sums[-1], None, "realized", labelled)
+        rows = metrics_sql.regression_sums(
+            con, source, params, window=False, prediction=prediction, segment=grouped
         )
+        cells = _regression_cells(rows, grouped)
+        return [[value, {"baseline": regression_scores(*found[1:])}] for (_, value), found in cells.items()]
+
+    references = _reference_summary(con, context, prediction, compute)
+    source, params = context.production(con)
+    rows = metrics_sql.regression_sums(
+        con, source, params, window=True, prediction=prediction, segment=grouped
+    )
+    cells = _regression_cells(rows, grouped)
+    records, before = [], {}
+    for window in context.windows:
+        for value in [WHOLE] + (context.segment_values if grouped else []):
+            if (window.key, value) not in cells and value != WHOLE:
+                continue
+            _, labelled, *sums = cells.get((window.key, value), (0, 0, 0, 0, 0, 0, 0, 0))
+            metrics = regression_scores(labelled, *sums) if labelled >= context.settings.min_labels else {}
+            baseline = _regression_baseline(context, references, before, value, window)
+            before[value] = (window.index, metrics)
+            found = [
+                _record(window.index, name, metrics.get(name), baseline.get(name), "realized", labelled)
+                for name in REGRESSION_METRICS
+            ]
+            found.append(
+                _record(window.index, "zero_target_rows", labelled - sums[-1], None, "realized", labelled)
+            )
+            records += _tag_all(context, found, window, value)
     return {"performance": records, "confusion_matrix": []}
+
+
+def _regression_cells(rows: list[tuple], grouped: bool) -> dict:
+    """{(window key, WHOLE or value): (rows, labelled, sums...)} from `regression_sums`."""
+    if not grouped:
+        return {(row[0], WHOLE): row[1:] for row in rows}
+    return {(row[0], WHOLE if row[2] else row[1]): row[3:] for row in rows}
+
+
+def _regression_baseline(context, references: dict, before: dict, value, window) -> dict:
+    if not context.previous:
+        return references.get(value, {}).get("baseline", {})
+    index, metrics = before.get(value, (None, {}))
+    return metrics if index == window.index - 1 else {}
 
 
 def performance_section(con, context) -> dict:
