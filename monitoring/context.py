@@ -190,9 +190,14 @@ def make_context(con, request: ReportRequest) -> Context:
     check_window_count(len(found), spec)
     _check_baseline(con, context)
     context = replace(context, windows=found, window_index={w.key: w.index for w in found})
-    if context.by:
-        context = replace(context, segment_rows=_segment_rows(con, context, source, params))
-    return context
+    return grouped_by(con, context, context.by) if context.by else context
+
+
+def grouped_by(con, context: Context, column: str) -> Context:
+    """The same report's context grouped by `column` (a categorical column of the model)."""
+    context = replace(context, by=group_column(context.model, column), memo={})
+    source, params = context.production(con)
+    return replace(context, segment_rows=_segment_rows(con, context, source, params))
 
 
 def _check_baseline(con, context: Context) -> None:

@@ -27,6 +27,8 @@ from monitoring.settings import ModelSettings
 from monitoring.store import window_sql
 from monitoring.store.cache import as_stored
 from monitoring.store.connection import read_snapshot
+from monitoring.versions import versions_section
+from monitoring.weak_segments import weak_segments_section
 from monitoring.windows import parse_time, window_label, window_phrase
 
 # The headline metric of a model: the first of these its performance records have.
@@ -132,12 +134,15 @@ SECTIONS["performance"] = performance_section  # performance, confusion_matrix
 SECTIONS["fairness"] = fairness_section  # fairness (groups), fairness_disparities
 SECTIONS["operations"] = operations_section
 SECTIONS["data_quality"] = data_quality_section  # data_quality, schema_changes
+SECTIONS["weak_segments"] = weak_segments_section
+SECTIONS["versions"] = versions_section
 SECTIONS["alerts"] = alerts_section  # reads the stored alert history; never evaluates rules
 
 
 def reference_record(con, context: Context) -> dict:
-    """Rows, time span (None without timestamps) and batch ids of the reference the report uses."""
-    if not window_sql.has_rows(con, context.model, "reference"):
+    """Rows, time span (None without timestamps) and batch ids of the baseline the report uses (the
+    segment's rows only, with a segment; the bins' source with baseline `previous`)."""
+    if context.baseline.kind == "reference" and not window_sql.has_rows(con, context.model, "reference"):
         return {"rows": 0, "start": None, "end": None, "batches": []}
     source, params = context.reference(con)
     rows, start, end, batches = window_sql.reference_span(con, context.model, source, params)
@@ -176,9 +181,49 @@ def build_report(store, request: ReportRequest) -> Report:
             "generated_at": datetime.now().isoformat(timespec="seconds"),
             "settings": as_stored(context.settings.to_dict()),
             "reference": reference_record(con, context),
+            "baseline": str(context.baseline),
+            "segment": context.segment.label if context.segment else None,
+            "segment_conditions": context.segment.text if context.segment else None,
+            "by": context.by,
+            "segments": segments_record(context),
             "windows": [w.to_record() for w in context.windows],
         }
         for name, compute in SECTIONS.items():
             if request.sections is None or name in request.sections:
                 data.update(compute(con, context))
+        if context.by:
+            _every_record_has_a_segment(data)
     return Report(finite(data))
+
+
+def segments_record(context: Context) -> list[dict]:
+    """The values of the grouping column: {segment, value, rows}, most rows first."""
+    totals: dict = {}
+    for (_, value), rows in context.segment_rows.items():
+        totals[value] = totals.get(value, 0) + rows
+    return [
+        {"segment": context.segment_name(v), "value": v, "rows": totals[v]} for v in context.segment_values
+    ]
+
+
+def _every_record_has_a_segment(data: dict) -> None:
+    """Grouped: records of what is not per slice (schema changes, alerts, the model's whole
+    multivariate drift) belong to the whole population."""
+    for key in SECTION_KEYS:
+        for record in data.get(key) or []:
+            record.setdefault("segment", None)
+
+
+SECTION_KEYS = (
+    "drift",
+    "dataset_drift",
+    "multivariate_drift",
+    "performance",
+    "confusion_matrix",
+    "fairness",
+    "fairness_disparities",
+    "operations",
+    "data_quality",
+    "schema_changes",
+    "alerts",
+)
