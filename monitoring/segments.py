@@ -163,6 +163,8 @@ def parse_slice(text: str, name: str | None = None) -> Slice:
         raise InputError(
             f"segment {text!r} has {len(parts)} conditions; a segment takes at most {MAX_CONDITIONS}"
         )
+    if any(not part.strip() for part in parts):
+        raise InputError(f"segment {text!r} has an empty condition; give a condition on each side of &")
     return Slice(tuple(parse_condition(part) for part in parts), name)
 
 
