@@ -116,6 +116,26 @@ class Report(Mapping):
         names = {r["metric"] for r in self.records("performance")}
         return next((m for m in PRIMARY_METRICS if m in names), None)
 
+    def for_segment(self, name: str | None, min_rows: int) -> "Report":
+        """Only the records of segment `name` of a grouped report (of a filtered or plain report:
+        all of them), leaving out windows where the slice had fewer than `min_rows` rows: a small
+        segment never alerts."""
+        small = {
+            w["index"] for w in self.windows if name is None and self.get("segment") and w["rows"] < min_rows
+        }
+        data = dict(self.data)
+        for key in SECTION_KEYS:
+            if not isinstance(data.get(key), list):
+                continue
+            data[key] = [
+                r
+                for r in data[key]
+                if r.get("segment") == name
+                and r.get("window") not in small
+                and (r.get("segment_rows") is None or r["segment_rows"] >= min_rows)
+            ]
+        return Report(data)
+
     def latest(self, section: str, key=lambda r: r.get("metric"), value: str = "value") -> dict:
         """{key(record): the record of the latest window whose `value` is not null}."""
         found: dict = {}

@@ -1,7 +1,7 @@
 """Alert rules to and from a YAML or TOML file, so a team can keep them in version control.
 
 Both formats hold `model` (informational) and a list `rules` of tables with the Rule fields;
-`scope` is left out when a rule watches everything (TOML has no null).
+`scope`, `segment` and `version` are left out when a rule watches everything (TOML has no null).
 """
 
 import json
@@ -15,6 +15,7 @@ from monitoring.errors import InputError
 
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".toml": "toml"}
 FIELDS = ("name", "metric", "comparison", "threshold", "severity", "scope", "consecutive", "enabled")
+FIELDS += ("segment", "version")
 
 
 def format_of(path: str | Path) -> str:
