@@ -87,6 +87,10 @@ class Context:
         where = self.where() if sliced else None
         return segment_sql.filtered(source, params, where, self.by if sliced else None)
 
+    def has_baseline(self, con) -> bool:
+        """Whether there are rows to compare with (the reference batches may not be stored yet)."""
+        return self.baseline.kind != "reference" or window_sql.has_rows(con, self.model, "reference")
+
     def where(self) -> tuple[str, list] | None:
         return None if self.segment is None else segment_sql.where_sql(self.model, self.segment)
 

@@ -205,7 +205,7 @@ def _calibration(con, context, classes, positive, score) -> list:
         rows = counts["n"][usable].astype(float)
         return list(fit_calibration(counts["s"][usable], rows * is_pos, rows * ~is_pos))
 
-    if context.previous:
+    if context.previous or not context.has_baseline(con):
         return [[], []]
     key = cache_key("weak-calibration", context, score, positive, ",".join(classes))
     return for_reference(con, context, key, compute)
