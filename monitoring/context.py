@@ -62,6 +62,7 @@ class Context:
     by: str | None = None  # group every figure also by this column's values (source column __segment)
     baseline: Baseline = field(default_factory=lambda: Baseline("reference"))
     segment_rows: dict = field(default_factory=dict)  # {(window key, value): rows} when grouped
+    baseline_columns: frozenset = frozenset()  # the model's columns the baseline's rows hold
 
     def production(self, con) -> tuple[str, list]:
         source, params = window_sql.production_source(con, self.model, self.spec, self.period)
@@ -82,10 +83,32 @@ class Context:
 
     def reference(self, con, *, sliced: bool = True) -> tuple[str, list]:
         """The baseline's rows (see `baseline_source`): the segment's only, unless `sliced` is False
-        (the bins, ranges and categories of a column are those of the whole baseline)."""
+        (the bins, ranges and categories of a column are those of the whole baseline). A condition
+        on a column the baseline does not hold, or on the version column, does not slice it: a
+        version is compared with the same baseline as the others."""
         source, params = baseline_source(con, self)
-        where = self.where() if sliced else None
-        return segment_sql.filtered(source, params, where, self.by if sliced else None)
+        if not sliced:
+            return source, params
+        kept = [c for c in self.segment.conditions if self.slices_baseline(c.column)] if self.segment else []
+        where = (
+            segment_sql.where_sql(self.model, replace(self.segment, conditions=tuple(kept))) if kept else None
+        )
+        return segment_sql.filtered(source, params, where, self.baseline_by)
+
+    def slices_baseline(self, column: str) -> bool:
+        """Whether the baseline is cut by `column` like production (not for the version column)."""
+        found = next((c for c in self.model.columns if c.name == column), None)
+        return found is not None and found.role != "version" and column in self.baseline_columns
+
+    @property
+    def baseline_by(self) -> str | None:
+        """The grouping column when the baseline is grouped by it too, else None."""
+        return self.by if self.by and self.slices_baseline(self.by) else None
+
+    def baseline_key(self, value):
+        """Which slice of the baseline a value of the grouping column is compared with: its own,
+        or the whole (filtered) baseline when the baseline is not grouped by that column."""
+        return value if self.baseline_by or value == WHOLE else WHOLE
 
     def has_baseline(self, con) -> bool:
         """Whether there are rows to compare with (the reference batches may not be stored yet)."""
@@ -187,6 +210,7 @@ def make_context(con, request: ReportRequest) -> Context:
         by=group_column(model, request.by) if request.by else None,
         baseline=Baseline.parse(settings.baseline),
     )
+    context = replace(context, baseline_columns=frozenset(_baseline_columns(con, context)))
     source, params = context.production(con)
     if context.segment is not None:
         segment_sql.check_has_rows(con, source, params, context.segment.label, model, "production")
@@ -202,6 +226,17 @@ def grouped_by(con, context: Context, column: str) -> Context:
     context = replace(context, by=group_column(context.model, column), memo={})
     source, params = context.production(con)
     return replace(context, segment_rows=_segment_rows(con, context, source, params))
+
+
+def _baseline_columns(con, context: Context) -> set[str]:
+    model, kind = context.model, context.baseline.kind
+    if kind == "reference" or (kind == "previous" and window_sql.has_rows(con, model, "reference")):
+        return (
+            window_sql.stored_columns(con, model, "reference")
+            if window_sql.has_rows(con, model, "reference")
+            else set()
+        )
+    return window_sql.stored_columns(con, model, "production")
 
 
 def _check_baseline(con, context: Context) -> None:

@@ -8,6 +8,7 @@ from monitoring.segments import (
     check_name,
     check_slice,
     group_column,
+    group_columns,
     parse_slice,
     value_segment,
 )
@@ -53,3 +54,9 @@ def group_values(store, model_name: str, column: str) -> list[tuple[str, int]]:
         source, params = window_sql.production_source(con, model, WindowSpec("batch"))
         rows = segment_sql.group_values(con, source, params, name, MAX_GROUP_VALUES)
     return [(value_segment(name, value), count) for value, count in rows[:MAX_GROUP_VALUES]]
+
+
+def group_columns_of(store, model_name: str) -> list[str]:
+    """The model's categorical segment, sensitive and version columns."""
+    with store.connect() as con:
+        return group_columns(catalog.get_model(con, model_name))

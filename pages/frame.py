@@ -18,6 +18,8 @@ PAGES = (
     ("Model health", "pages/fairness.py", "Fairness", "balance"),
     ("Model health", "pages/data_quality.py", "Data quality", "rule"),
     ("Model health", "pages/operations.py", "Operations", "dns"),
+    ("Where", "pages/segments.py", "Segments", "pie_chart"),
+    ("Where", "pages/versions.py", "Versions", "compare_arrows"),
     ("Alerts", "pages/alerts.py", "Alerts", "notifications"),
     ("Data", "pages/upload.py", "Upload", "upload"),
     ("Data", "pages/batches.py", "Batches and settings", "storage"),
@@ -44,7 +46,7 @@ def frame() -> st.Page:
         st.stop()
     # Navigation first: the selectors drawn after it belong to the entry file, whose query
     # parameters Streamlit keeps on a page switch, so every page's URL carries the view.
-    page = st.navigation(pages())
+    page = st.navigation(pages(), expanded=True)  # every page listed, none behind "View more"
     with common.shown_errors():
         view.sidebar(common.get_store())
     return page

@@ -114,3 +114,27 @@ def test_the_statistics_over_counts_equal_scipy_on_rows():
     newcombe = two_proportions(56, 70, 48, 80)
     assert (round(newcombe.lower, 4), round(newcombe.upper, 4)) == (0.0524, 0.3339)
     assert mcnemar(10, 3, 100).p_value == pytest.approx(stats.binomtest(10, 13).pvalue)
+
+
+def test_each_version_is_compared_with_the_same_baseline_as_the_whole_model(store, ingest_frame):
+    """The reference belongs to no version: a version's drift and performance baseline are the
+    whole reference's (a segment of another column is compared with its own slice of it)."""
+    rng = np.random.default_rng(25)
+    data = frame(rng, 4000, "2024-01-01")
+    data["version"] = np.where(np.arange(4000) % 2 == 0, "1", "2")
+    ingest_frame(store, data, model="b", kind="production", overrides=ROLES)
+    reference = frame(rng, 2000, "2023-12-01").drop(columns="version")
+    ingest_frame(store, reference, model="b", kind="reference", overrides=ROLES.only(set(reference.columns)))
+    sections = ("drift", "performance")
+    grouped = build_report(store, ReportRequest("b", by="version", sections=sections))
+    alone = build_report(store, ReportRequest("b", segment="version=2", sections=sections))
+    whole = [r for r in grouped["performance"] if r["segment"] is None and r["metric"] == "accuracy_score"]
+    mine = [
+        r for r in grouped["performance"] if r["segment"] == "version=2" and r["metric"] == "accuracy_score"
+    ]
+    assert mine and {r["baseline"] for r in mine} == {whole[0]["baseline"]} != {None}
+    drift = [r for r in grouped["drift"] if r["segment"] == "version=2" and r["role"] == "feature"]
+    assert all(r["statistic"] is not None for r in drift)
+    assert [r["statistic"] for r in alone["drift"] if r["role"] == "feature"] == pytest.approx(
+        [r["statistic"] for r in drift], abs=1e-12
+    )

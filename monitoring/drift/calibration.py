@@ -55,7 +55,7 @@ def calibrated_lines(con, context, columns, plans: dict) -> dict:
                 info, ref = edges.get(column.sql_name), ref_summary.get(column.sql_name)
                 values = [
                     statistic_for(plan[column.name][0], column.kind, info, ref, chunk[column.sql_name])[0]
-                    for chunk in chunks.get(value, [])
+                    for chunk in chunks.get(context.baseline_key(value), [])
                     if ref and chunk.get(column.sql_name)
                 ]
                 lines[column.name] = [line_from(values), len(values)]
@@ -91,7 +91,7 @@ def _chunk_summaries(con, context, columns, edges, size: int) -> dict:
     source, params = context.reference(con, sliced=context.segment is not None)
     wrapped, group = drift_sql.chunked_source(source, order, size)
     found = {WHOLE: _full_chunks(con, wrapped, params, group, edges, categorical, size)}
-    if context.by:
+    if context.baseline_by:
         source, params = context.reference(con)
         wrapped, group = drift_sql.chunked_source(source, order, size, partition=SEGMENT)
         by_value: dict = {}

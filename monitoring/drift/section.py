@@ -192,8 +192,9 @@ def _baseline_of(context, found, window, value) -> tuple[dict, dict]:
         before = found.windows.get(window.index - 1, {}).get(value, {}) if window.index else {}
         counts = before
     else:
-        counts = found.reference.get(value, {})
-    sliced = value != WHOLE or context.segment is not None or context.previous
+        counts = found.reference.get(context.baseline_key(value), {})
+    key = value if context.previous else context.baseline_key(value)
+    sliced = key != WHOLE or context.segment is not None or context.previous
     return counts, {name: info_for(info, counts.get(name), sliced) for name, info in found.edges.items()}
 
 

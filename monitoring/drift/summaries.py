@@ -105,18 +105,19 @@ def _reference_slices(con, context, edges, categorical, whole_counts, names) -> 
 
     def compute() -> list:
         source, params = context.reference(con)
-        group = SEGMENT if context.by else None
+        group = SEGMENT if context.baseline_by else None
         counts = drift_sql.grouped_counts(con, source, params, group, edges, categorical, False, True)
         return [[value, summary] for value, summary in counts.items()]
 
     key = cache_key("drift-slices", context, drift_sql.EDGE_BINS, names, "reference")
-    return _by_value(for_reference(con, context, key, compute), context, whole_counts)
+    found = for_reference(con, context, key, compute)
+    return _by_value(found, context, whole_counts, bool(context.baseline_by))
 
 
-def _by_value(pairs: list, context, whole_counts: dict) -> dict:
-    """{WHOLE and each value: summary} from [[value, summary], ...] of one grouped query."""
+def _by_value(pairs: list, context, whole_counts: dict, grouped: bool) -> dict:
+    """{WHOLE and each value: summary} from [[value, summary], ...] of one query, grouped or not."""
     found = {value: summary for value, summary in pairs}
-    if not context.by:
+    if not grouped:
         return {WHOLE: found.get(None, {})}
     if context.segment is None and whole_counts is not None:
         found[WHOLE] = whole_counts
@@ -146,4 +147,8 @@ def _window_slices(con, context, edges, categorical, names) -> dict:
         return found
 
     kept = cached_for(con, context.model.id, {k: tokens[w] for k, w in keys.items()}, production)
-    return {context.index_of(keys[k]): _by_value(pairs, context, None) for k, pairs in kept.items() if pairs}
+    return {
+        context.index_of(keys[k]): _by_value(pairs, context, None, bool(context.by))
+        for k, pairs in kept.items()
+        if pairs
+    }

@@ -128,9 +128,10 @@ def _classification_reference(con, context, classes, positive, predicted, score)
             predicted=predicted,
             score=score,
             classes=classes,
-            segment=bool(context.by),
+            segment=bool(context.baseline_by),
         )
-        parts = [(WHOLE, np.ones(len(counts["n"]), dtype=bool))] + _values_of(context, counts["g"])
+        values = _values_of(context, counts["g"]) if context.baseline_by else []
+        parts = [(WHOLE, np.ones(len(counts["n"]), dtype=bool))] + values
         return [
             [value, _baseline_of(_slice(counts, mask), classes, positive, score)] for value, mask in parts
         ]
@@ -239,7 +240,7 @@ def _baseline_for(context, references: dict, before: dict, value, window, positi
     """The slice's baseline: the reference's (or the period's), or with `previous` the realized
     metrics of the window before and a calibration fitted on its labelled rows."""
     if not context.previous:
-        return references.get(value, {"baseline": {}, "calibration": [[], []]})
+        return references.get(context.baseline_key(value), {"baseline": {}, "calibration": [[], []]})
     index, metrics, part = before.get(value, (None, {}, None))
     if index != window.index - 1:
         return {"baseline": {}, "calibration": [[], []]}
@@ -269,9 +270,9 @@ def _regression_section(con, context) -> dict:
     def compute():
         source, params = context.reference(con)
         rows = metrics_sql.regression_sums(
-            con, source, params, window=False, prediction=prediction, segment=grouped
+            con, source, params, window=False, prediction=prediction, segment=bool(context.baseline_by)
         )
-        cells = _regression_cells(rows, grouped)
+        cells = _regression_cells(rows, bool(context.baseline_by))
         return [[value, {"baseline": regression_scores(*found[1:])}] for (_, value), found in cells.items()]
 
     references = _reference_summary(con, context, prediction, compute)
@@ -309,7 +310,7 @@ def _regression_cells(rows: list[tuple], grouped: bool) -> dict:
 
 def _regression_baseline(context, references: dict, before: dict, value, window) -> dict:
     if not context.previous:
-        return references.get(value, {}).get("baseline", {})
+        return references.get(context.baseline_key(value), {}).get("baseline", {})
     index, metrics = before.get(value, (None, {}))
     return metrics if index == window.index - 1 else {}
 
