@@ -42,17 +42,21 @@ st.caption(
 shown = rows[rows["flag"].isna()].head(15)
 if not shown.empty:
     show_chart(segment_charts.weak_segment_bars(shown, metric), f"{view.model}-weak-segments")
-target = st.selectbox(
-    "Links open",
-    [p for _, p, _, _ in PAGES[:7]],
-    format_func=lambda p: dict((q, t) for _, q, t, _ in PAGES)[p],
-)
-table = rows.assign(
-    open=[
-        f"{target.removeprefix('pages/').removesuffix('.py')}?{urlencode(view.query(segment=s))}"
-        for s in rows["segment"]
-    ]
-)
+titles = {path: title for _, path, title, _ in PAGES[:7]}
+a, b = st.columns(2)
+picked = a.selectbox("Segment to open", rows["segment"].tolist(), key="seg_pick")
+target = b.selectbox("On page", list(titles), format_func=titles.get, key="seg_target")
+
+
+def _link(segment: str | None, page: str) -> str:
+    """A link to `page` with this view filtered to `segment` (relative: it works behind a proxy)."""
+    path = "" if page == PAGES[0][1] else page.removeprefix("pages/").removesuffix(".py")  # the default: /
+    return f"./{path}?{urlencode(view.query(segment=segment))}"
+
+
+if picked:  # a real link: it opens a fresh page, copied or bookmarked it shows the same
+    st.link_button("Open it there", _link(picked, target), icon=":material/open_in_new:")
+table = rows.assign(open=[_link(s, target) for s in rows["segment"]])
 show_table(
     table[
         [
@@ -84,15 +88,6 @@ show_table(
         ),
     },
 )
-picked = st.selectbox("Open a segment on every page", rows["segment"].tolist(), key="seg_pick")
-if picked:
-    st.page_link(
-        target,
-        label=f"{literal(picked)} on this page",
-        icon=":material/open_in_new:",
-        query_params=view.query(segment=picked),
-    )
-
 st.subheader("The metric per segment over time")
 with common.shown_errors():
     columns = segment_api.group_columns_of(store, view.model)
