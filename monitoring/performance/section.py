@@ -128,10 +128,10 @@ def _classification_reference(con, context, classes, positive, predicted, score)
             predicted=predicted,
             score=score,
             classes=classes,
-            segment=bool(context.baseline_by),
+            segments=_named(context)[1:] if context.baseline_by else None,
         )
-        values = _values_of(context, counts["g"]) if context.baseline_by else []
-        parts = [(WHOLE, np.ones(len(counts["n"]), dtype=bool))] + values
+        values = _groups(counts["g"], _named(context)) if context.baseline_by else []
+        parts = [(WHOLE, np.arange(len(counts["n"])))] + values
         return [
             [value, _baseline_of(_slice(counts, mask), classes, positive, score)] for value, mask in parts
         ]
@@ -139,12 +139,14 @@ def _classification_reference(con, context, classes, positive, predicted, score)
     return _reference_summary(con, context, f"{predicted}:{score}:{','.join(classes)}", compute)
 
 
-def _values_of(context, values: np.ndarray) -> list[tuple]:
-    """(value, mask of its rows) for each value of the grouping column (none when not grouped)."""
-    if not context.by:
-        return []
-    missing = np.array([v is None for v in values], dtype=bool)
-    return [(value, missing if value is None else values == value) for value in context.segment_values]
+def _named(context) -> list:
+    """The grouping column's values by their code in `classification_counts` (0: missing)."""
+    return [None, *[v for v in context.segment_values if v is not None]]
+
+
+def _groups(codes: np.ndarray, names: list) -> list[tuple]:
+    """(value, positions of its rows) for each value code present, without a loop over the rows."""
+    return [(names[int(code)], positions) for code, positions in _by_window(codes).items() if code >= 0]
 
 
 def _baseline_of(counts: dict, classes, positive, score) -> dict:
@@ -177,10 +179,12 @@ def _slices(context, counts: dict) -> list[tuple]:
     grouping column, in every window that holds rows of it."""
     rows_of = _by_window(counts["w"])
     found = [(WHOLE, w, rows_of.get(w.key, [])) for w in context.windows]
-    for value, mask in _values_of(context, counts["g"]):
-        positions = np.flatnonzero(mask)
-        inside = _by_window(counts["w"][positions])
-        found += [(value, w, positions[inside[w.key]]) for w in context.windows if w.key in inside]
+    if not context.by:
+        return found
+    names = _named(context)
+    for window in context.windows:
+        positions = np.asarray(rows_of.get(window.key, []), dtype=int)
+        found += [(value, window, positions[part]) for value, part in _groups(counts["g"][positions], names)]
     return found
 
 
@@ -199,7 +203,7 @@ def _classification_section(con, context, classes: list[str]) -> dict:
         predicted=predicted,
         score=score,
         classes=classes,
-        segment=bool(context.by),
+        segments=_named(context)[1:] if context.by else None,
     )
     names = _metric_names(context.model.task, score is not None)
     records, cells, before = [], [], {}

@@ -53,10 +53,11 @@ def classification_counts(
     predicted: str,
     score: str | None,
     classes: list[str],
-    segment: bool = False,
+    segments: list[str] | None = None,
 ) -> dict[str, np.ndarray]:
     """Row counts grouped by (window, score, predicted class, label); label None = not labelled yet.
-    With `segment` also by the value of the grouping column (`g`; None without).
+    With `segments` (the values of the grouping column) also by that value: `g` is its position in
+    `segments` from 1, 0 where missing, -1 for a value not in `segments` (all 0 without).
 
     Grouping by each distinct score value keeps ROC AUC, average precision and log loss exact.
     Classes travel as their position in `classes` and come back as shared strings: with one row per
@@ -64,13 +65,16 @@ def classification_counts(
     """
     key = WINDOW if window else "0"
     score_sql = quote(score) if score else "NULL::DOUBLE"
-    group = SEGMENT if segment else "NULL::VARCHAR"
+    group, bound = "0", []
+    if segments is not None:  # a position, not the text: one row per distinct score makes text costly
+        position = f"coalesce(list_position(?::VARCHAR[], {SEGMENT}), -1)"
+        group, bound = f"CASE WHEN {SEGMENT} IS NULL THEN 0 ELSE {position} END", [list(segments)]
     result = con.execute(
-        f"SELECT {key} AS w, {group} AS g, {score_sql} AS s, "
+        f"SELECT {key} AS w, {group}::INTEGER AS g, {score_sql} AS s, "
         f"coalesce(list_position(?::VARCHAR[], {predicted}), 0)::INTEGER AS p, "
         f"coalesce(list_position(?::VARCHAR[], CAST({LABEL} AS VARCHAR)), 0)::INTEGER AS y, "
         f"count(*) AS n FROM ({source}) GROUP BY ALL",
-        [list(classes), list(classes), *params],
+        [*bound, list(classes), list(classes), *params],
     ).fetchnumpy()
     names = np.array([None, *classes], dtype=object)
     found = {name: _unmask(result[name]) for name in ("w", "g", "s", "n")}
