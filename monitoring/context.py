@@ -19,6 +19,7 @@ from monitoring.segments import (
 from monitoring.settings import ModelSettings
 from monitoring.store import catalog, segment_sql, window_sql
 from monitoring.windows import (
+    TIME_UNITS,
     WHOLE_PERIOD,
     Baseline,
     Period,
@@ -57,6 +58,7 @@ class Context:
     reference_batch: int | None = None
     window_index: dict = field(default_factory=dict)
     only: tuple | None = None  # window keys: production() keeps just their rows
+    span: Period | None = None  # with `only` time windows: the time they cover
     memo: dict = field(default_factory=dict)  # what several sections of one report share
     segment: Slice | None = None  # only the rows of this slice, in production and in the baseline
     by: str | None = None  # group every figure also by this column's values (source column __segment)
@@ -65,7 +67,7 @@ class Context:
     baseline_columns: frozenset = frozenset()  # the model's columns the baseline's rows hold
 
     def production(self, con) -> tuple[str, list]:
-        source, params = window_sql.production_source(con, self.model, self.spec, self.period)
+        source, params = window_sql.production_source(con, self.model, self.spec, self.period, self.span)
         source, params = segment_sql.filtered(source, params, self.where(), self.by)
         if self.only is None:
             return source, params
@@ -79,7 +81,10 @@ class Context:
             windows = [w for w in self.windows if w.index in wanted]
         if len(windows) == len(self.windows):
             return self
-        return replace(self, windows=windows, only=tuple(w.key for w in windows), memo={})
+        span = None
+        if self.spec.unit in TIME_UNITS and windows:
+            span = Period(min(w.start for w in windows), max(w.end for w in windows))
+        return replace(self, windows=windows, only=tuple(w.key for w in windows), span=span, memo={})
 
     def reference(self, con, *, sliced: bool = True) -> tuple[str, list]:
         """The baseline's rows (see `baseline_source`): the segment's only, unless `sliced` is False

@@ -67,10 +67,15 @@ def _record(window, column, metric, value, count, examples=None) -> dict:
 
 
 def _cells(rows: list[tuple], grouped: bool) -> dict:
-    """{(window key, WHOLE or value): the rest of the row} from a query keyed by quality_sql._keys."""
+    """{(window key, WHOLE or value): counts} from a query keyed by quality_sql._keys; grouped,
+    the whole window's counts are the sums of its values'."""
     if not grouped:
         return {(row[0], WHOLE): row[1:] for row in rows}
-    return {(row[0], WHOLE if row[2] else row[1]): row[3:] for row in rows}
+    found = {(row[0], row[1]): row[3:] for row in rows}
+    whole: dict = {}
+    for (key, _), counts in found.items():
+        whole[key] = [a + (b or 0) for a, b in zip(whole.get(key, [0] * len(counts)), counts, strict=True)]
+    return {**{(key, WHOLE): tuple(counts) for key, counts in whole.items()}, **found}
 
 
 def _slices(context) -> list[tuple]:
@@ -142,9 +147,15 @@ def _unseen_records(con, context, columns, present: dict) -> list[tuple]:
 
 
 def _cells_of_values(rows: list[tuple], grouped: bool) -> list[tuple]:
+    """((window key, WHOLE or value), (category, rows)) from `unseen_categories`; grouped, the
+    whole window's rows per category are the sums over its values."""
     if not grouped:
         return [((row[0], WHOLE), row[1:]) for row in rows]
-    return [((row[0], WHOLE if row[2] else row[1]), row[3:]) for row in rows]
+    whole: dict = {}
+    for row in rows:
+        whole[(row[0], row[3])] = whole.get((row[0], row[3]), 0) + row[4]
+    found = [((key, WHOLE), (category, count)) for (key, category), count in whole.items()]
+    return found + [((row[0], row[1]), row[3:]) for row in rows]
 
 
 def _duplicate_records(con, context) -> list[dict]:

@@ -57,7 +57,22 @@ class Report(Mapping):
         return self.data
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.data, indent=indent, default=str, allow_nan=False)
+        """Strict JSON; indented, each record of a section on one line (a grouped report holds
+        hundreds of thousands of records: Python's indenting encoder would take seconds on them)."""
+        if indent is None:
+            return json.dumps(self.data, default=str, allow_nan=False)
+        pad = " " * indent
+        parts = []
+        for key, value in self.data.items():
+            if isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
+                lines = f",\n{pad * 2}".join(json.dumps(r, default=str, allow_nan=False) for r in value)
+                text = f"[\n{pad * 2}{lines}\n{pad}]"
+            else:
+                text = json.dumps(value, indent=indent, default=str, allow_nan=False).replace(
+                    "\n", "\n" + pad
+                )
+            parts.append(f"{pad}{json.dumps(key)}: {text}")
+        return "{\n" + ",\n".join(parts) + "\n}"
 
     @property
     def unit(self) -> str:

@@ -196,3 +196,27 @@ def test_a_hostile_column_name_and_value_are_quoted_and_bound(store, ingest_fram
     assert {s["segment"] for s in grouped["segments"]} == {text, value_segment(name, "other")}
     with store.connect() as con:
         assert con.execute("SELECT count(*) FROM models").fetchall()[0][0] == 1
+
+
+def test_counts_made_in_parts_and_kept_in_several_statements_equal_one_pass(shared, monkeypatch):
+    """Many groups are counted a few windows at a time (DuckDB cannot spill a histogram) and kept
+    in bounded statements; the figures are the same."""
+    from monitoring.drift import summaries
+    from monitoring.store import cache
+
+    store, *_ = shared
+    request = ReportRequest("m", by="region", sections=("drift", "dataset_drift"))
+    with store.connect() as con:
+        con.execute("DELETE FROM summary_cache")
+    whole = build_report(store, request)
+    monkeypatch.setattr(summaries, "HISTOGRAM_BUDGET", 1)  # one window a query
+    monkeypatch.setattr(cache, "STATEMENT_BYTES", 1000)  # one entry a statement
+    with store.connect() as con:
+        con.execute("DELETE FROM summary_cache")
+    parts = build_report(store, request)
+    assert _close(parts["drift"], whole["drift"]) and _close(parts["dataset_drift"], whole["dataset_drift"])
+    with store.connect() as con:
+        kept = con.execute("SELECT count(*) FROM summary_cache WHERE key LIKE 'drift:%window:%'").fetchall()[
+            0
+        ][0]
+    assert kept == len(whole["windows"])

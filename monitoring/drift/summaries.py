@@ -20,6 +20,12 @@ from monitoring.store.cache import cached_for
 from monitoring.store.segment_sql import SEGMENT
 from monitoring.window_cache import cache_key, for_reference, window_key_prefix, window_tokens
 
+# What one query may hold in histogram state: a numeric column's state per group is its bins
+# (up to ~570 edges, kept twice) and a categorical one's its categories.
+HISTOGRAM_BUDGET = 96 * 2**20
+STATE_BYTES = 2 * 8 * (drift_sql.EDGE_BINS + 80) + 512
+CATEGORY_BYTES = 4096
+
 
 @dataclass(frozen=True)
 class Summaries:
@@ -126,6 +132,15 @@ def _by_value(pairs: list, context, whole_counts: dict, grouped: bool) -> dict:
     return found
 
 
+def _parts(context, windows: list, numeric: int, categorical: int) -> list[list]:
+    """`windows` in parts whose counts fit in memory at once: DuckDB keeps a histogram's bins per
+    group and cannot spill them, and grouping by a column's values multiplies the groups."""
+    groups = 1 + len(context.segment_values) if context.by else 1
+    per_window = groups * (numeric * STATE_BYTES + categorical * CATEGORY_BYTES)
+    size = max(1, HISTOGRAM_BUDGET // max(per_window, 1))
+    return [windows[i : i + size] for i in range(0, len(windows), size)]
+
+
 def _window_slices(con, context, edges, categorical, names) -> dict:
     tokens = window_tokens(con, context)
     prefix = window_key_prefix("drift", context, drift_sql.EDGE_BINS, names, f"stats{context.previous}")
@@ -134,16 +149,17 @@ def _window_slices(con, context, edges, categorical, names) -> dict:
 
     def production(missing) -> dict:
         wanted = {keys[k] for k in missing}
-        part = context.restricted([w for w in context.windows if w.key in wanted])
-        source, params = part.production(con)
-        counts = drift_sql.grouped_counts(
-            con, source, params, group, edges, categorical, True, context.previous
-        )
         found: dict = {prefix + str(key): [] for key in wanted}
-        for key, summary in counts.items():
-            window, value = key if context.by else (key, None)
-            if window in wanted:
-                found[prefix + str(window)].append([value, summary])
+        windows = [w for w in context.windows if w.key in wanted]
+        for part in _parts(context, windows, len(edges), len(categorical)):
+            source, params = context.restricted(part).production(con)
+            counts = drift_sql.grouped_counts(
+                con, source, params, group, edges, categorical, True, context.previous
+            )
+            for key, summary in counts.items():
+                window, value = key if context.by else (key, None)
+                if window in wanted:
+                    found[prefix + str(window)].append([value, summary])
         return found
 
     kept = cached_for(con, context.model.id, {k: tokens[w] for k, w in keys.items()}, production)

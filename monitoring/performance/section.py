@@ -225,7 +225,9 @@ def _classification_section(con, context, classes: list[str]) -> dict:
             )
             for name in names
         ]
-        if binary and score is not None and calibration and calibration[0]:
+        # a segment's estimate only where its labels are too few: simulated bands cost per slice
+        wanted = not enough or (value == WHOLE and context.segment is None)
+        if binary and score is not None and calibration and calibration[0] and wanted:
             is_pos = (part["p"] == positive).astype(bool)
             estimates = estimate_scores(part["s"], part["n"], is_pos, calibration)
             for name, (value_, lower, upper) in estimates.items():

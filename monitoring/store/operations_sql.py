@@ -40,17 +40,23 @@ def operations_by_window(
     """Per window: rows, rows with latency, p50, p95, p99, max latency (exact), error rows.
 
     With `segment` each row starts (window, value of the grouping column, whole): one row per
-    window for all its rows (whole true) and one per value in it, in one pass (grouping sets).
+    window for all its rows (whole true) and one per value in it. Two passes, not grouping sets:
+    exact quantiles hold every value of their group, and two groupings at once would hold them twice.
     """
     lat = quote(latency) if latency else "NULL::DOUBLE"
     errors, error_params = ("false", []) if status is None else error_condition(*status)
-    keys, grouping = WINDOW, f"GROUP BY {WINDOW} ORDER BY {WINDOW}"
-    if segment:
-        keys = f"{WINDOW}, {SEGMENT}, grouping({SEGMENT}) = 1"
-        grouping = f"GROUP BY GROUPING SETS (({WINDOW}), ({WINDOW}, {SEGMENT})) ORDER BY 1, 3 DESC, 2"
-    return con.execute(
-        f"SELECT {keys}, count(*)::BIGINT, count({lat})::BIGINT, "
-        f"quantile_cont({lat}, [0.5, 0.95, 0.99]), max({lat}), count_if(coalesce({errors}, false))::BIGINT "
-        f"FROM ({source}) {grouping}",
+    figures = (
+        f"count(*)::BIGINT, count({lat})::BIGINT, quantile_cont({lat}, [0.5, 0.95, 0.99]), max({lat}), "
+        f"count_if(coalesce({errors}, false))::BIGINT"
+    )
+    whole = con.execute(
+        f"SELECT {WINDOW}, {figures} FROM ({source}) GROUP BY {WINDOW} ORDER BY {WINDOW}",
         error_params + params,
     ).fetchall()
+    if not segment:
+        return whole
+    parts = con.execute(
+        f"SELECT {WINDOW}, {SEGMENT}, false, {figures} FROM ({source}) GROUP BY ALL ORDER BY 1, 2",
+        error_params + params,
+    ).fetchall()
+    return [(row[0], None, True, *row[1:]) for row in whole] + parts

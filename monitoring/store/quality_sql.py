@@ -8,15 +8,12 @@ from monitoring.store.window_sql import WINDOW
 
 
 def _keys(segment: bool, extra: str = "") -> tuple[str, str]:
-    """(keys, GROUP BY ... ORDER BY): per window, or with `segment` per window for all its rows
-    (whole true) and per value of the grouping column: keys (window, value, whole)."""
+    """(keys, GROUP BY ... ORDER BY): per window, or with `segment` per window and value of the
+    grouping column, keys (window, value, false): every figure here is a count, so the whole
+    window is the sum of its values (monitoring/data_quality.py adds them up)."""
     if not segment:
         return WINDOW, f"GROUP BY {WINDOW}{extra} ORDER BY {WINDOW}"
-    sets = f"({WINDOW}{extra}), ({WINDOW}, {SEGMENT}{extra})"
-    return (
-        f"{WINDOW}, {SEGMENT}, grouping({SEGMENT}) = 1",
-        f"GROUP BY GROUPING SETS ({sets}) ORDER BY 1, 3 DESC, 2",
-    )
+    return f"{WINDOW}, {SEGMENT}, false", f"GROUP BY {WINDOW}, {SEGMENT}{extra} ORDER BY 1, 2"
 
 
 def reference_ranges(con, source: str, params: list, columns: list[str], low: float, high: float) -> dict:
