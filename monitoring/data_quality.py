@@ -9,7 +9,8 @@ Shares (`value`) and the rows behind them (`count`):
   ingest run with keep_bad_values and listed in the row's `__invalid`), over the window's rows;
 - `unseen_category_share` (categorical columns): values never seen in the reference, over the
   window's non-missing values, with up to MAX_EXAMPLES of them (most frequent first);
-- `duplicate_id_share` (the id column): rows whose id occurs more than once in the period.
+- `duplicate_id_share` (the id column): rows whose id occurs more than once in the period (for
+  the same version: another version scoring the same id is shadow traffic, not a duplicate).
 """
 
 from monitoring.context import WHOLE

@@ -194,10 +194,21 @@ def finite(value):
     if isinstance(value, dict):
         return {key: finite(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
+        if value and all(type(item) is dict for item in value):  # records: flat, check them fast
+            return [_finite_record(record) for record in value]
         return [finite(item) for item in value]
     if isinstance(value, (float, np.floating)) and not math.isfinite(value):
         return None
     return value
+
+
+def _finite_record(record: dict) -> dict:
+    if any(type(v) in (dict, list, tuple) for v in record.values()):
+        return finite(record)
+    return {
+        k: None if isinstance(v, (float, np.floating)) and not math.isfinite(v) else v
+        for k, v in record.items()
+    }
 
 
 def build_report(store, request: ReportRequest) -> Report:

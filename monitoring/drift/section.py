@@ -204,16 +204,25 @@ def _records_of(context, columns, found, value, lines) -> tuple[list[dict], list
     windows = (
         context.windows if value == WHOLE else [w for w in context.windows if context.holds(w.key, value)]
     )
+    fixed = None if context.previous else _compared_with(context, columns, found, None, value, lines)
     for window in windows:
         current = found.windows.get(window.index, {}).get(value, {})
-        baseline, edges = _baseline_of(context, found, window, value)
-        plan = plan_columns(columns, edges, baseline, settings.drift_method)
-        line_of = lines or _fixed_lines(context, columns, plan)
+        baseline, edges, plan, line_of = fixed or _compared_with(
+            context, columns, found, window, value, lines
+        )
         judged = [_evaluate(window.index, c, plan, line_of, edges, baseline, current) for c in columns]
         correct_multiple_tests([r for r, corrects in judged if corrects], settings.multiple_testing)
         records += [r for r, _ in judged]
     shares = dataset_drift(records, [w.index for w in windows], settings.dataset_drift_share)
     return records, shares
+
+
+def _compared_with(context, columns, found, window, value, lines) -> tuple:
+    """(baseline counts, edges with its stats, plan, lines) of a slice: the same for every window
+    unless the baseline is the window before."""
+    baseline, edges = _baseline_of(context, found, window, value)
+    plan = plan_columns(columns, edges, baseline, context.settings.drift_method)
+    return baseline, edges, plan, lines or _fixed_lines(context, columns, plan)
 
 
 def _fixed_lines(context, columns, plan) -> dict:

@@ -14,6 +14,8 @@ import hashlib
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from monitoring.context import WHOLE
 from monitoring.store import drift_sql, window_sql
 from monitoring.store.cache import cached_for
@@ -44,7 +46,7 @@ def info_for(edges: dict, summary: dict | None, sliced: bool = True) -> dict:
         return edges
     if not summary or "rows" not in summary:
         return {**edges, "rows": 0, "mean": None, "std": 0.0, "distinct": 0}
-    distinct = sum(1 for n in summary["counts"] if n)  # one value per bin below 6 distinct values
+    distinct = int(np.count_nonzero(summary["counts"]))  # one value per bin below 6 distinct values
     return {
         **edges,
         "rows": summary["rows"],
@@ -69,7 +71,7 @@ def _add(total: dict | None, part: dict) -> dict:
     if "counts" not in part:
         return {k: total.get(k, 0) + part.get(k, 0) for k in set(total) | set(part)}
     added = {
-        "counts": [a + b for a, b in zip(total["counts"], part["counts"], strict=True)],
+        "counts": (np.asarray(total["counts"]) + np.asarray(part["counts"])).tolist(),
         "below": total["below"] + part["below"],
         "above": total["above"] + part["above"],
     }
