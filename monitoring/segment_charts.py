@@ -75,13 +75,17 @@ def small_multiples(frame: pd.DataFrame, title: str, columns: int = 4) -> alt.Ch
 
 
 def by_version(frame: pd.DataFrame, title: str, percent: bool = False) -> alt.Chart:
-    """A figure per window, one line per version (its band where it has lower/upper)."""
+    """A figure per window, one line per version, with its 95% band where it has lower/upper."""
     axis = alt.Axis(format="%") if percent else alt.Axis()
     color = alt.Color("version:N", title="Version", scale=alt.Scale(range=SERIES_COLORS), sort=None)
     base = alt.Chart(frame).encode(x=alt.X("start:T", title="Window", axis=alt.Axis(format="%Y-%m-%d")))
+    tooltip = ["version:N", "label:N", alt.Tooltip("value:Q", format=".1%" if percent else ".3f")]
+    if "lower" in frame:
+        tooltip += [alt.Tooltip("lower:Q", format=".3f"), alt.Tooltip("upper:Q", format=".3f")]
     lines = base.mark_line(point=True).encode(
-        y=alt.Y("value:Q", title=title, axis=axis, scale=alt.Scale(zero=False)),
-        color=color,
-        tooltip=["version:N", "label:N", alt.Tooltip("value:Q", format=".1%" if percent else ".3f")],
+        y=alt.Y("value:Q", title=title, axis=axis, scale=alt.Scale(zero=False)), color=color, tooltip=tooltip
     )
-    return lines.properties(height=240)
+    if "lower" not in frame:
+        return lines.properties(height=240)
+    band = base.mark_area(opacity=0.15).encode(y="lower:Q", y2="upper:Q", color=color)
+    return (band + lines).properties(height=240)

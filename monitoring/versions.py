@@ -12,7 +12,7 @@ a report grouped by the version column (`--by <version column>`), which the Vers
 
 from itertools import combinations
 
-from monitoring.comparisons import NOTHING, Difference, mcnemar, paired_means, two_proportions, welch
+from monitoring.comparisons import NOTHING, Difference, mcnemar, paired_means, two_proportions, welch, wilson
 from monitoring.performance.classes import classes_of, positive_class, predicted_sql
 from monitoring.store import slices_sql
 
@@ -151,3 +151,47 @@ def _record(index, metric, a, b, value_a, value_b, diff: Difference, paired: boo
         "test": diff.test or None,
         "rows": rows,
     }
+
+
+def metrics_with_intervals(grouped) -> list[dict]:
+    """Accuracy, precision and recall of each version in each window with Wilson 95% intervals,
+    from the confusion matrices of a report grouped by the version column (classifiers; precision
+    and recall of the positive class for binary ones): {window, segment, metric, value, lower,
+    upper, rows}."""
+    cells: dict = {}
+    for record in grouped.records("confusion_matrix"):
+        if record.get("segment") is not None:
+            key = (record["window"], record["segment"])
+            cells.setdefault(key, {})[(record["true"], record["predicted"])] = record["count"]
+    found = []
+    for (window, segment), matrix in cells.items():
+        classes = sorted({t for t, _ in matrix} | {p for _, p in matrix})
+        positive = positive_class(classes) if len(classes) == 2 else None
+        found += _interval_records(window, segment, matrix, classes, positive)
+    return found
+
+
+def _interval_records(window, segment, matrix: dict, classes: list, positive) -> list[dict]:
+    total = sum(matrix.values())
+    right = sum(matrix.get((c, c), 0) for c in classes)
+    parts = [("accuracy_score", right, total)]
+    if positive is not None:
+        tp = matrix.get((positive, positive), 0)
+        parts.append(("precision_score", tp, sum(matrix.get((c, positive), 0) for c in classes)))
+        parts.append(("recall_score", tp, sum(matrix.get((positive, c), 0) for c in classes)))
+    records = []
+    for metric, hits, n in parts:
+        if n:
+            lower, upper = wilson(hits, n)
+            records.append(
+                {
+                    "window": window,
+                    "segment": segment,
+                    "metric": metric,
+                    "value": hits / n,
+                    "lower": lower,
+                    "upper": upper,
+                    "rows": n,
+                }
+            )
+    return records

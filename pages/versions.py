@@ -1,9 +1,10 @@
 """Versions: champion against challenger over the same windows: traffic share, the metric with its
 comparison (paired by id on shadow traffic), latency, errors and drift per version."""
 
+import pandas as pd
 import streamlit as st
 
-from monitoring import catalog_api, segment_charts, summary
+from monitoring import catalog_api, segment_charts, summary, versions
 from pages import common
 from pages.page import section_page, show_chart, show_table
 from pages.text import literal
@@ -77,14 +78,31 @@ if not counts.empty:
         f"{view.model}-traffic",
     )
 
-primary = grouped.primary_metric
-if primary:
+intervals = pd.DataFrame(versions.metrics_with_intervals(grouped))
+if not intervals.empty:
+    st.subheader("Performance per version")
+    names = {
+        m: summary.NAMES.get(m, m.replace("_score", "").capitalize()) for m in intervals["metric"].unique()
+    }
+    metric = st.segmented_control(
+        "Metric", list(names), default=list(names)[0], format_func=names.get, key="ver_metric"
+    )
+    rows = intervals[intervals["metric"] == (metric or list(names)[0])]
+    rows = rows.merge(
+        grouped.windows_frame()[["index", "start", "label"]], left_on="window", right_on="index"
+    )
+    rows = rows.assign(version=rows["segment"].str.split("=", n=1).str[1])
+    st.caption("Realized, with the 95% Wilson interval of each version in each window (labelled rows only).")
+    show_chart(
+        segment_charts.by_version(rows, names[metric or list(names)[0]]), f"{view.model}-versions-metric"
+    )
+elif grouped.primary_metric:
+    primary = grouped.primary_metric
     perf = per_version("performance", primary)
     perf = perf.sort_values("kind", key=lambda k: k != "realized", kind="stable").drop_duplicates(
         ["window", "version"]
     )
     st.subheader(summary.NAMES.get(primary, primary))
-    st.caption("Per window and version: realized where labels have arrived, else estimated.")
     show_chart(
         segment_charts.by_version(perf.sort_values("window"), summary.NAMES.get(primary, primary)),
         f"{view.model}-versions-{primary}",

@@ -138,3 +138,30 @@ def test_each_version_is_compared_with_the_same_baseline_as_the_whole_model(stor
     assert [r["statistic"] for r in alone["drift"] if r["role"] == "feature"] == pytest.approx(
         [r["statistic"] for r in drift], abs=1e-12
     )
+
+
+def test_each_version_gets_its_metrics_with_wilson_intervals(store, ingest_frame):
+    from monitoring.comparisons import wilson
+    from monitoring.versions import metrics_with_intervals
+
+    rng = np.random.default_rng(26)
+    data = frame(rng, 3000, "2024-01-01")
+    data["version"] = np.where(np.arange(3000) % 3 == 0, "2", "1")
+    ingest_frame(store, data, model="i", kind="production", overrides=ROLES)
+    grouped = build_report(store, ReportRequest("i", by="version", sections=("performance",)))
+    found = {(r["window"], r["segment"], r["metric"]): r for r in metrics_with_intervals(grouped)}
+    realized = [
+        r
+        for r in grouped["performance"]
+        if r["segment"] is not None and r["kind"] == "realized" and r["value"] is not None
+    ]
+    assert realized
+    for record in realized:
+        if record["metric"] in ("accuracy_score", "precision_score", "recall_score"):
+            mine = found[(record["window"], record["segment"], record["metric"])]
+            assert mine["value"] == pytest.approx(record["value"], abs=1e-12)
+    start = pd.Timestamp(grouped["windows"][0]["start"])
+    rows = data[(data["version"] == "2") & (data["ts"] < start + pd.Timedelta(days=7))]
+    right = int((rows["label"] == rows["prediction"]).sum())
+    mine = found[(0, "version=2", "accuracy_score")]
+    assert (mine["lower"], mine["upper"]) == pytest.approx(wilson(right, len(rows)), abs=1e-12)
