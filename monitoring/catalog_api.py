@@ -2,11 +2,15 @@
 
 from dataclasses import dataclass
 
+from monitoring.alerts.evaluate import evaluate_after_ingest
+from monitoring.alerts.rules import SEVERITIES
 from monitoring.errors import InputError
+from monitoring.ingest import role_changes
 from monitoring.ingest.roles import RoleOverrides
+from monitoring.performance.value import check_fits_task
 from monitoring.schema import Model
 from monitoring.settings import ModelSettings
-from monitoring.store import catalog, window_sql
+from monitoring.store import alerts_sql, catalog, window_sql
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,19 @@ def model_names(store) -> list[str]:
     """Names of the stored models, sorted."""
     with store.connect() as con:
         return [m.name for m in catalog.list_models(con)]
+
+
+def most_urgent_model(store) -> str | None:
+    """The model whose open alerts are the most severe (most critical, then high, ...), else the
+    first by name: where the app opens when the URL names no model."""
+    with store.connect() as con:
+        names = [m.name for m in catalog.list_models(con)]
+        counts = alerts_sql.open_counts(con)
+    weight = {name: [0] * len(SEVERITIES) for name in names}
+    for name, severity, count in counts:
+        if name in weight and severity in SEVERITIES:
+            weight[name][SEVERITIES.index(severity)] = count
+    return max(names, key=lambda n: (weight[n], [-ord(c) for c in n]), default=None)
 
 
 def get_model(store, name: str) -> Model:
@@ -63,10 +80,12 @@ def delete_batch(store, name: str, batch_id: int) -> int:
 
 
 def save_settings(store, name: str, settings: ModelSettings) -> None:
-    """Store new settings for the model (validated by ModelSettings.from_dict first)."""
+    """Store new settings for the model (validated by ModelSettings.from_dict first, and the value
+    matrix against the model's task)."""
     ModelSettings.from_dict(settings.to_dict())
     with store.transaction() as con:
         model = catalog.get_model(con, name)
+        check_fits_task(settings.value_matrix, model.task)
         catalog.save_settings(con, model.id, settings)
 
 
@@ -88,3 +107,45 @@ def overrides_from_columns(rows: list[dict], task: str | None):
         if role in ("feature", "sensitive", "segment") and kind in ("categorical", "numeric"):
             values[kind].append(name)
     return RoleOverrides(task=task, **values)
+
+
+def change_roles(store, name: str, changes: dict[str, tuple[str, str | None]]) -> Model:
+    """Apply role changes to a model's columns in one transaction (see ingest/role_changes.py),
+    drop the summaries computed with the old roles, then evaluate the alert rules again."""
+    with store.transaction() as con:
+        model = catalog.get_model(con, name)
+        columns = role_changes.changed_columns(
+            model, changes, has_labels=catalog.has_batches(con, model.id, "labels")
+        )
+        for old, new in zip(model.columns, columns, strict=True):
+            if new.kind != old.kind and new.kind in ("numeric", "categorical", "id"):
+                _convert(con, model, new)
+        catalog.save_columns(con, model.id, columns)
+        catalog.forget_summaries(con, model.id)
+        catalog.bump_data_version(con, model.id)
+    evaluate_after_ingest(store, name)
+    return get_model(store, name)
+
+
+def _convert(con, model: Model, column) -> None:
+    bad, example = catalog.unconvertible(con, model, column.name, column.kind)
+    if bad:
+        raise InputError(
+            f"{column.name!r} cannot become numeric: {bad:,} stored value(s) are not numbers, e.g. "
+            f"{str(example)[:80]!r}; keep it categorical"
+        )
+    catalog.convert_column(con, model, column.name, column.kind)
+
+
+def rename_model(store, name: str, new_name: str) -> None:
+    new_name = (new_name or "").strip()
+    if not new_name:
+        raise InputError("give the model a new name that is not empty")
+    with store.transaction() as con:
+        catalog.rename_model(con, catalog.get_model(con, name), new_name)
+
+
+def delete_model(store, name: str) -> None:
+    """Delete the model and everything of it (rows, batches, alerts, rules, settings) in one transaction."""
+    with store.transaction() as con:
+        catalog.delete_model(con, catalog.get_model(con, name))

@@ -97,6 +97,34 @@ def metric_over_time(frame: pd.DataFrame, title: str) -> alt.Chart:
     return (band + lines + baseline).properties(height=260)
 
 
+def value_over_time(frame: pd.DataFrame, title: str = "Business value") -> alt.Chart:
+    """Business value per window: realized and estimated lines, the estimate's band, and the
+    baseline per window (the reference's value per row times the window's rows, so it moves)."""
+    kinds = alt.Scale(domain=["realized", "estimated", "baseline"], range=["#2563eb", "#f97316", "#6b7280"])
+    dashes = alt.Scale(domain=["realized", "estimated", "baseline"], range=[[1, 0], [5, 3], [2, 2]])
+    columns = ["window", "label", "start", "kind", "value", "lower", "upper"]
+    values = frame[frame["value"].notna()][columns]
+    # one baseline per window: the estimate's (all rows) where there is one, else the realized one's
+    expected = frame[frame["baseline"].notna()].sort_values("kind").drop_duplicates("window")
+    expected = expected.assign(
+        kind="baseline", value=expected["baseline"], lower=float("nan"), upper=float("nan")
+    )
+    data = pd.concat([values, expected[columns]], ignore_index=True).astype({"lower": float, "upper": float})
+    base = alt.Chart(data).encode(x=_x(data))
+    band = (
+        base.transform_filter("datum.lower != null")
+        .mark_area(opacity=0.15, color="#f97316")
+        .encode(y=alt.Y("lower:Q", title=title), y2="upper:Q")
+    )
+    lines = base.mark_line(point=True).encode(
+        y=alt.Y("value:Q", title=title),
+        color=alt.Color("kind:N", title=None, scale=kinds),
+        strokeDash=alt.StrokeDash("kind:N", title=None, scale=dashes),
+        tooltip=["label:N", "kind:N", alt.Tooltip("value:Q", format=",.0f")],
+    )
+    return (band + lines).properties(height=260)
+
+
 def drift_heatmap(frame: pd.DataFrame, select: bool = True) -> alt.Chart:
     """Columns x windows, coloured by statistic / threshold (1 is the line); click selects a cell."""
     data = frame.assign(

@@ -60,6 +60,9 @@ def report_charts(report, latency_slo_ms: float | None = None) -> list[tuple[str
         if not rows.empty:
             name = summary.NAMES.get(metric, metric)
             found.append((f"Performance over time: {name}", charts.metric_over_time(rows, name)))
+    worth = report.frame("business_value")
+    if not worth.empty and worth["value"].notna().any():
+        found.append(("Business value per window", charts.value_over_time(worth)))
     drift = report.frame("drift")
     if not drift.empty:
         features = drift[drift["role"] == "feature"]
@@ -104,6 +107,11 @@ def _summary_html(report, slo_ms: float | None) -> str:
             f'<div class="status"><span class="pill" style="background:{color}">{_esc(status.status)}</span>'
             f"<b>{_esc(status.area.capitalize())}</b> {_esc(status.sentence)}</div>"
         )
+    retrain = summary.retraining(report)
+    items.append(f"<p><b>Retraining:</b> {_esc(retrain.sentence)}</p>")
+    worth = summary.value_headline(report)
+    if worth:
+        items.append(f"<p>{_esc(worth['sentence'])}</p>")
     rows, labelled = summary.served(report)
     share = "" if labelled is None else f", {labelled:.0%} of them with a label so far"
     items.append(f"<p>{rows:,} predictions served in the period{_esc(share)}.</p>")
@@ -120,10 +128,10 @@ def _summary_html(report, slo_ms: float | None) -> str:
 def _alerts_html(alerts: list[dict]) -> str:
     if not alerts:
         return "<p>No open alerts.</p>"
-    head = "<tr><th>Severity</th><th>Raised</th><th>Alert</th></tr>"
+    head = "<tr><th>Severity</th><th>First seen</th><th>Alert</th><th>Recommended action</th></tr>"
     body = "".join(
-        f"<tr><td>{_esc(a.get('severity'))}</td><td>{_esc(a.get('raised_at') or a.get('created_at'))}</td>"
-        f"<td>{_esc(a.get('message'))}</td></tr>"
+        f"<tr><td>{_esc(a.get('severity'))}</td><td>{_esc(a.get('first_seen'))}</td>"
+        f"<td>{_esc(a.get('message'))}</td><td>{_esc(a.get('action'))}</td></tr>"
         for a in alerts
     )
     return f"<table>{head}{body}</table>"

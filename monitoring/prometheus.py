@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import GaugeMetricFamily
 
 from monitoring.alerts.rules import SEVERITIES
+from monitoring.report import ReportRequest, build_report
 from monitoring.store import alerts_sql, catalog
 
 PREFIX = "monitoring"
@@ -28,8 +29,6 @@ class ReportCollector:
         self._lock = threading.Lock()
 
     def report(self, model) -> dict:
-        from monitoring.report import ReportRequest, build_report
-
         with self._lock:
             cached = self._reports.get(model.name)
             if cached is None or cached[0] != model.data_version:
@@ -67,6 +66,9 @@ def metric_families() -> dict[str, GaugeMetricFamily]:
             "performance", "Latest performance metric per window (realized or estimated).", ["metric", "kind"]
         ),
         "baseline": gauge("performance_baseline", "Performance metric on the reference.", ["metric"]),
+        "value": gauge(
+            "business_value", "Business value of the latest window (realized or estimated).", ["kind"]
+        ),
         "drift_share": gauge("drift_share", "Share of drifted features in the latest window.", []),
         "dataset_drifted": gauge("dataset_drifted", "1 when the latest window drifted as a whole.", []),
         "drift_score": gauge(
@@ -96,6 +98,8 @@ def _add_report(families: dict, model: str, report) -> None:
         families["performance"].add_metric([model, metric, kind], r["value"])
     for metric, r in report.latest("performance", lambda r: r["metric"], "baseline").items():
         families["baseline"].add_metric([model, metric], r["baseline"])
+    for kind, r in report.latest("business_value", lambda r: r["kind"]).items():
+        families["value"].add_metric([model, kind], r["value"])
     dataset = report.latest("dataset_drift", lambda r: "all", "share_drifted").get("all")
     if dataset:
         families["drift_share"].add_metric([model], dataset["share_drifted"])
@@ -126,6 +130,9 @@ def registry_for(store) -> CollectorRegistry:
     return registry
 
 
-def serve(store, port: int, addr: str = "0.0.0.0"):
-    """Start the metrics server in a background thread; return (server, thread)."""
+def serve(store, port: int, addr: str = "127.0.0.1"):
+    """Start the metrics server in a background thread; return (server, thread).
+
+    It has no authentication, so it listens on this machine only unless `addr` says otherwise.
+    """
     return start_http_server(port, addr=addr, registry=registry_for(store))

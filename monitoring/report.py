@@ -21,8 +21,9 @@ from monitoring.context import Context, ReportRequest, make_context
 from monitoring.data_quality import data_quality_section
 from monitoring.drift.section import drift_section
 from monitoring.fairness import fairness_section
+from monitoring.freshness import freshness_section
 from monitoring.operations import operations_section
-from monitoring.performance.section import performance_section
+from monitoring.performance.section import business_value_section, performance_section
 from monitoring.settings import ModelSettings
 from monitoring.store import window_sql
 from monitoring.store.cache import as_stored
@@ -166,9 +167,11 @@ class Report(Mapping):
 SECTIONS: dict = {}
 SECTIONS["drift"] = drift_section
 SECTIONS["performance"] = performance_section  # performance, confusion_matrix
+SECTIONS["business_value"] = business_value_section  # computed with performance, per window
 SECTIONS["fairness"] = fairness_section  # fairness (groups), fairness_disparities
 SECTIONS["operations"] = operations_section
 SECTIONS["data_quality"] = data_quality_section  # data_quality, schema_changes
+SECTIONS["freshness"] = freshness_section  # one record: time since the last row, batch and label
 SECTIONS["weak_segments"] = weak_segments_section
 SECTIONS["versions"] = versions_section
 SECTIONS["alerts"] = alerts_section  # reads the stored alert history; never evaluates rules

@@ -1,5 +1,7 @@
 """Settings declared once: defaults and help text live here and nowhere else."""
 
+import json
+import math
 import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -20,6 +22,66 @@ def default_db_path() -> str:
 # each name but auto and domain_classifier (a test keeps the two lists equal).
 DRIFT_METHODS = ("auto", "ks", "wasserstein", "psi", "jensenshannon", "hellinger", "chisquare", "ztest")
 DRIFT_METHODS += ("domain_classifier",)
+
+
+VALUE_MATRIX_FORMS = (
+    'binary: {"true_positive": 0, "false_positive": -300, "false_negative": -5000, "true_negative": 300}; '
+    'any classifier: {"<true class>": {"<predicted class>": value}} (cells not given are worth 0); '
+    'regression: {"cost_per_unit_error": 2.5} (the cost of one unit of absolute error)'
+)
+VALUE_MATRIX_HELP = (
+    f"What each prediction is worth, for the business value per window (empty: none). {VALUE_MATRIX_FORMS}."
+)
+BINARY_CELLS = ("true_positive", "false_positive", "false_negative", "true_negative")
+REGRESSION_COST = "cost_per_unit_error"
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check_value_matrix(matrix) -> None:
+    """Refuse a value matrix that none of the three forms in VALUE_MATRIX_HELP reads."""
+    problem = "a value matrix must be a JSON object"
+    if isinstance(matrix, dict):
+        problem = _value_matrix_problem(matrix)
+    if problem:
+        raise InputError(f"{problem}; the forms are {VALUE_MATRIX_FORMS}")
+
+
+def parse_value_matrix(text: str, where: str = "the value matrix") -> dict:
+    """A value matrix from JSON text (empty text: none), checked; an InputError says what is wrong."""
+    if not text.strip():
+        return {}
+    try:
+        matrix = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(
+            f"{where} is not JSON ({error.msg} at line {error.lineno}, column {error.colno}); "
+            f"the forms are {VALUE_MATRIX_FORMS}"
+        ) from None
+    check_value_matrix(matrix)
+    return matrix
+
+
+def _value_matrix_problem(matrix: dict) -> str | None:
+    if not matrix:
+        return None
+    if REGRESSION_COST in matrix:
+        cost = matrix[REGRESSION_COST]
+        if len(matrix) > 1:
+            return f"{REGRESSION_COST} stands alone in a regression's value matrix"
+        return None if _is_number(cost) else f"{REGRESSION_COST} must be a number, not {cost!r}"
+    if set(matrix) <= set(BINARY_CELLS):
+        wrong = next((k for k, v in matrix.items() if not _is_number(v)), None)
+        return None if wrong is None else f"{wrong} must be a number, not {matrix[wrong]!r}"
+    for true, row in matrix.items():
+        if not isinstance(row, dict):
+            return f"the value matrix entry {true!r} must map predicted classes to values, not {row!r}"
+        wrong = next((k for k, v in row.items() if not _is_number(v)), None)
+        if wrong is not None:
+            return f"the value of true {true!r}, predicted {wrong!r} must be a number, not {row[wrong]!r}"
+    return None
 
 
 def setting(default, help_text: str, choices: tuple = ()):
@@ -61,6 +123,22 @@ class ModelSettings:
     min_segment_rows: int = setting(
         200, "A segment with fewer rows in a window is flagged small and never alerts."
     )
+    label_delay_days: float = setting(
+        7.0, "Labels are expected this many days after a prediction; older unlabelled rows are overdue."
+    )
+    retrain_windows: int = setting(
+        3, "Retrain when performance is below the critical line for this many windows in a row ..."
+    )
+    retrain_min_labels: int = setting(
+        1000, "... and at least this many labelled rows exist since the reference."
+    )
+    mlflow_registered_model: str = setting(
+        "", "The model's name in the MLflow model registry (mlflow-log tags runs)."
+    )
+    mlflow_model_version: str = setting(
+        "", "The registered model version in production (mlflow-log tags runs)."
+    )
+    value_matrix: dict = setting({}, VALUE_MATRIX_HELP)
 
     def __post_init__(self):
         for name, allowed in ModelSettings.all_choices().items():
@@ -71,6 +149,7 @@ class ModelSettings:
                 )
         WindowSpec.parse(self.window)
         Baseline.parse(self.baseline)
+        check_value_matrix(self.value_matrix)
 
     @staticmethod
     def choices(name: str) -> tuple:

@@ -6,12 +6,18 @@ from Streamlit's `st.login` when an identity provider is configured (`[auth]`; r
 the one user is an editor. The role lives in session state and is set only by this module.
 """
 
-import streamlit as st
+import math
+import threading
 
-from monitoring.access import EDITOR, VIEWER, authenticate, load_users, role_for_identity
+import streamlit as st
+from streamlit import runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from monitoring.access import EDITOR, VIEWER, SignInGuard, load_users, role_for_identity
 from pages.text import literal
 
-__all__ = ["EDITOR", "VIEWER", "can_edit", "current_role", "require_editor", "sign_in"]
+__all__ = ["EDITOR", "VIEWER", "can_edit", "current_role", "current_user", "require_editor", "sign_in"]
+LOCAL_USER = "local user"  # who acts in local single-user mode (the OS user may be a service account)
 
 
 def _secrets() -> dict:
@@ -44,6 +50,16 @@ def current_role() -> str:
     return st.session_state.get("role", VIEWER) if st.session_state.get("user") else VIEWER
 
 
+def current_user() -> str:
+    """Who is signed in, as recorded in the alert history ('' when nobody is)."""
+    current = mode()
+    if current == "local":
+        return LOCAL_USER
+    if current == "login":
+        return st.user.get("email", "") if _logged_in() else ""
+    return st.session_state.get("user", "")
+
+
 def _logged_in() -> bool:
     return bool(getattr(st.user, "is_logged_in", False))
 
@@ -60,7 +76,16 @@ def require_editor(action: str = "this action") -> None:
 
 
 def sign_in() -> bool:
-    """Show sign-in in the sidebar (or the local-mode note); True when the app may be shown."""
+    """Show sign-in in the sidebar (or the local-mode note); True when the app may be shown.
+
+    Also tells the upload guard whether this session may upload (editors only).
+    """
+    shown = _sign_in()
+    _uploads_allowed(shown and can_edit())
+    return shown
+
+
+def _sign_in() -> bool:
     current = mode()
     if current == "local":
         st.sidebar.caption("Local single-user mode: no users configured.")
@@ -77,6 +102,12 @@ def sign_in() -> bool:
     return _password_form()
 
 
+@st.cache_resource
+def _guard() -> SignInGuard:
+    """One throttle for the whole server: failed sign-ins count across sessions."""
+    return SignInGuard()
+
+
 def _password_form() -> bool:
     if st.session_state.get("user"):
         st.sidebar.caption(f"Signed in as {literal(st.session_state['user'])} ({current_role()})")
@@ -90,10 +121,46 @@ def _password_form() -> bool:
         password = st.text_input("Password", type="password")
         submitted = st.form_submit_button("Sign in")
     if submitted:
-        user = authenticate(load_users(_secrets()["access"]["users"]), name, password)
-        if user is None:
+        users = load_users(_secrets()["access"]["users"])
+        answer = _guard().attempt(users, name, password, st.context.ip_address or "localhost")
+        if answer.wait:
+            st.error(f"Too many failed sign-ins. Try again in {math.ceil(answer.wait)} s.")
+            return False
+        if answer.user is None:
             st.error("Unknown user or wrong password.")
             return False
-        st.session_state["user"], st.session_state["role"] = user.name, user.role
+        st.session_state["user"], st.session_state["role"] = answer.user.name, answer.user.role
         st.rerun()
     return False
+
+
+# Streamlit's upload endpoint (PUT /_stcore/upload_file/<session>/<file>) accepts files for any live
+# session, signed in or not, and keeps them in memory until the session ends. Streamlit 1.67 has no
+# hook for this in `streamlit run`, so the server's upload manager is wrapped once per process to
+# drop, on arrival, files sent by sessions that are not an editor's.
+_UPLOADERS: set[str] = set()  # ids of sessions signed in as editors
+_UPLOADERS_LOCK = threading.Lock()
+
+
+def _uploads_allowed(allowed: bool) -> None:
+    context = get_script_run_ctx()
+    if context is None or not runtime.exists():  # AppTest: no server, no upload endpoint
+        return
+    server = runtime.get_instance()
+    manager = server.uploaded_file_mgr
+    if not getattr(manager, "editors_only", False):
+        keep = manager.add_file
+
+        def add_file(session_id, file):
+            if session_id in _UPLOADERS:
+                keep(session_id, file)
+
+        manager.add_file, manager.editors_only = add_file, True
+    with _UPLOADERS_LOCK:
+        if allowed:
+            _UPLOADERS.intersection_update({s for s in _UPLOADERS if server.is_active_session(s)})
+            _UPLOADERS.add(context.session_id)
+        else:
+            _UPLOADERS.discard(context.session_id)
+    if not allowed:
+        manager.remove_session_files(context.session_id)

@@ -10,9 +10,10 @@ from monitoring.alerts.history import STATUSES, change_status, list_alerts
 from monitoring.alerts.rules import COMPARISONS, SEVERITIES, Rule, get_rules, save_rules
 from monitoring.alerts.watch import METRICS
 from pages import common
-from pages.access import can_edit
+from pages.access import can_edit, current_user
 from pages.downloads import chart_downloads, table_download
 from pages.page import header
+from pages.text import literal
 
 view = header("Alerts", "What needs attention, what happened before, and the rules that decide.")
 store = common.get_store()
@@ -43,7 +44,7 @@ else:
         st.altair_chart(timeline, width="stretch")
         chart_downloads(timeline, f"{view.model}-alert-timeline")
     columns = ["id", "severity", "status", "message", "window_label", "first_seen", "last_seen"]
-    history = shown[[*columns, "changed_by", "note", "delivery"]]
+    history = shown[[*columns[:4], "action", *columns[4:], "changed_by", "note", "delivery"]]
     st.dataframe(
         history,
         hide_index=True,
@@ -54,6 +55,7 @@ else:
             "status": "Status",
             "message": st.column_config.TextColumn("What happened", width="large"),
             "window_label": "Window",
+            "action": st.column_config.TextColumn("Recommended action", width="large"),
             "changed_by": "By",
             "delivery": "Notification",
             "first_seen": st.column_config.DatetimeColumn("First seen", format="YYYY-MM-DD HH:mm"),
@@ -64,7 +66,7 @@ else:
     if can_edit() and not shown.empty:
         with st.form("change_alert"):
             st.markdown("**Acknowledge or resolve**")
-            x, y, z = st.columns([3, 1, 1])
+            x, y = st.columns([3, 1])
             picked = x.selectbox(
                 "Alert",
                 shown["id"].tolist(),
@@ -72,11 +74,11 @@ else:
                 key="alert_pick",
             )
             status = y.selectbox("New status", ["acknowledged", "resolved", "open"], key="alert_new_status")
-            who = z.text_input("Your name", value=st.session_state.get("user", ""), key="alert_who")
             note = st.text_input("Note", placeholder="what you found or did", key="alert_note")
+            st.caption(f"Recorded as {literal(current_user())}, the signed-in user.")
             if st.form_submit_button("Save", type="primary") and can_edit():
                 with common.shown_errors():
-                    change_status(store, int(picked), status, who, note)
+                    change_status(store, int(picked), status, current_user(), note)
                 st.toast(f"Alert #{picked} is now {status}.")
                 st.rerun()
 
@@ -85,7 +87,8 @@ with common.shown_errors():
     rules = pd.DataFrame([r.to_dict() for r in get_rules(store, view.model)])
 st.caption(
     "A rule fires when its metric breaches the threshold in that many consecutive windows. "
-    "Scope limits it to one column or attribute; empty means all."
+    "Scope limits it to one column or attribute; empty means all. The recommended action goes "
+    "with every alert of the rule (here, in webhook messages and in the HTML report)."
 )
 edited = st.data_editor(
     rules,
@@ -93,11 +96,27 @@ edited = st.data_editor(
     width="stretch",
     num_rows="dynamic" if can_edit() else "fixed",
     disabled=not can_edit(),
+    column_order=[
+        "name",
+        "metric",
+        "comparison",
+        "threshold",
+        "severity",
+        "action",
+        "scope",
+        "consecutive",
+        "enabled",
+    ],
     column_config={
         **{c: c.capitalize() for c in ("name", "threshold", "scope", "consecutive", "enabled")},
         "metric": st.column_config.SelectboxColumn("Metric", options=sorted(METRICS), required=True),
         "comparison": st.column_config.SelectboxColumn("Comparison", options=COMPARISONS, required=True),
         "severity": st.column_config.SelectboxColumn("Severity", options=SEVERITIES, required=True),
+        "action": st.column_config.TextColumn(
+            "Recommended action",
+            width="medium",
+            help="What to do when the rule fires; leave it empty for the default of its metric and severity.",
+        ),
     },
     key="rules_editor",
 )

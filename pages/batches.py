@@ -1,15 +1,23 @@
-"""Batches and settings: what is stored (size and time span), deleting a batch, the model's settings."""
+"""Batches and settings: what is stored (size and time span), deleting a batch, the columns' roles
+(editable), renaming or deleting the model, the model's settings."""
+
+import json
 
 import streamlit as st
 
 from monitoring import catalog_api
-from monitoring.settings import ModelSettings
-from pages import common
+from monitoring.settings import ModelSettings, parse_value_matrix
+from pages import common, model_admin
 from pages.access import can_edit
 from pages.downloads import table_download
 from pages.page import header
 from pages.text import literal
 
+VALUE_EXAMPLES = {
+    "binary": '{"true_positive": 0, "false_positive": -300, "false_negative": -5000, "true_negative": 300}',
+    "multiclass": '{"<true class>": {"<predicted class>": 5, "<another class>": -10}}',
+    "regression": '{"cost_per_unit_error": 2.5}',
+}
 view = header("Batches and settings", "The files stored for this model and how it is monitored.")
 store = common.get_store()
 with common.shown_errors():
@@ -48,6 +56,10 @@ if can_edit() and not batches.empty:
                     removed = catalog_api.delete_batch(store, view.model, doomed)
                 st.toast(f"Deleted batch {doomed} ({removed:,} rows).")
                 st.rerun()
+
+st.subheader("Columns")
+model_admin.role_editor(store, model)
+model_admin.rename_or_delete(store, model)
 
 st.subheader("Settings")
 help_text = ModelSettings.help()
@@ -96,11 +108,49 @@ with st.form("settings"):
         "min_segment_rows": b.number_input(
             "Minimum segment rows", 1, None, current["min_segment_rows"], help=help_text["min_segment_rows"]
         ),
+        "label_delay_days": a.number_input(
+            "Expected label delay (days)",
+            0.0,
+            None,
+            current["label_delay_days"],
+            help=help_text["label_delay_days"],
+        ),
+        "retrain_windows": b.number_input(
+            "Retrain after windows below the line",
+            1,
+            None,
+            current["retrain_windows"],
+            help=help_text["retrain_windows"],
+        ),
+        "retrain_min_labels": a.number_input(
+            "Labelled rows needed to retrain",
+            0,
+            None,
+            current["retrain_min_labels"],
+            help=help_text["retrain_min_labels"],
+        ),
+        "mlflow_registered_model": b.text_input(
+            "MLflow registered model",
+            current["mlflow_registered_model"],
+            help=help_text["mlflow_registered_model"],
+        ),
+        "mlflow_model_version": a.text_input(
+            "MLflow model version", current["mlflow_model_version"], help=help_text["mlflow_model_version"]
+        ),
     }
+    matrix = current["value_matrix"]
+    value_text = st.text_area(
+        "Value matrix (JSON, empty for none)",
+        json.dumps(matrix, indent=1) if matrix else "",
+        help=help_text["value_matrix"],
+        placeholder=VALUE_EXAMPLES.get(model.task, ""),
+        key="value_matrix",
+    )
     saved = st.form_submit_button("Save settings", type="primary", disabled=not can_edit())
 if saved and can_edit():
     values["drift_method"] = values["drift_method"] or current["drift_method"]
     with common.shown_errors():
+        values["value_matrix"] = parse_value_matrix(value_text)
         settings = ModelSettings.from_dict({**current, **values})
         catalog_api.save_settings(store, view.model, settings)
     st.toast("Settings saved; the pages now use them.")

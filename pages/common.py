@@ -4,6 +4,8 @@ The page scaffold (header, section, charts with downloads) is pages/page.py; the
 (model, window, period, reference, bound to the URL) is pages/view.py.
 """
 
+import logging
+import secrets
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -32,13 +34,29 @@ def _open_store(path: str) -> Store:
     return store
 
 
+_LOG = logging.getLogger("monitoring.app")
+
+
 @contextmanager
 def shown_errors():
-    """Show a MonitoringError as a readable message and stop the page; real bugs still raise."""
+    """Show a MonitoringError as a readable message and stop the page.
+
+    Any other exception (a bug) shows a short message with a reference; its traceback, which
+    holds server paths and SQL, goes to the server log only.
+    """
     try:
         yield
     except MonitoringError as error:
         st.error(str(error), icon=":material/error:")
+        st.stop()
+    except Exception:
+        reference = secrets.token_hex(4)
+        _LOG.exception("unexpected error, reference %s", reference)
+        st.error(
+            f"Something went wrong on the server (reference {reference}). The details are in the "
+            "server log: tell whoever runs the app.",
+            icon=":material/error:",
+        )
         st.stop()
 
 

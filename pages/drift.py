@@ -6,6 +6,7 @@ import streamlit as st
 
 from monitoring import charts
 from monitoring.distributions import column_distribution
+from monitoring.drift.methods import methods_table
 from pages import common
 from pages.page import section_page, show_chart, show_table
 from pages.text import literal
@@ -56,6 +57,8 @@ else:
 with st.expander("Methods: what `auto` chose and why"):
     methods = drift.drop_duplicates("column")[["column", "role", "kind", "method", "threshold", "reason"]]
     show_table(methods, f"{model}-drift-methods", hide_index=True)
+    st.caption("Every method the app knows, where it applies and how it decides:")
+    show_table(pd.DataFrame(methods_table()), "drift-method-registry", hide_index=True)
 with st.expander("All figures"):
     table = pd.pivot_table(features, index="column", columns="label", values="statistic", sort=False)
     show_table(table.round(4), f"{model}-drift")

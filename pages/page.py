@@ -8,11 +8,13 @@ A page with nothing to show (no model yet, an empty period, an empty section) sa
 stops here, so a page script only draws what it has.
 """
 
+import sys
 from dataclasses import dataclass
 
 import altair as alt
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 from streamlit.runtime.pages_manager import PagesManager
 
 from monitoring.report import Report
@@ -35,10 +37,15 @@ def _framed() -> None:
 
     A fresh server's first run (and every AppTest run), seeing a pages/ folder, runs the URL's page
     file on its own (the folder mode of old) until st.navigation is called, which leaves that mode.
-    `PagesManager` is private to Streamlit: this is the one place that reads it.
+    `PagesManager` is private to Streamlit: this is the one place that reads it. A session's first
+    such run starts over at once through app.py: widgets drawn in it get other ids than in every
+    later run, so a value typed into one of them (a new model's name) would be lost on the next
+    rerun. AppTest, which runs every run this way with stable ids, needs no restart.
     """
     if PagesManager.uses_pages_directory:
         frame()
+        if "streamlit.testing.v1" not in sys.modules:  # AppTest keeps its ids stable: no restart
+            st.rerun()
 
 
 def header(title: str, caption: str, *, need_model: bool = True) -> View | None:
@@ -86,7 +93,9 @@ def show_chart(chart: alt.TopLevelMixin, name: str, *, data: pd.DataFrame | None
     return event
 
 
-def show_table(frame: pd.DataFrame, name: str, **options) -> None:
-    """The table, full width, with its CSV button."""
-    st.dataframe(frame, **{"width": "stretch", **options})
-    table_download(frame, name)
+def show_table(frame: pd.DataFrame | Styler, name: str, **options):
+    """The table (a DataFrame or its Styler), full width, with its CSV button; returns the
+    selection event when `on_select` asks for one."""
+    event = st.dataframe(frame, **{"width": "stretch", **options})
+    table_download(frame.data if isinstance(frame, Styler) else frame, name)
+    return event

@@ -4,6 +4,7 @@ share, and the confusion matrix of a chosen window."""
 import streamlit as st
 
 from monitoring import charts
+from monitoring.alerts.messages import humanize
 from pages.page import section_page, show_chart, show_table
 
 page = section_page(
@@ -15,10 +16,15 @@ page = section_page(
 model, report, perf = page.view.model, page.report, page.records
 windows = report.windows_frame()
 metrics = list(dict.fromkeys(perf["metric"]))
-names = {m: m.replace("_", " ").replace(" score", "").capitalize() for m in metrics}
+names = {m: humanize(m) for m in metrics}  # accuracy_score -> Accuracy, roc_auc_macro_score -> ROC AUC macro
 chosen = st.pills(
     "Metrics", metrics, selection_mode="multi", default=metrics[:2], format_func=names.get, key="perf_metrics"
 )
+if (perf["kind"] == "estimated").any():
+    st.caption(
+        "Estimates (dashed, with their band) assume the reference's relation between inputs and outcomes. "
+        "Where the realized line leaves the band, that relation has changed: only labels can show it."
+    )
 for metric in chosen or metrics[:1]:
     rows = perf[(perf["metric"] == metric) & perf["value"].notna()]
     st.markdown(f"**{names[metric]}**")
@@ -33,7 +39,7 @@ labels = first.merge(windows[["index", "rows", "label", "start"]], left_on="wind
 labels["value"] = labels["labelled_rows"] / labels["rows"].where(labels["rows"] > 0)
 st.caption(
     "Share of each window's predictions whose true outcome has arrived. Recent windows wait for labels; "
-    "their performance is estimated from the scores (dashed line)."
+    "their performance is estimated before the labels arrive (dashed line)."
 )
 show_chart(
     charts.bars_over_time(labels, "Labelled", percent=True, color="#10b981"), f"{model}-labelled-share"
@@ -63,6 +69,15 @@ elif page.view.task == "regression":
     st.caption("Mean residual (prediction minus truth) per window: above zero the model over-predicts.")
     if not bias.empty:
         show_chart(charts.metric_over_time(bias, "Mean residual"), f"{model}-mean-residual")
+
+worth = report.frame("business_value")
+if not worth.empty:
+    st.subheader("Business value")
+    st.caption(
+        "What each window's predictions were worth by the model's value matrix: realized from the labels, "
+        "estimated before they arrive (dashed, with its band), against the reference's value per prediction."
+    )
+    show_chart(charts.value_over_time(worth), f"{model}-business-value")
 
 with st.expander("All figures"):
     table = perf.pivot_table(index=["label"], columns=["metric", "kind"], values="value", sort=False)

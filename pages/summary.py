@@ -5,6 +5,8 @@ import streamlit as st
 
 from monitoring import charts, summary
 from monitoring.alerts.history import list_alerts
+from monitoring.freshness import model_freshness
+from monitoring.portfolio import since
 from pages import common
 from pages.downloads import table_download
 from pages.page import section_page, show_chart, show_table
@@ -16,6 +18,7 @@ BADGES = {
     summary.CRITICAL: ("red", ":material/error:"),
     summary.UNKNOWN: ("gray", ":material/help:"),
 }
+
 
 page = section_page("Executive summary", "Is the model still right, has the world changed, is it healthy?")
 view, report = page.view, page.report
@@ -29,12 +32,46 @@ for col, status in zip(cols, summary.statuses(report, slo), strict=True):
         st.badge(status.status, color=color, icon=icon)
         st.write(literal(status.sentence))  # names columns and categories from the user's files
 
+retrain = summary.retraining(report)
+SAY = {
+    "retrain now": st.warning,
+    "wait for labels": st.info,
+    "watch": st.info,
+    "no need": st.success,
+}  # st.error: errors only
+SAY[retrain.verdict](literal(retrain.sentence), icon=":material/model_training:")
+if retrain.verdict in ("watch", "wait for labels"):  # "retrain now" already says both reasons
+    st.caption("Why: " + literal("; ".join(retrain.reasons)) + ".")
+
+st.subheader("Freshness")
+with common.shown_errors():
+    fresh = model_freshness(common.get_store(), view.model)  # now, not from the cached report
+f1, f2, f3, f4 = st.columns(4)
+ages = [("production", "the newest prediction"), ("batch", "the last batch"), ("label", "the last label")]
+for column, (key, what) in zip((f1, f2, f3), ages, strict=True):
+    when = fresh[f"last_{key}"]
+    column.metric(
+        f"Since {what}",
+        since(fresh[f"hours_since_{key}"], suffix=""),
+        border=True,
+        help=f"{when[:16].replace('T', ' ')} UTC" if when else "none yet",
+    )
+share = fresh["overdue_unlabelled_share"]
+f4.metric(
+    "Labels overdue",
+    "—" if share is None else f"{share:.0%}",
+    border=True,
+    help=f"Share of predictions older than {fresh['label_delay_days']:g} days (the expected label delay) "
+    "that have no label yet.",
+)
+
 st.subheader("Headline figures")
 found = summary.headline(report)
+worth = summary.value_headline(report)
 rows, labelled = summary.served(report)
 with common.shown_errors():
     open_alerts = pd.DataFrame(list_alerts(common.get_store(), view.model, ("open",)))
-a, b, c, d = st.columns(4)
+a, b, c, d, *e = st.columns(5 if worth else 4)
 if found:
     lower_better = not found["metric"].endswith("_score")
     change = None if found["baseline"] is None else found["value"] - found["baseline"]
@@ -55,6 +92,19 @@ c.metric(
     help="Share of this period's predictions whose true outcome has arrived.",
 )
 d.metric("Open alerts", len(open_alerts), border=True)
+if worth:
+    estimated = "estimated " if worth["kind"] == "estimated" else ""
+    e[0].metric(
+        "Business value",  # longer labels are cut in a fifth of the page; the sentence below says more
+        f"{worth['value']:,.0f}",
+        None
+        if worth["baseline"] is None
+        else f"{summary.compact(worth['value'] - worth['baseline'])} vs expected",
+        border=True,
+        help=f"What the latest window's predictions were worth ({estimated}by the model's value matrix), "
+        "against the reference's value per prediction times the same number of predictions.",
+    )
+    st.caption(worth["sentence"])
 
 where = [found for found in (summary.segment_sentence(report), summary.challenger_sentence(report)) if found]
 if where:

@@ -1,17 +1,15 @@
 """Upload: CSV or Parquet files, a preview of the inferred roles (editable), then one batch per file."""
 
-import tempfile
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
 from monitoring import catalog_api
 from monitoring.alerts.evaluate import evaluate_after_ingest
-from monitoring.ingest.pipeline import ingest_file, preview_file
+from monitoring.ingest.names import class_of_score
+from monitoring.ingest.pipeline import ingest_file
 from monitoring.ingest.roles import ROLES
 from monitoring.schema import BATCH_KINDS, TASKS
-from pages import common
+from pages import common, upload_files
 from pages.access import can_edit
 from pages.page import header
 from pages.text import literal
@@ -29,12 +27,16 @@ if not can_edit():
 with common.shown_errors():
     names = catalog_api.model_names(store)
 a, b = st.columns(2)
-choice = a.selectbox("Model", [*names, NEW], key="upload_model")
+start = (
+    names.index(view.model) if view is not None and view.model in names else 0
+)  # the sidebar's (URL's) model
+choice = a.selectbox("Model", [*names, NEW], index=start, key="upload_model")
 model = a.text_input("New model name", key="upload_new_name").strip() if choice == NEW else choice
 kind = b.segmented_control(
     "Kind",
     BATCH_KINDS,
     default="production",
+    required=True,
     key="upload_kind",
     help="production: predictions served; reference: training or validation data; "
     "labels: true outcomes that arrive later, joined by id",
@@ -45,43 +47,68 @@ files = st.file_uploader(
     accept_multiple_files=True,
     key="upload_files",
 )
-if not files or not model or not kind:
-    st.info("Choose the model (or name a new one), the kind of data and one or more files.")
+upload_files.keep_only(f.file_id for f in files or [])
+if not files or not model:
+    st.info("Choose the model (or name a new one) and one or more files.")
     st.stop()
 
-
-def saved(upload) -> str:
-    """The upload written to a temporary file, so DuckDB reads it from a path."""
-    folder = Path(tempfile.gettempdir()) / "monitoring-uploads"
-    folder.mkdir(exist_ok=True)
-    path = folder / f"{upload.file_id}{Path(upload.name).suffix}"
-    if not path.exists():
-        path.write_bytes(upload.getbuffer())
-    return str(path)
-
-
-with common.shown_errors():
-    preview = preview_file(store, saved(files[0]), model=model, kind=kind, file_name=files[0].name)
+with common.shown_errors():  # each file read once per model and kind (reruns reuse it); refused if unreadable
+    previews = [upload_files.preview(store, f, model, kind) for f in files]
+preview = previews[0]
 st.subheader("Columns")
+if len(files) > 1:
+    st.dataframe(
+        pd.DataFrame({"file": [p.file_name for p in previews], "rows": [p.rows for p in previews]}),
+        hide_index=True,
+    )
+differ = [p.file_name for p in previews if {c.name for c in p.columns} != {c.name for c in preview.columns}]
+if differ:  # one role table for all files only when they agree
+    st.warning(
+        literal(f"Not the same columns as {preview.file_name}: {', '.join(differ)}. ")
+        + "Upload files with different columns one at a time.",
+        icon=":material/warning:",
+    )
+    st.stop()
 st.caption(
-    f"{literal(preview.file_name)}: {preview.rows:,} rows. Roles and types were guessed from names and values; "
+    f"{literal(preview.file_name) if len(files) == 1 else f'{len(files)} files'}: "
+    f"{sum(p.rows for p in previews):,} rows. Roles and types were guessed from names and values; "
     "correct them before storing." + ("" if preview.new_model else " Known columns keep their roles.")
 )
+if preview.proposal is not None:
+    st.info(literal(preview.proposal.reason), icon=":material/lightbulb:")
+    if st.button(f"Mark '{literal(preview.proposal.column)}' as the target", icon=":material/flag:"):
+        with common.shown_errors():
+            catalog_api.change_roles(store, model, {preview.proposal.column: (preview.proposal.role, None)})
+        upload_files.forget_previews()
+        st.rerun()
 task = preview.task
 if preview.new_model and kind != "labels":
     task = st.selectbox("Task", TASKS, index=TASKS.index(preview.task) if preview.task in TASKS else 0)
 table = pd.DataFrame(
-    [{"name": c.name, "role": c.role, "kind": c.kind, "guessed": c.inferred} for c in preview.columns]
+    [
+        {
+            "name": c.name,
+            "role": c.role,
+            "kind": c.kind,
+            "class": class_of_score(c.name) if c.role == "score" else None,
+            "guessed": c.inferred,
+        }
+        for c in preview.columns
+    ]
 )
 edited = st.data_editor(
     table,
     hide_index=True,
     width="stretch",
-    disabled=["name", "guessed"] + ([] if preview.new_model else ["role", "kind"]),
+    disabled=["name", "class", "guessed"] + ([] if preview.new_model else ["role", "kind"]),
     column_config={
         "role": st.column_config.SelectboxColumn("Role", options=ROLES, required=True),
         "kind": st.column_config.SelectboxColumn(
             "Type", options=["numeric", "categorical", "id", "timestamp"]
+        ),
+        "class": st.column_config.TextColumn(
+            "Class",
+            help="The class whose probability a score column holds, read from its name (proba_<class>).",
         ),
     },
     key="upload_roles",
@@ -97,15 +124,17 @@ if st.button(f"Store {len(files)} file(s) as {kind}", type="primary", icon=":mat
         for i, upload in enumerate(files, start=1):
             status.update(label=f"Storing {literal(upload.name)} ({i} of {len(files)})…")
             with common.shown_errors():
-                path = saved(upload)
-                result = ingest_file(
-                    store,
-                    path,
-                    model=model,
-                    kind=kind,
-                    file_name=upload.name,
-                    overrides=overrides.only(set(edited["name"])),
-                )
+                try:
+                    result = ingest_file(
+                        store,
+                        upload_files.copy_of(upload),
+                        model=model,
+                        kind=kind,
+                        file_name=upload.name,
+                        overrides=overrides.only(set(edited["name"])),
+                    )
+                finally:  # stored or refused, the copy goes
+                    upload_files.remove(upload.file_id)
             st.write(literal(result.summary()))
             for column, change, detail in result.schema_changes:
                 st.write(literal(f"Schema change in '{column}': {change} ({detail})"))

@@ -85,7 +85,8 @@ def sidebar(store: Store) -> View | None:
     if not names:
         return None
     side = st.sidebar
-    name = side.selectbox("Model", names, key="model", bind="query-params")
+    first = names.index(catalog_api.most_urgent_model(store) or names[0])  # where a bare URL opens
+    name = side.selectbox("Model", names, index=first, key="model", bind="query-params")
     info = catalog_api.model_info(store, name)
     window = _window_selector(info.model.settings.window)
     first, last = (v.date() if v else None for v in (info.first, info.last))

@@ -214,7 +214,14 @@ def test_validation_names_the_valid_choices(values, expected):
 
 def test_defaults_cover_the_issue_and_are_valid():
     rules = {r.name: r for r in default_rules()}
-    assert len(rules) == 9
+    assert len(rules) == 12
+    assert (
+        rules["no-production-data"].metric == "hours_since_production"
+        and rules["no-production-data"].threshold == 24
+    )
+    assert rules["labels-overdue"].metric == "labels_overdue_days" and rules["labels-overdue"].threshold == 7
+    assert rules["business-value-drop"].metric == "business_value_drop"
+    assert rules["business-value-drop"].threshold == 20 and rules["business-value-drop"].severity == "high"
     assert rules["performance-drop"].severity == "critical" and rules["performance-drop"].threshold == 5
     assert rules["latency-p95"].threshold == 500 and rules["error-rate"].threshold == 0.01
     assert rules["demographic-parity"].comparison == "<" and rules["demographic-parity"].threshold == 0.8

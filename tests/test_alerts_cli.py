@@ -113,3 +113,9 @@ def test_the_cli_prints_only_through_say():
     folder = Path(monitoring.cli.__file__).parent
     printing = [path.name for path in folder.glob("*.py") if "print(" in path.read_text()]
     assert printing == ["output.py"]
+
+
+def test_bidirectional_controls_are_printed_as_escapes():
+    from monitoring.cli.output import printable
+
+    assert printable("abc\u202edef\u2066") == "abc\\u202edef\\u2066"  # U+202E would turn the line around

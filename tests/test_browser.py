@@ -4,6 +4,7 @@ Run with `pytest -m browser`; the fixture seeds a demo database (about a minute)
 """
 
 import re
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
@@ -11,21 +12,10 @@ from app_server import ROOT, running_app, seed_demo_db, wait_done
 from app_server import free_port as _free_port  # noqa: F401  (test_browser_roles.py imports these
 from app_server import wait_healthy as _wait_healthy  # noqa: F401  from here)
 
-PAGES = [
-    "",
-    "performance",
-    "drift",
-    "distributions",
-    "fairness",
-    "data_quality",
-    "operations",
-    "segments",
-    "versions",
-    "alerts",
-    "upload",
-    "batches",
-    "report",
-]
+from pages import frame
+
+# the default page (the portfolio, since the demo has two models), then every page by its path
+PAGES = ["", *(Path(path).stem for _, path, _, _ in frame.page_order(2))]
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")
@@ -101,7 +91,7 @@ def test_a_link_reproduces_model_and_period(browser, app_url):
         assert date_shown(page, "From") == (2024, 4, 1) and date_shown(page, "To") == (2024, 4, 10)
         axis = page.get_by_label("X-axis titled 'Window'").first.get_attribute("aria-label")
         assert "from 2024-04-01 to 2024-04-10" in axis  # the charts cover that period
-        assert "window=day" in page.url and "model=credit" in page.url
+        assert "window=day" in page.url and "model=bikes" not in page.url  # credit, the default, left out
         context.close()
 
 
@@ -159,7 +149,8 @@ def test_a_page_switch_keeps_the_view_in_the_url(browser, app_url):
         wait_done(page)
         url = urlparse(page.url)
         assert url.path == "/" + path
-        assert parse_qs(url.query) == {k: [v] for k, v in query.items()}  # the address bar holds the view
+        # the address bar holds the view; credit is the default model (most severe alerts): left out
+        assert parse_qs(url.query) == {k: [v] for k, v in query.items() if k != "model"}
         assert sidebar_view(page) == shown
         no_errors(page)
     link = page.url
@@ -241,3 +232,18 @@ def test_the_segments_page_opens_another_page_filtered_to_a_segment(page, app_ur
     assert parse_qs(urlparse(drift.url).query)["segment"] == ["region=islands"]
     assert _segment_shown(drift) == "region=islands"
     no_errors(drift)
+
+
+def test_picking_a_portfolio_row_opens_that_models_summary(page, app_url):
+    page.goto(app_url + "?model=credit")
+    wait_done(page)
+    page.get_by_role("heading", name="Portfolio", exact=True).wait_for()
+    grid = page.get_by_test_id("stDataFrame").bounding_box()
+    row_height = 35  # the grid's header and rows; credit is first (worst), bikes second
+    page.mouse.click(grid["x"] + 15, grid["y"] + row_height * 2 + row_height / 2)  # bikes' checkbox
+    page.get_by_role("heading", name="Executive summary", exact=True).wait_for()
+    wait_done(page)
+    assert urlparse(page.url).path == "/summary"
+    assert page.get_by_test_id("stSidebar").get_by_role("combobox", name="Model").input_value() == "bikes"
+    assert page.get_by_text("Mean absolute error is").count() >= 1  # the bikes regressor's summary
+    no_errors(page)

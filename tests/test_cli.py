@@ -99,13 +99,13 @@ def test_several_files_in_one_command(capsys, db, tmp_path):
         assert con.execute('SELECT count(DISTINCT id) FROM "m1_production"').fetchall() == [(24,)]
 
 
-def test_demo_command_seeds_both_models(capsys, db):
+def test_demo_command_seeds_the_three_models(capsys, db):
     code, out, _ = _run(capsys, "demo", "--db", db)
     assert code == 0
     stored = [line for line in out.splitlines() if ": stored " in line]
-    assert len(stored) == 5 and "of 'credit'" in out and "of 'bikes'" in out
+    assert len(stored) == 8 and "of 'credit'" in out and "of 'bikes'" in out and "of 'tickets'" in out
     with Store(db).connect() as con:
-        assert [m.name for m in catalog.list_models(con)] == ["bikes", "credit"]
+        assert [m.name for m in catalog.list_models(con)] == ["bikes", "credit", "tickets"]
 
 
 def test_report_sections_picks_the_areas(capsys, db, tmp_path):

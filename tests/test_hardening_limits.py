@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from monitoring.errors import MonitoringError
-from monitoring.ingest.pipeline import ingest_file, preview_file
+from monitoring.ingest.pipeline import ingest_file
+from monitoring.ingest.preview import preview_file
 from monitoring.report import ReportRequest, build_report
 from monitoring.settings import ModelSettings
 from monitoring.store import Store

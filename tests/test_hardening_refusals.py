@@ -98,3 +98,29 @@ def test_a_production_file_whose_ids_are_all_empty_is_refused(model_m, put):
     some = new_rows("e", 30)
     some.loc[:9, "id"] = ""
     assert put(model_m, some, "production").rows == 30
+
+
+# Found when the reproductions were rerun: 150 rows holding a 1 MB category each were stored, then
+# every report ran out of memory grouping them.
+
+
+def test_a_category_value_longer_than_a_label_is_refused_naming_the_row(model_m, put):
+    before = batches_of(model_m)
+    part = new_rows("l", 150)
+    part["region"] = "A" * 2**20
+    with pytest.raises(InputError, match=r"column 'region' holds a value of 1,048,576 characters in row 1"):
+        put(model_m, part, "production")
+    assert batches_of(model_m) == before
+    assert report(model_m)["windows"]
+
+
+def test_the_app_s_own_name_cannot_sign_a_change_to_an_alert(model_m):
+    from monitoring.alerts.evaluate import evaluate_model
+    from monitoring.alerts.history import change_status, list_alerts
+
+    evaluate_model(model_m, "M", notify=False)
+    alert = list_alerts(model_m, "M")[0]
+    for who in ("system", " System "):
+        with pytest.raises(InputError, match="names the app's own changes"):
+            change_status(model_m, alert["id"], "acknowledged", who)
+    assert list_alerts(model_m, "M")[0]["status"] == alert["status"]

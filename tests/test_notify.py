@@ -68,7 +68,7 @@ def test_successful_delivery_posts_slack_compatible_json(receiver):
     assert delivery.ok and delivery.attempts == 1 and delivery.detail == "HTTP 200"
     body = server.received[0]
     assert body["text"] == (
-        "*1 new alert for model credit*\n:large_orange_circle: [HIGH] p95 latency was 927 ms (limit > 500 ms), "
+        "*1 new alert for model credit*\n:large_orange_circle: [HIGH] p95 latency was 927 ms (limit &gt; 500 ms), "
         "in the week of 1 Apr"
     )
     assert body["blocks"][0]["text"]["type"] == "mrkdwn"
@@ -81,7 +81,8 @@ def test_failing_server_is_retried_then_reported(receiver):
     assert not delivery.ok and delivery.attempts == 2 and len(server.received) == 2
     assert delivery.detail == "HTTP 500 Internal Server Error"
     assert (
-        delivery.describe(url) == f"delivery to {url} failed after 2 attempts: HTTP 500 Internal Server Error"
+        delivery.describe(url)
+        == f"delivery to 127.0.0.1:{server.server_port} failed after 2 attempts: HTTP 500 Internal Server Error"
     )
 
 
@@ -113,7 +114,7 @@ def test_evaluation_records_deliveries_on_the_alerts(small_credit, receiver):
     for alert in result.opened:
         delivery = stored[alert["id"]]["delivery"]
         if alert["severity"] == "high":
-            assert delivery == f"delivered to {ok_url} (1 attempt)"
+            assert delivery == f"delivered to 127.0.0.1:{ok_server.server_port} (1 attempt)"
         elif alert["severity"] == "low":
             assert delivery is None
     assert all(a["status"] == "open" for a in stored.values() if a["delivery"])  # never lost

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -33,9 +34,7 @@ def run_page(page: str, query: dict | None = None) -> AppTest:
     for key, value in (query or {}).items():
         at.query_params[key] = value
     at.run()
-    if page != PAGES[0]:
-        at.switch_page(page).run()
-    return at
+    return at.switch_page(page).run()  # the default page depends on the number of models
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -115,3 +114,127 @@ def test_literal_shows_user_text_as_typed():
     assert literal("<b>bold</b> **x** [a](javascript:1) :red[y] $z$") == (
         "\\<b\\>bold\\</b\\> \\*\\*x\\*\\* \\[a\\]\\(javascript\\:1\\) \\:red\\[y\\] \\$z\\$"
     )
+
+
+def test_a_bare_url_opens_on_the_model_with_the_most_severe_open_alerts(demo_store, tmp_path, monkeypatch):
+    from monitoring.alerts.evaluate import evaluate_model
+
+    path = str(tmp_path / "alerts.duckdb")
+    copy_to(demo_store, path)
+    for name in ("bikes", "credit"):  # as the app's own seeding does
+        evaluate_model(Store(path), name, notify=False)
+    monkeypatch.setenv(DB_ENV_VAR, path)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="model").value == "credit"  # 2 critical alerts open, bikes 1
+
+
+def test_with_two_models_the_portfolio_is_the_default_page_with_a_row_per_model(demo_db, monkeypatch):
+    monkeypatch.setenv(DB_ENV_VAR, demo_db)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Portfolio"
+    table = at.dataframe[0].value
+    assert sorted(table["link"]) == ["summary?model=bikes", "summary?model=credit", "summary?model=tickets"]
+    credit = table[table["link"] == "summary?model=credit"].iloc[0]
+    assert credit["performance"] == "critical" and credit["retraining"] == "retrain now"
+    assert credit["last_data"].endswith("years ago") and len(credit["trend"]) == 10
+
+
+def test_with_one_model_the_summary_stays_the_default_page(tmp_path, monkeypatch):
+    path = tmp_path / "one.duckdb"
+    from monitoring.ingest.pipeline import ingest_file
+
+    ingest_file(Store(str(path)), "data/examples/predictions.csv", model="shop", kind="production")
+    monkeypatch.setenv(DB_ENV_VAR, str(path))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception and at.title[0].value == "Executive summary"
+
+
+def test_summary_shows_the_retraining_verdict_and_freshness(demo_db, monkeypatch):
+    monkeypatch.setenv(DB_ENV_VAR, demo_db)
+    at = run_page("pages/summary.py", {"model": "credit"})
+    verdict = at.warning[0].value.replace("\\", "")  # shown literally: Markdown characters escaped
+    assert verdict.startswith("Retrain now: estimated accuracy ")  # the last two weeks have no labels yet
+    assert "labelled rows since the reference" in verdict
+    labels = {m.label: m.value for m in at.metric}
+    assert labels["Since the newest prediction"].endswith("years") and labels["Labels overdue"].endswith("%")
+
+
+def test_the_settings_form_saves_the_label_delay_retraining_and_mlflow_settings(
+    demo_db, tmp_path, monkeypatch
+):
+    import shutil
+
+    from monitoring import catalog_api
+
+    path = str(tmp_path / "settings.duckdb")
+    shutil.copy(demo_db, path)
+    monkeypatch.setenv(DB_ENV_VAR, path)
+    at = run_page("pages/batches.py", {"model": "credit"})
+    next(n for n in at.number_input if n.label == "Expected label delay (days)").set_value(3.0)
+    next(n for n in at.number_input if n.label == "Retrain after windows below the line").set_value(2)
+    next(t for t in at.text_input if t.label == "MLflow registered model").input("credit-default")
+    next(t for t in at.text_input if t.label == "MLflow model version").input("7")
+    next(b for b in at.button if b.label == "Save settings").click().run()
+    assert not at.exception and not at.error
+    settings = catalog_api.get_model(Store(path), "credit").settings
+    assert (settings.label_delay_days, settings.retrain_windows) == (3.0, 2)
+    assert (settings.mlflow_registered_model, settings.mlflow_model_version) == ("credit-default", "7")
+
+
+@pytest.mark.parametrize("model", ["bikes", "tickets"])
+def test_performance_page_shows_estimates_and_business_value_of_regression_and_multiclass(
+    model, demo_db, monkeypatch
+):
+    monkeypatch.setenv(DB_ENV_VAR, demo_db)
+    at = run_page("pages/performance.py", {"model": model})
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error
+    assert "Business value" in [s.value for s in at.subheader]
+    assert len(at.get("vega_lite_chart")) >= 3  # two metrics, the labelled share, the value
+
+
+def test_summary_states_the_business_value_of_the_latest_window(demo_db, monkeypatch):
+    monkeypatch.setenv(DB_ENV_VAR, demo_db)
+    at = run_page(PAGES[0], {"model": "tickets"})
+    worth = next(m for m in at.metric if m.label == "Business value")
+    assert worth.value.replace(",", "").isdigit() and "vs expected" in worth.proto.delta
+    assert any("the model earned an estimated" in c.value and "expected" in c.value for c in at.caption)
+
+
+def test_the_value_matrix_is_edited_on_the_settings_page(tmp_path, demo_db, monkeypatch):
+    path = tmp_path / "settings.duckdb"
+    copy_to(Store(demo_db), str(path))
+    monkeypatch.setenv(DB_ENV_VAR, str(path))
+    at = run_page("pages/batches.py", {"model": "bikes"})
+    assert '"cost_per_unit_error": 1.5' in at.text_area(key="value_matrix").value
+    save = next(b for b in at.button if b.proto.label == "Save settings")
+    at.text_area(key="value_matrix").input("{not json")  # a form's values go with its submit
+    save.click().run()
+    assert any("the value matrix is not JSON" in e.value for e in at.error)
+    at.text_area(key="value_matrix").input('{"cost_per_unit_error": 4}')
+    next(b for b in at.button if b.proto.label == "Save settings").click().run()
+    assert not at.error and not at.exception
+    from monitoring import catalog_api
+
+    assert catalog_api.get_model(Store(str(path)), "bikes").settings.value_matrix == {
+        "cost_per_unit_error": 4
+    }
+
+
+def test_upload_preview_names_the_class_of_each_probability_column(tmp_path, monkeypatch):
+    path = tmp_path / "classes.duckdb"
+    Store(str(path))
+    monkeypatch.setenv(DB_ENV_VAR, str(path))
+    at = run_page("pages/upload.py")
+    at.text_input(key="upload_new_name").input("router").run()
+    rows = "\n".join(f"r{i},2024-01-01T00:0{i}:00,a,0.7,0.3" for i in range(5))
+    data = f"id,timestamp,prediction,proba_a,billing_proba\n{rows}\n".encode()
+    at.file_uploader(key="upload_files").upload("scores.csv", data, "text/csv").run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = at.data_editor[0].value
+    classes = dict(zip(table["name"], table["class"], strict=True))
+    assert classes["proba_a"] == "a" and classes["billing_proba"] == "billing"
+    assert pd.isna(classes["prediction"])

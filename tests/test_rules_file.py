@@ -27,11 +27,11 @@ def test_rules_round_trip_through_text(fmt):
 def test_export_import_through_the_store(small_credit, tmp_path, suffix):
     store = small_credit(until_day=8)
     path = tmp_path / f"rules{suffix}"
-    assert export_rules(store, "credit", path) == 9  # a new model starts with the defaults
+    assert export_rules(store, "credit", path) == 12  # a new model starts with the defaults
     assert loads(path.read_text(), "toml" if suffix == ".toml" else "yaml") == default_rules()
     save_rules(store, "credit", CUSTOM)
     assert get_rules(store, "credit") == CUSTOM
-    assert import_rules(store, "credit", path) == 9
+    assert import_rules(store, "credit", path) == 12
     assert get_rules(store, "credit") == default_rules()
 
 

@@ -24,9 +24,11 @@ def evaluate_model(
 ) -> SyncResult:
     """Build the model's report, evaluate its rules, store the alerts and send notifications.
 
-    Alerts are stored before any webhook is called; `background=True` sends from a daemon thread
-    so that a slow receiver never holds up the caller (the app); the CLI waits (bounded by the
-    timeouts) so that its process does not exit before the message left.
+    Alerts are stored before any webhook is called; `background=True` sends from another thread
+    so that a slow receiver never holds up the caller (the app, the API, the watcher); the CLI
+    waits (bounded by the timeouts) so that its process does not exit before the message left.
+    The thread is not a daemon: a process that exits waits for it (bounded by the same timeouts)
+    rather than killing it inside a DuckDB call, which aborts the interpreter.
     """
     report = build_report(store, ReportRequest(model=model_name))
     with store.connect() as con:
@@ -39,7 +41,7 @@ def evaluate_model(
     if notify:
         fresh = result.opened + result.reopened
         if background:
-            threading.Thread(target=notify_alerts, args=(store, model_name, fresh), daemon=True).start()
+            threading.Thread(target=notify_alerts, args=(store, model_name, fresh), daemon=False).start()
         else:
             notify_alerts(store, model_name, fresh)
     return result

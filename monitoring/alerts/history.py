@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from monitoring.alerts.findings import Finding
+from monitoring.alerts.notify import hide_webhook_urls
 from monitoring.alerts.rules import SEVERITIES
 from monitoring.errors import InputError, NotFoundError
 from monitoring.store import alerts_sql, catalog
@@ -31,6 +32,8 @@ class SyncResult:
     reopened: list[dict] = field(default_factory=list)
     resolved: list[dict] = field(default_factory=list)
     open: list[dict] = field(default_factory=list)
+    # first seen and already cleared in this evaluation: stored as resolved, neither new nor sent
+    cleared: list[dict] = field(default_factory=list)
 
 
 def _values(finding: Finding, at: datetime) -> dict:
@@ -45,6 +48,7 @@ def _values(finding: Finding, at: datetime) -> dict:
         "value": finding.value,
         "threshold": finding.threshold,
         "message": finding.message,
+        "action": finding.rule.action,
     }
 
 
@@ -73,6 +77,9 @@ def sync(con, model_id: int, findings: list[Finding], at: datetime | None = None
             values["id"] = alerts_sql.insert_alert(con, model_id, values)
             alerts_sql.add_event(con, values["id"], at, "open", SYSTEM, finding.message)
             alert = values
+            if not finding.active:  # e.g. an error burst in a past week only: history, not news
+                result.cleared.append(_change(con, alert, "resolved", SYSTEM, _cleared(finding), at))
+                continue
             result.opened.append(alert)
         else:
             grew = alert["window_start"] != finding.window_start
@@ -97,7 +104,12 @@ def list_alerts(store, model_name: str, statuses: tuple[str, ...] | None = None)
     """The model's alerts, oldest first, optionally only those with the given statuses."""
     with store.connect() as con:
         model = catalog.get_model(con, model_name)
-        return alerts_sql.list_alerts(con, model.id, statuses)
+        return [_shown(a) for a in alerts_sql.list_alerts(con, model.id, statuses)]
+
+
+def _shown(alert: dict) -> dict:
+    """An alert as anyone may read it: webhook URLs in its delivery note cut to their host."""
+    return {**alert, "delivery": hide_webhook_urls(alert.get("delivery"))}
 
 
 def alert_events(store, alert_id: int) -> list[dict]:
@@ -111,6 +123,8 @@ def change_status(store, alert_id: int, status: str, who: str, note: str = "") -
         raise InputError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
     if not who or not who.strip():
         raise InputError("say who changes the alert (a name or e-mail), so the history shows it")
+    if who.strip().lower() == SYSTEM:
+        raise InputError(f"{SYSTEM!r} names the app's own changes; say who you are (a name or e-mail)")
     with store.transaction() as con:
         alert = alerts_sql.get_alert(con, alert_id)
         if alert is None:
@@ -135,7 +149,7 @@ def alerts_section(con, context) -> dict:
     starts = {w.to_record()["start"]: w.index for w in context.windows}
     records = []
     for alert in alerts_sql.list_alerts(con, context.model.id):
-        record = {k: _iso(v) for k, v in alert.items() if k != "key"}
+        record = {k: _iso(v) for k, v in _shown(alert).items() if k != "key"}
         record["model"] = context.model.name
         record["window"] = starts.get(alert["window_start"])
         records.append(record)

@@ -1,17 +1,24 @@
 """Webhook notifications: a Slack-compatible JSON message with the new alerts of an evaluation.
 
 One message per webhook and evaluation: `{"text", "blocks", "model", "alerts": [...]}`; Slack and
-Teams incoming webhooks show `text`, a generic receiver reads `alerts`. Delivery retries with
+Teams incoming webhooks show `text` (each alert followed by its rule's recommended action), a
+generic receiver reads `alerts` (with `action`). Delivery retries with
 exponential back-off and a timeout per attempt; a failure is recorded on the alerts (`delivery`)
 and never raises, so an alert is never lost or held up by a receiver that is down.
+
+A webhook URL is a secret (whoever holds a Slack or Teams incoming-webhook URL can post to the
+channel): delivery notes, which viewers read, name only its host, and listings mask it.
 """
 
 import json
+import re
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
+from monitoring.alerts.messages import clip
 from monitoring.alerts.rules import SEVERITIES
 from monitoring.errors import InputError
 from monitoring.store import alerts_sql, catalog
@@ -34,19 +41,75 @@ class Delivery:
     detail: str
 
     def describe(self, url: str) -> str:
+        """The note kept on the alert: names the receiver's host only, never the URL's secret part."""
         tries = f"{self.attempts} attempt{'s' if self.attempts != 1 else ''}"
+        host = webhook_host(url)
         if self.ok:
-            return f"delivered to {url} ({tries})"
-        return f"delivery to {url} failed after {tries}: {self.detail}"
+            return f"delivered to {host} ({tries})"
+        return f"delivery to {host} failed after {tries}: {self.detail}"
+
+
+def webhook_host(url: str) -> str:
+    """'hooks.slack.com' for 'https://hooks.slack.com/services/T0/B0/secret' (port kept, no credentials)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or "unknown host"
+        return f"{host}:{parts.port}" if parts.port else host
+    except ValueError:
+        return "unknown host"
+
+
+def masked_url(url: str) -> str:
+    """'https://hooks.slack.com/…cret': enough to tell hooks apart, not enough to post to one."""
+    tail = url.rstrip("/")[-4:] if len(urlsplit(url).path) > 8 else ""
+    return f"{urlsplit(url).scheme}://{webhook_host(url)}/…{tail}"
+
+
+_URL = re.compile(r"https?://[^\s;()]+")
+
+
+def hide_webhook_urls(note: str | None) -> str | None:
+    """A stored note with every URL in it cut down to its host (notes written before hosts only)."""
+    return _URL.sub(lambda m: webhook_host(m.group()), note) if note else note
+
+
+TEXT_LIMIT = 3000  # Slack refuses a section text longer than this
+LINE_LIMIT = 500
+
+
+def mrkdwn_escaped(text: str) -> str:
+    """Text from files made inert for Slack's mrkdwn: no `<!channel>` pings, no disguised links."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _line(alert: dict) -> str:
     severity = alert["severity"]
-    return f"{ICONS.get(severity, '')} [{severity.upper()}] {alert['message']}".strip()
+    shown = clip(alert["message"], LINE_LIMIT)
+    line = f"{ICONS.get(severity, '')} [{severity.upper()}] {mrkdwn_escaped(shown)}".strip()
+    action = alert.get("action")
+    return line + (f"\n    → {mrkdwn_escaped(clip(action, LINE_LIMIT))}" if action else "")
+
+
+def message_text(model: str, alerts: list[dict]) -> str:
+    """The message people read: a head line, then one line per alert while it fits TEXT_LIMIT."""
+    head = f"{len(alerts)} new alert{'s' if len(alerts) != 1 else ''} for model {clip(model, 80)}"
+    lines = [f"*{mrkdwn_escaped(head)}*"]
+    for shown, alert in enumerate(alerts):
+        rest = f"…and {len(alerts) - shown} more: see the Alerts page"
+        line = _line(alert)
+        if sum(len(x) + 1 for x in lines) + len(line) + 1 + len(rest) > TEXT_LIMIT:
+            lines.append(rest)
+            break
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def payload(model: str, alerts: list[dict]) -> dict:
-    """One Slack-compatible message for the new alerts of one evaluation."""
+    """One Slack-compatible message for the new alerts of one evaluation.
+
+    `text` and `blocks` are what Slack and Teams render: escaped for mrkdwn and under Slack's
+    3,000-character limit. `model` and `alerts` are data for generic receivers, left as they are.
+    """
     fields = (
         "id",
         "rule",
@@ -58,9 +121,9 @@ def payload(model: str, alerts: list[dict]) -> dict:
         "threshold",
         "status",
         "message",
+        "action",
     )
-    head = f"{len(alerts)} new alert{'s' if len(alerts) != 1 else ''} for model {model}"
-    text = "\n".join([f"*{head}*"] + [_line(a) for a in alerts])
+    text = message_text(model, alerts)
     return {
         "text": text,
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
@@ -90,7 +153,9 @@ def post(
                 return Delivery(True, attempt, f"HTTP {response.status}")
         except urllib.error.HTTPError as error:
             detail = f"HTTP {error.code} {error.reason}"
-        except (urllib.error.URLError, TimeoutError, OSError, ValueError) as error:
+        except ValueError:  # its message may quote the URL
+            detail = "the URL is not valid"
+        except (urllib.error.URLError, TimeoutError, OSError) as error:
             reason = getattr(error, "reason", error)
             detail = f"timed out after {timeout:g} s" if "timed out" in str(reason) else f"{reason}"
         if attempt < attempts:

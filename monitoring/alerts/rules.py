@@ -11,6 +11,7 @@ rules to a report; monitoring/alerts/evaluate.py builds the reports of the slice
 import re
 from dataclasses import asdict, dataclass, replace
 
+from monitoring.alerts.playbooks import recommended_action
 from monitoring.alerts.watch import METRICS, Observation
 from monitoring.context import resolve_segment
 from monitoring.errors import InputError
@@ -19,12 +20,27 @@ from monitoring.store import alerts_sql, catalog
 
 SEVERITIES = ("critical", "high", "medium", "low")
 SHARE_METRICS = ("error_rate", "drift_share", "missing_share", "out_of_range_share", "unseen_categories")
+SHARE_METRICS += ("overdue_unlabelled_share",)
 UNIT_RANGE = SHARE_METRICS + (
     "demographic_parity_ratio",
     "demographic_parity_difference",
     "equalized_odds_difference",
 )
 NON_NEGATIVE = ("latency_p50", "latency_p95", "latency_p99", "drifted_features", "prediction_count")
+NON_NEGATIVE += ("hours_since_production", "labels_overdue_days")
+FIELDS = (
+    "name",
+    "metric",
+    "comparison",
+    "threshold",
+    "severity",
+    "scope",
+    "consecutive",
+    "enabled",
+    "segment",
+    "version",
+    "action",
+)
 COMPARISONS = (">", ">=", "<", "<=", "flagged")
 
 
@@ -42,9 +58,12 @@ class Rule:
     enabled: bool = True
     segment: str | None = None  # region=north, a saved segment's name, or "each COL"
     version: str | None = None  # a value of the model's version column
+    action: str = ""  # what to do when it fires; empty: the playbook's default for metric and severity
 
     def __post_init__(self):
         validate(self)
+        if not self.action or not str(self.action).strip():
+            object.__setattr__(self, "action", recommended_action(self.metric, self.severity))
 
     @property
     def each(self) -> str | None:
@@ -57,15 +76,16 @@ class Rule:
 
     @classmethod
     def from_dict(cls, values: dict) -> "Rule":
-        known = {"name", "metric", "comparison", "threshold", "severity", "scope", "consecutive", "enabled"}
-        known |= {"segment", "version"}
+        known = set(FIELDS)
         unknown = set(values) - known
         if unknown:
             raise InputError(f"unknown rule fields {sorted(unknown)}; valid fields are {sorted(known)}")
         missing = {"name", "metric", "comparison", "severity"} - set(values)
         if missing:
             raise InputError(f"rule {values.get('name', '?')!r} lacks {sorted(missing)}")
-        return cls(**{"threshold": None, **values})
+        return cls(
+            **{"threshold": None, **{k: v for k, v in values.items() if not (k == "action" and v is None)}}
+        )
 
     def describe(self) -> str:
         scope = f" [{self.scope}]" if self.scope else ""
@@ -115,6 +135,8 @@ def validate(rule: Rule) -> None:
         raise InputError(
             f"{where}consecutive must be a whole number of windows, 1 or more, got {rule.consecutive!r}"
         )
+    if rule.action is not None and not isinstance(rule.action, str):
+        raise InputError(f"{where}action must be text (what to do when the rule fires), got {rule.action!r}")
     if rule.scope is not None and (not isinstance(rule.scope, str) or spec.scope == "model"):
         raise InputError(f"{where}{rule.metric} is model-wide and takes no scope; leave scope empty")
     _check_slice(rule, where)
@@ -152,7 +174,12 @@ DEFAULT_RULES = (
     Rule("demographic-parity", "demographic_parity_ratio", "<", 0.8, "high"),
     Rule("missing-values", "missing_share", ">", 0.05, "medium"),
     Rule("unseen-categories", "unseen_categories", ">", 0.0, "low"),
+    Rule("no-production-data", "hours_since_production", ">", 24.0, "high"),
+    Rule("labels-overdue", "labels_overdue_days", ">", 7.0, "medium"),
+    # needs a value matrix; value nets gains against losses, so it moves more than accuracy does
+    Rule("business-value-drop", "business_value_drop", ">", 20.0, "high"),
 )
+FRESHNESS_RULES = ("no-production-data", "labels-overdue")
 
 
 def default_rules(task: str | None = None, latency_slo_ms: float | None = None) -> list[Rule]:

@@ -10,12 +10,10 @@ from pathlib import Path
 
 import yaml
 
-from monitoring.alerts.rules import Rule, get_rules, save_rules
+from monitoring.alerts.rules import FIELDS, Rule, get_rules, save_rules
 from monitoring.errors import InputError
 
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".toml": "toml"}
-FIELDS = ("name", "metric", "comparison", "threshold", "severity", "scope", "consecutive", "enabled")
-FIELDS += ("segment", "version")
 
 
 def format_of(path: str | Path) -> str:

@@ -21,7 +21,9 @@ class Observation:
 
     @property
     def identity(self) -> str:
-        return f"{self.scope}/{self.kind}" if self.kind and self.kind != "realized" else self.scope
+        if not self.kind or self.kind == "realized":
+            return self.scope
+        return f"{self.scope}/{self.kind}" if self.scope else self.kind
 
 
 @dataclass(frozen=True)
@@ -33,19 +35,64 @@ class MetricSpec:
     observe: Callable[..., list[Observation]] = field(repr=False)
 
 
+def _nearest_side(r: dict, direction: int):
+    """The value a rule judges: an estimate's band side nearest the good direction, so that an
+    alert on an estimate fires only when its whole band is past the line (its value without one)."""
+    side = r.get("upper") if direction > 0 else r.get("lower")
+    return side if r.get("kind") == "estimated" and side is not None else r.get("value")
+
+
+def _band(r: dict) -> str:
+    """'band 0.78 to 0.82' for an estimate with a band, else ''."""
+    if r.get("kind") != "estimated" or r.get("lower") is None or r.get("upper") is None:
+        return ""
+    return f"band {_figure(r['lower'])} to {_figure(r['upper'])}"
+
+
+def _figure(value: float) -> str:
+    return f"{value:.2f}" if abs(value) < 100 else f"{value:,.0f}"
+
+
+def _drop(r: dict, direction: int, relative: bool) -> float | None:
+    """How much worse than the baseline: points (scores) or percent of the baseline."""
+    value, baseline = _nearest_side(r, direction), r.get("baseline")
+    if value is None or baseline is None:
+        return None
+    if not relative:
+        return (baseline - value) * 100
+    return (baseline - value) * direction / abs(baseline) * 100 if baseline else None
+
+
 def _performance_drop(report) -> list[Observation]:
     found = []
     for r in report.records("performance"):
         direction = score_direction(r["metric"])
-        value, baseline = r.get("value"), r.get("baseline")
-        if direction is None or value is None or baseline is None:
+        if direction is None or r.get("value") is None or r.get("baseline") is None:
             continue
-        if direction > 0:
-            drop = (baseline - value) * 100
-        else:
-            drop = (value - baseline) / abs(baseline) * 100 if baseline else None
+        drop = _drop(r, direction, relative=direction < 0)
         found.append(
-            Observation(r["window"], r["metric"], drop, None, baseline, r.get("kind", ""), "", value)
+            Observation(
+                r["window"], r["metric"], drop, None, r["baseline"], r.get("kind", ""), _band(r), r["value"]
+            )
+        )
+    return found
+
+
+def _business_value(report) -> list[Observation]:
+    return [
+        Observation(r["window"], "", r.get("value"), None, r.get("baseline"), r.get("kind", ""), _band(r))
+        for r in report.records("business_value")
+    ]
+
+
+def _business_value_drop(report) -> list[Observation]:
+    found = []
+    for r in report.records("business_value"):
+        drop = None if r.get("value") is None else _drop(r, 1, relative=True)
+        found.append(
+            Observation(
+                r["window"], "", drop, None, r.get("baseline"), r.get("kind", ""), _band(r), r.get("value")
+            )
         )
     return found
 
@@ -135,6 +182,19 @@ def _quality(metric: str) -> Callable[..., list[Observation]]:
     return observe
 
 
+def _freshness(field: str) -> Callable[..., list[Observation]]:
+    """The one freshness record, observed in the latest window (an alert per stretch without data)."""
+
+    def observe(report) -> list[Observation]:
+        return [
+            Observation(r["window"], "", r.get(field), None, None, "", r.get("last_production") or "")
+            for r in report.records("freshness")
+            if r.get("window") is not None
+        ]
+
+    return observe
+
+
 SPECS = (
     MetricSpec(
         "performance_drop",
@@ -150,6 +210,20 @@ SPECS = (
         "metric",
         False,
         _performance,
+    ),
+    MetricSpec(
+        "business_value",
+        "the business value of a window's predictions (realized or estimated; needs a value matrix)",
+        "model",
+        False,
+        _business_value,
+    ),
+    MetricSpec(
+        "business_value_drop",
+        "percent of its baseline that a window's business value fell short by (an estimate: its band's upper side)",
+        "model",
+        False,
+        _business_value_drop,
     ),
     MetricSpec(
         "feature_drift",
@@ -216,6 +290,27 @@ SPECS = (
         "column",
         True,
         _quality("unseen_category_share"),
+    ),
+    MetricSpec(
+        "hours_since_production",
+        "hours since the newest production row (freshness; checked when the rules run)",
+        "model",
+        False,
+        _freshness("hours_since_production"),
+    ),
+    MetricSpec(
+        "labels_overdue_days",
+        "days the oldest unlabelled prediction is past the expected label delay (freshness)",
+        "model",
+        False,
+        _freshness("labels_overdue_days"),
+    ),
+    MetricSpec(
+        "overdue_unlabelled_share",
+        "share of predictions older than the label delay that have no label (freshness)",
+        "model",
+        False,
+        _freshness("overdue_unlabelled_share"),
     ),
 )
 

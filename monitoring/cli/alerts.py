@@ -38,7 +38,10 @@ def report_after_ingest(store, model_name: str) -> None:
     for alert in result.opened + result.reopened:
         first, *notification = describe(alert)
         say("  new alert:" + first[1:], *notification)
-    say(f"  alerts: {len(result.open)} open, {len(result.opened)} new, {len(result.resolved)} resolved")
+    line = f"  alerts: {len(result.open)} open, {len(result.opened)} new, {len(result.resolved)} resolved"
+    if result.cleared:
+        line += f", {len(result.cleared)} opened and cleared within the data (stored as resolved, not sent)"
+    say(line)
 
 
 def _check_args(parser):
@@ -161,7 +164,12 @@ def _webhook_args(parser):
 
 @command("webhook", "send a model's new alerts to a Slack-compatible webhook", _webhook_args)
 def webhook(args) -> int:
-    from monitoring.alerts.notify import add_webhook, list_webhooks, remove_webhook  # defers http and ssl
+    from monitoring.alerts.notify import (  # defers http and ssl
+        add_webhook,
+        list_webhooks,
+        masked_url,
+        remove_webhook,
+    )
 
     if not _needs_model(args):
         return 2
@@ -174,13 +182,19 @@ def webhook(args) -> int:
         return 0 if removed else 2
     else:
         for hook_id, url, severity in list_webhooks(store, args.model):
-            say(f"  #{hook_id} {url} (alerts at or above {severity})")
+            say(f"  #{hook_id} {masked_url(url)} (alerts at or above {severity})")
     return 0
 
 
 def _metrics_args(parser):
     parser.add_argument("--port", type=int, default=9108)
-    parser.add_argument("--addr", default="0.0.0.0")
+    parser.add_argument(
+        "--host",
+        "--addr",
+        dest="addr",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for every interface, unauthenticated)",
+    )
 
 
 @command("metrics-server", "serve the latest figures of every model to Prometheus", _metrics_args)

@@ -1,7 +1,9 @@
-"""CLI commands of the data: ingest, models, batches, demo, hash-password."""
+"""CLI commands of the data: ingest, models, batches, settings, demo, hash-password."""
 
 import getpass
+import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from monitoring.access import hash_password as make_hash
@@ -10,7 +12,9 @@ from monitoring.cli.arguments import add_model, add_roles, overrides
 from monitoring.cli.output import say
 from monitoring.cli.registry import command
 from monitoring.errors import InputError
+from monitoring.ingest.names import class_of_score
 from monitoring.schema import BATCH_KINDS
+from monitoring.settings import VALUE_MATRIX_HELP, parse_value_matrix
 from monitoring.store import Store, catalog
 
 
@@ -62,7 +66,9 @@ def models(args) -> int:
         say(f"{model.name} ({model.task})")
         for column in model.columns:
             guessed = " (inferred)" if column.inferred else ""
-            say(f"  {column.name}: {column.role}, {column.kind}{guessed}")
+            named = class_of_score(column.name) if column.role == "score" else None
+            of_class = f" of class {named!r}" if named is not None else ""
+            say(f"  {column.name}: {column.role}{of_class}, {column.kind}{guessed}")
     return 0
 
 
@@ -79,7 +85,48 @@ def batches(args) -> int:
     return 0
 
 
-@command("demo", "seed the demo database (credit and bikes models)")
+def _settings_args(parser):
+    add_model(parser)
+    matrix = parser.add_mutually_exclusive_group()
+    matrix.add_argument("--value-matrix", metavar="FILE.json", help=VALUE_MATRIX_HELP.replace("%", "%%"))
+    matrix.add_argument("--no-value-matrix", action="store_true", help="remove the value matrix")
+
+
+def read_value_matrix(path: str) -> dict:
+    """The JSON object in `path`, or an InputError saying what is wrong with the file."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(
+            f"{path} does not exist; give the path of a JSON file with the value matrix"
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"cannot read {path} ({error}); give a UTF-8 JSON file") from None
+    if not text.strip():
+        raise InputError(f"{path} is empty; write the value matrix in it, or use --no-value-matrix")
+    return parse_value_matrix(text, path)
+
+
+@command("settings", "show a model's settings, or set its value matrix", _settings_args)
+def settings(args) -> int:
+    from monitoring.catalog_api import get_model, save_settings  # defers the sections it validates with
+
+    store = Store(args.db)
+    current = get_model(store, args.model).settings
+    if args.value_matrix or args.no_value_matrix:
+        matrix = {} if args.no_value_matrix else read_value_matrix(args.value_matrix)
+        save_settings(store, args.model, replace(current, value_matrix=matrix))
+        current = get_model(store, args.model).settings
+        say(
+            "removed the value matrix"
+            if args.no_value_matrix
+            else f"set the value matrix from {args.value_matrix}"
+        )
+    say(json.dumps(current.to_dict(), indent=2), keep="\n")
+    return 0
+
+
+@command("demo", "seed the demo database (credit, bikes and tickets models)")
 def demo(args) -> int:
     from monitoring.demo import seed_demo  # defers pandas and numpy
 

@@ -7,6 +7,8 @@ import re
 import sys
 
 CONTROL_CODES = [*range(0x00, 0x20), *range(0x7F, 0xA0)]  # C0, DEL and C1
+# bidirectional controls, which reorder what a terminal shows (U+202E turns text around)
+CONTROL_CODES += [0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
 
 
 @functools.cache
@@ -18,7 +20,12 @@ def _controls(keep: str) -> re.Pattern:
 
 def printable(text: object, keep: str = "") -> str:
     """`text` with each control character not in `keep` written as \\xNN."""
-    return _controls(keep).sub(lambda found: f"\\x{ord(found.group()):02x}", str(text))
+    return _controls(keep).sub(_escape, str(text))
+
+
+def _escape(found: re.Match) -> str:
+    code = ord(found.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def say(*lines: object, keep: str = "", error: bool = False) -> None:

@@ -41,6 +41,27 @@ def check_ids(column, profile, kind: str, file_name: str) -> None:
         )
 
 
+MAX_LABEL_CHARS = 10_000  # a category or an id is a label; grouping megabyte values exhausts memory
+
+
+def check_text_lengths(con, columns, by_name: dict, file_name: str) -> None:
+    """Categories and ids are short labels: a value over MAX_LABEL_CHARS characters is refused,
+    with its row named (grouping hundreds of megabyte-long values would exhaust DuckDB's memory)."""
+    labels = [c for c in columns if c.kind in ("categorical", "id")]
+    longest = sql.longest_texts(con, [c.name for c in labels])
+    for column in labels:
+        if longest[column.name] > MAX_LABEL_CHARS:
+            profile = by_name[column.name]
+            row, _ = sql.first_row_where(
+                con, column.name, column.kind, profile.sql_type, "length(value) > ?", [MAX_LABEL_CHARS]
+            )
+            raise InputError(
+                f"{file_name}: column {column.name!r} holds a value of {longest[column.name]:,} characters in "
+                f"row {row} (at most {MAX_LABEL_CHARS:,}); a category or an id is a short label: shorten "
+                f"the values, or leave the column out with --ignore {column.name}"
+            )
+
+
 def check_times(con, table: str, column, profile, kind: str, batch_id: int, file_name: str) -> None:
     """Production rows need a time; every time must fall in the years 1970 to 2200."""
     empty, outside = sql.time_problems(con, table, column.name, batch_id, EARLIEST, LATEST)

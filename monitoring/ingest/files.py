@@ -38,7 +38,7 @@ CSV_FIX = "save it as CSV (UTF-8, comma or semicolon separated, one header row) 
 
 @dataclass(frozen=True)
 class FileFormat:
-    kind: str  # csv or parquet
+    kind: str  # csv, parquet or jsonl (JSON lines: one object per line)
     gzip: bool = False
     delimiter: str = ","
     columns: tuple[str, ...] = ()  # the header's names, verbatim (CSV only)
@@ -54,7 +54,7 @@ def content_hash(path: str) -> str:
 
 
 def detect_format(path: str, file_name: str) -> FileFormat:
-    """CSV (plain or gzip) or Parquet, from the bytes, never from the file name alone."""
+    """CSV (plain or gzip), Parquet or JSON lines, from the bytes, never from the file name alone."""
     file = Path(path)
     if not file.exists():
         raise InputError(f"{file_name}: no such file")
@@ -76,6 +76,8 @@ def detect_format(path: str, file_name: str) -> FileFormat:
     text = _decode_head(_csv_head(path, is_gzip, file_name), file_name)
     if not text.strip():
         raise InputError(f"{file_name} holds only blank space; export the data again")
+    if text.lstrip().startswith("{") and not is_gzip:
+        return FileFormat("jsonl")
     delimiter, names = _check_header(text, file_name)
     blank = text[: len(text) - len(text.lstrip("\r\n"))]
     skip = blank.count("\n") or blank.count("\r")
@@ -181,6 +183,7 @@ def _check_parquet(path: str, file_name: str) -> None:
 
 
 COLUMN_COUNT = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+JSON_LINE = re.compile(r"Malformed JSON .*?line (\d+): ([^.]*)")
 
 
 def reader_error(text: str, file_name: str) -> InputError:
@@ -203,6 +206,13 @@ def reader_error(text: str, file_name: str) -> InputError:
         return InputError(
             f"{file_name}: a quoted value starting{where} is never closed; close the quote "
             'or double quotes inside values ("")'
+        )
+    bad_json = JSON_LINE.search(text)
+    if bad_json:
+        line_number = int(bad_json.group(1)) - 1  # DuckDB 2.0 names the line after the bad one
+        return InputError(
+            f"{file_name}: line {line_number} is not valid JSON ({bad_json.group(2).strip()}); "
+            "write one JSON object per line"
         )
     first = text.strip().splitlines()[0] if text.strip() else "no details"
     return InputError(f"{file_name} could not be read as a table ({excerpt(first)}); {CSV_FIX}")

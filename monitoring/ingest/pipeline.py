@@ -7,8 +7,9 @@ import duckdb
 
 from monitoring.errors import InputError, SchemaError
 from monitoring.ingest import checks
-from monitoring.ingest.files import FileFormat, content_hash, detect_format, read_failure
+from monitoring.ingest.files import FileFormat, check_column_names, content_hash, detect_format, read_failure
 from monitoring.ingest.limits import excerpt, first_long_line, long_line_error, out_of_memory_error
+from monitoring.ingest.proposals import target_proposal
 from monitoring.ingest.roles import RoleOverrides, build_columns, infer_task, kind_from_values
 from monitoring.schema import BATCH_KINDS, Column, ColumnProfile, Model
 from monitoring.settings import ModelSettings
@@ -70,7 +71,7 @@ def ingest_file(
         with store.transaction() as con:
             return _ingest(con, path, file_format, digest, model, kind, overrides, file_name, keep_bad_values)
     except FILE_ERRORS as error:
-        raise _explained(error, path, file_format, file_name) from None
+        raise explained(error, path, file_format, file_name) from None
 
 
 # What DuckDB's readers raise for a malformed file; other DuckDB errors are our bugs and surface.
@@ -79,7 +80,7 @@ READER_ERRORS = (duckdb.InvalidInputException, duckdb.IOException, duckdb.Conver
 FILE_ERRORS = READER_ERRORS + (duckdb.NotImplementedException, duckdb.OutOfMemoryException)
 
 
-def _explained(error: Exception, path: str, file_format: FileFormat, file_name: str) -> Exception:
+def explained(error: Exception, path: str, file_format: FileFormat, file_name: str) -> Exception:
     """A clear InputError for a FILE_ERRORS error (told after the rollback), or the error itself."""
     if isinstance(error, duckdb.OutOfMemoryException):
         return out_of_memory_error(file_name, len(file_format.columns))
@@ -94,7 +95,7 @@ def _ingest(con, path, file_format, digest, model_name, kind, overrides, file_na
         earlier = catalog.find_batch_by_hash(con, model.id, kind, digest)
         if earlier:
             return IngestResult(model_name, kind, file_name, 0, None, duplicate_of=earlier[0])
-    staged = _stage(con, path, file_format, file_name)
+    staged = stage_rows(con, path, file_format, file_name)
     checks.check_overrides(overrides, [name for name, _ in staged], file_name)
     profiles = sql.profile_stage(con, staged)
     if model is None:
@@ -104,7 +105,7 @@ def _ingest(con, path, file_format, digest, model_name, kind, overrides, file_na
     return _store_rows(con, model, kind, profiles, overrides, file_name, digest, keep_bad)
 
 
-def _stage(con, path: str, file_format: FileFormat, file_name: str) -> list[tuple[str, str]]:
+def stage_rows(con, path: str, file_format: FileFormat, file_name: str) -> list[tuple[str, str]]:
     sql.stage_file(
         con,
         path,
@@ -115,6 +116,8 @@ def _stage(con, path: str, file_format: FileFormat, file_name: str) -> list[tupl
         file_format.skip,
     )
     columns = sql.stage_columns(con)
+    if file_format.kind == "jsonl":  # the keys are known only once DuckDB has read the lines
+        check_column_names([name for name, _ in columns], file_name)
     if sql.stage_row_count(con) == 0:
         # DuckDB's reader skips a line longer than its buffer without a word
         long = first_long_line(path, file_format.gzip) if file_format.kind == "csv" else None
@@ -143,9 +146,7 @@ def _create_model(con, name, kind, profiles, overrides) -> Model:
 OPTIONAL_IN_REFERENCE = ("id", "timestamp", "latency", "status", "version")
 
 
-def _merge_columns(
-    model: Model, kind, profiles, overrides
-) -> tuple[list[Column], list[tuple[str, str, str]]]:
+def merge_columns(model: Model, kind, profiles, overrides) -> tuple[list[Column], list[tuple[str, str, str]]]:
     """The model's columns plus any new ones in this file, and the schema changes seen."""
     known = {c.name: c for c in model.columns}
     new_profiles = [p for p in profiles if p.name not in known]
@@ -189,13 +190,14 @@ def _store_rows(con, model, kind, profiles, overrides, file_name, digest, keep_b
     present = {p.name for p in profiles}
     _check_case(model, present, file_name)
     _require(model, kind, present, file_name)
-    columns, changes = _merge_columns(model, kind, profiles, overrides)
+    columns, changes = merge_columns(model, kind, profiles, overrides)
     by_name = {p.name: p for p in profiles}
     stored = [c for c in columns if c.name in present and c.role != "ignore"]
     changes += _type_changes(stored, by_name)
     invalid = _check_values(con, stored, by_name, file_name, keep_bad, model)
     id_column = next((c for c in stored if c.role == "id"), None)
     checks.check_ids(id_column, by_name.get(id_column.name) if id_column else None, kind, file_name)
+    checks.check_text_lengths(con, stored, by_name, file_name)
     table = model.table(kind)
     sql.ensure_row_table(con, table, [c for c in columns if c.role != "ignore"])
     batch_id = catalog.insert_batch(con, model.id, kind, file_name, digest, 0, None, None)
@@ -207,7 +209,9 @@ def _store_rows(con, model, kind, profiles, overrides, file_name, digest, keep_b
     start, end = sql.batch_time_span(con, table, timestamp.name if timestamp else None, batch_id)
     rows = sql.stage_row_count(con)
     catalog.update_batch(con, batch_id, rows, start, end)
-    return _finish(con, model, columns, changes, kind, file_name, rows, batch_id, ())
+    proposal = target_proposal(con, model, kind, present)
+    warnings = [f"{proposal.reason} ({proposal.command(model.name)})"] if proposal else []
+    return _finish(con, model, columns, changes, kind, file_name, rows, batch_id, warnings)
 
 
 def _finish(con, model, columns, changes, kind, file_name, rows, batch_id, warnings) -> IngestResult:
@@ -347,51 +351,3 @@ def _store_labels(con, model, profiles, overrides, file_name, digest, keep_bad) 
             "they are kept and will join when those predictions arrive"
         )
     return _finish(con, model, columns, [], "labels", file_name, rows, batch_id, warnings)
-
-
-@dataclass(frozen=True)
-class Preview:
-    """What ingesting a file would do: its rows and each column's role and kind (nothing stored)."""
-
-    file_name: str
-    rows: int
-    task: str | None
-    columns: tuple[Column, ...]
-    new_model: bool
-
-
-def preview_file(
-    store,
-    path: str,
-    *,
-    model: str,
-    kind: str,
-    overrides: RoleOverrides | None = None,
-    file_name: str | None = None,
-) -> Preview:
-    """Read `path` and infer roles and kinds the way ingest_file would, without storing anything."""
-    overrides = overrides or RoleOverrides()
-    file_name = file_name or Path(path).name
-    file_format = detect_format(path, file_name)
-    try:
-        with store.connect() as con:
-            staged = _stage(con, path, file_format, file_name)
-            profiles = sql.profile_stage(con, staged)
-            rows = sql.stage_row_count(con)
-            existing = catalog.get_model(con, model) if model and catalog.model_exists(con, model) else None
-    except FILE_ERRORS as error:
-        raise _explained(error, path, file_format, file_name) from None
-    if existing is not None:
-        columns, _ = _merge_columns(existing, kind, profiles, overrides)
-        present = {p.name for p in profiles}
-        return Preview(file_name, rows, existing.task, tuple(c for c in columns if c.name in present), False)
-    task = overrides.task or (
-        None if kind == "labels" else infer_task({p.name: p for p in profiles}, _roles(profiles, overrides))
-    )
-    return Preview(file_name, rows, task, tuple(build_columns(profiles, overrides, task)), True)
-
-
-def _roles(profiles, overrides) -> dict[str, str]:
-    from monitoring.ingest.roles import infer_roles
-
-    return infer_roles(profiles, overrides)

@@ -67,3 +67,18 @@ def score_column(context, positive: str) -> str | None:
         return scores[0].name
     named = [c.name for c in scores if (class_of_score(c.name) or "").lower() == positive.lower()]
     return named[0] if named else None
+
+
+def class_score_columns(context, classes: list[str]) -> list[str] | None:
+    """A multiclass model's probability column of each class, in `classes` order (a column names its
+    class as `proba_<class>`, `<class>_proba` and the like, see ingest/names.py); None unless every
+    class has exactly one."""
+    by_class: dict[str, list[str]] = {}
+    for column in context.model.columns_with("score"):
+        named = class_of_score(column.name)
+        if named is not None:
+            by_class.setdefault(named.lower(), []).append(column.name)
+    found = [by_class.get(str(c).lower(), []) for c in classes]
+    if len(classes) < 2 or any(len(columns) != 1 for columns in found):
+        return None
+    return [columns[0] for columns in found]

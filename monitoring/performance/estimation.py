@@ -77,7 +77,7 @@ def expected_confusion(probability, rows, predicted_positive) -> tuple[float, fl
     )
 
 
-def _simulated_auc(scores, rows, positives) -> np.ndarray:
+def simulated_auc(scores, rows, positives) -> np.ndarray:
     """ROC AUC of each simulated label set (rows of `positives`); `scores` ascending, ties one half."""
     starts = np.flatnonzero(np.r_[True, np.diff(scores) > 0])
     pos = np.add.reduceat(positives, starts, axis=1)
@@ -120,7 +120,8 @@ def _simulate(scores, rows, yes, p, draws: int) -> dict:
     fn = (positives * ~yes).sum(axis=1)
     tn = ((rows - positives) * ~yes).sum(axis=1)
     simulated = _scores_from_confusion(tp, fp, fn, tn)
-    simulated["roc_auc_score"] = _simulated_auc(scores, rows, positives)
+    simulated["roc_auc_score"] = simulated_auc(scores, rows, positives)
+    simulated["confusion"] = np.column_stack([tp, fp, fn, tn])
     return simulated
 
 
@@ -128,26 +129,48 @@ def estimate_scores(
     scores, rows, predicted_positive, calibration, *, draws: int = DRAWS, confidence: float = CONFIDENCE
 ) -> dict[str, tuple[float | None, float | None, float | None]]:
     """{metric: (estimate, lower, upper)} for one window of per-(score, predicted class) row counts."""
+    found = estimate_binary(scores, rows, predicted_positive, calibration, draws=draws, confidence=confidence)
+    return found[0] if found else {}
+
+
+def estimate_binary(
+    scores, rows, predicted_positive, calibration, *, draws: int = DRAWS, confidence: float = CONFIDENCE
+) -> tuple[dict, np.ndarray, np.ndarray] | None:
+    """(`estimate_scores`' metrics, expected (TP, FP, FN, TN), simulated (TP, FP, FN, TN) per draw);
+    None when there is nothing to estimate from."""
     scores = np.asarray(scores, dtype=float)
     rows = np.asarray(rows, dtype=float)
     yes = np.asarray(predicted_positive, dtype=bool)
     keep = np.isfinite(scores) & (rows > 0)
     if not keep.any() or not calibration[0]:
-        return {}
+        return None
     scores, rows, yes = _merge(scores[keep], rows[keep], yes[keep])
     p = calibrate(scores, calibration)
-    point = _scores_from_confusion(*expected_confusion(p, rows, yes))
+    confusion = expected_confusion(p, rows, yes)
+    point = _scores_from_confusion(*confusion)
     point["roc_auc_score"] = roc_auc_from_counts(scores, rows * p, rows * (1 - p))
     simulated = _simulate(scores, rows, yes, p, draws)
+    metrics = {metric: band(point[metric], simulated[metric], confidence) for metric in ESTIMATED_METRICS}
+    return metrics, np.array(confusion), simulated["confusion"]
+
+
+def band(
+    value, simulated, confidence: float = CONFIDENCE, widen: float = 1.0
+) -> tuple[float | None, float | None, float | None]:
+    """(value, lower, upper): the central `confidence` interval of the finite simulated values,
+    its distances from `value` multiplied by `widen`."""
+    simulated = np.asarray(simulated, dtype=float)
+    simulated = simulated[np.isfinite(simulated)]
+    if value is None or not len(simulated):
+        return (None if value is None else float(value), None, None)
     tail = (1 - confidence) / 2 * 100
-    result = {}
-    for metric in ESTIMATED_METRICS:
-        values = simulated[metric][np.isfinite(simulated[metric])]
-        lower, upper = np.percentile(values, [tail, 100 - tail]) if len(values) else (None, None)
-        value = point[metric]
-        result[metric] = (
-            None if value is None else float(value),
-            None if lower is None else float(lower),
-            None if upper is None else float(upper),
-        )
-    return result
+    lower, upper = np.percentile(simulated, [tail, 100 - tail])
+    value = float(value)
+    return value, float(value - (value - lower) * widen), float(value + (upper - value) * widen)
+
+
+def reference_widening(window_rows: float, reference_rows: float) -> float:
+    """How much wider a band gets when it also holds the calibration's own uncertainty: the
+    calibration is as uncertain as a metric measured on the reference's rows, so the variances add
+    (n / reference rows more)."""
+    return float(np.sqrt(1 + window_rows / reference_rows)) if reference_rows else 1.0

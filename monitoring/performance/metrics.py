@@ -81,12 +81,13 @@ def log_loss_from_counts(scores, positives, negatives) -> float | None:
 
 
 def regression_scores(n, abs_sum, sq_sum, err_sum, var_y, ape_sum, ape_n) -> dict:
-    """MAE, RMSE, MAPE (rows with a zero target skipped), R², mean residual (prediction - target)."""
+    """MAE, MSE, RMSE, MAPE (rows with a zero target skipped), R², mean residual (prediction - target)."""
     if not n:
         return {}
     sst = (var_y or 0.0) * n
     return {
         "mean_absolute_error": abs_sum / n,
+        "mean_squared_error": sq_sum / n,
         "root_mean_squared_error": float(np.sqrt(sq_sum / n)),
         "mean_absolute_percentage_error": ape_sum / ape_n if ape_n else None,
         "r2_score": 1 - sq_sum / sst if sst > 0 else None,

@@ -1,27 +1,43 @@
-"""Model performance per window against the reference baseline, from counts DuckDB computes.
+"""Model performance per window against the baseline, from counts DuckDB computes.
 
-DuckDB turns rows into confusion, per-score and error-sum counts per window; the metrics are the
-pure functions of `metrics.py`. `performance_section` builds the report's `performance` and
-`confusion_matrix` records; estimated values for unlabelled windows come from `estimation.py`.
+DuckDB turns rows into confusion and per-score counts per window (and per value of the grouping
+column); the metrics are the pure functions of `metrics.py`. `performance_section` builds the
+report's `performance` and `confusion_matrix` records, `business_value_section` its
+`business_value` records (value.py), both from one computation per window. Classifiers are here,
+regressors in `regression.py`; estimated values for unlabelled windows come from `estimation.py`
+(binary) and `multiclass_estimation.py`.
 """
 
 import numpy as np
 
 from monitoring.context import WHOLE
-from monitoring.performance.classes import classes_of, positive_class, predicted_sql, score_column
-from monitoring.performance.estimation import estimate_scores, fit_calibration
+from monitoring.performance import value
+from monitoring.performance.classes import (
+    class_score_columns,
+    classes_of,
+    positive_class,
+    predicted_sql,
+    score_column,
+)
+from monitoring.performance.estimation import estimate_binary, fit_calibration
 from monitoring.performance.metrics import (
     average_precision_from_counts,
     binary_scores,
     log_loss_from_counts,
     multiclass_scores,
-    regression_scores,
     roc_auc_from_counts,
 )
-from monitoring.store import metrics_sql
-from monitoring.store.catalog import table_columns
-from monitoring.store.window_sql import has_rows
-from monitoring.window_cache import cache_key, for_reference, per_window
+from monitoring.performance.multiclass_estimation import (
+    MAX_CLASSES,
+    estimate_multiclass,
+    fit_class_calibrations,
+    macro_auc,
+    realized_auc,
+)
+from monitoring.performance.records import estimated_records, kept_reference, record, tag_all
+from monitoring.performance.regression import regression_section
+from monitoring.store import estimation_sql, metrics_sql
+from monitoring.window_cache import per_window
 
 
 def classification_metrics(
@@ -66,58 +82,17 @@ def _window_keys(values) -> list:
     return [v.item() if hasattr(v, "item") else v for v in values]
 
 
-def _record(window, metric, value, baseline, kind, labelled, lower=None, upper=None) -> dict:
-    change = value - baseline if value is not None and baseline is not None else None
-    return {
-        "window": window,
-        "metric": metric,
-        "value": value,
-        "baseline": baseline,
-        "change": change,
-        "kind": kind,
-        "lower": lower,
-        "upper": upper,
-        "labelled_rows": labelled,
-    }
-
-
 BINARY_METRICS = ("accuracy_score", "precision_score", "recall_score", "f1_score")
 SCORE_METRICS = ("roc_auc_score", "average_precision_score", "log_loss")
-REGRESSION_METRICS = (
-    "mean_absolute_error",
-    "root_mean_squared_error",
-    "mean_absolute_percentage_error",
-    "r2_score",
-    "mean_residual",
-)
 
 
 def _metric_names(task: str, has_score: bool) -> tuple[str, ...]:
-    if task == "regression":
-        return REGRESSION_METRICS
     if task == "binary":
         return BINARY_METRICS + (SCORE_METRICS if has_score else ())
-    return tuple(multiclass_scores(np.zeros((1, 1))))
+    return tuple(multiclass_scores(np.zeros((1, 1)))) + (("roc_auc_macro_score",) if has_score else ())
 
 
-def _reference_summary(con, context, key: str, compute) -> dict:
-    """Baseline metrics (and calibration) of the baseline, kept while its rows are unchanged:
-    {WHOLE or a value of the grouping column: {"baseline", "calibration"}}."""
-    model = context.model
-    needed = {c.name for c in model.columns_with("prediction", "score")}
-    if context.previous or (
-        context.baseline.kind == "reference"
-        and (
-            not has_rows(con, model, "reference")
-            or not needed <= set(table_columns(con, model.table("reference")))
-        )
-    ):
-        return {}
-    found = for_reference(con, context, cache_key("performance", context, key), compute)
-    return dict(found)
-
-
-def _classification_reference(con, context, classes, positive, predicted, score) -> dict:
+def _classification_reference(con, context, classes, positive, predicted, score, class_scores) -> dict:
     def compute():
         source, params = context.reference(con)
         counts = metrics_sql.classification_counts(
@@ -130,13 +105,17 @@ def _classification_reference(con, context, classes, positive, predicted, score)
             classes=classes,
             segments=_named(context)[1:] if context.baseline_by else None,
         )
-        values = _groups(counts["g"], _named(context)) if context.baseline_by else []
-        parts = [(WHOLE, np.arange(len(counts["n"])))] + values
-        return [
-            [value, _baseline_of(_slice(counts, mask), classes, positive, score)] for value, mask in parts
+        groups = _groups(counts["g"], _named(context)) if context.baseline_by else []
+        parts = [(WHOLE, np.arange(len(counts["n"])))] + groups
+        found = [
+            [group, _baseline_of(_slice(counts, mask), classes, positive, score)] for group, mask in parts
         ]
+        if class_scores:
+            _add_class_reference(con, source, params, class_scores, classes, found[0][1])
+        return found
 
-    return _reference_summary(con, context, f"{predicted}:{score}:{','.join(classes)}", compute)
+    key = f"v4:{predicted}:{score}:{class_scores}:{','.join(classes)}"
+    return kept_reference(con, context, key, compute)
 
 
 def _named(context) -> list:
@@ -150,11 +129,22 @@ def _groups(codes: np.ndarray, names: list) -> list[tuple]:
 
 
 def _baseline_of(counts: dict, classes, positive, score) -> dict:
-    baseline, _, _ = classification_metrics(counts, classes, positive)
+    baseline, matrix, _ = classification_metrics(counts, classes, positive)
     calibration = [[], []]
     if positive is not None and score is not None:
         calibration = _calibration(counts, positive)
-    return {"baseline": baseline, "calibration": calibration}
+    return {"baseline": baseline, "calibration": calibration, "matrix": matrix.tolist()}
+
+
+def _add_class_reference(con, source: str, params: list, class_scores, classes, reference: dict) -> None:
+    """Add the multiclass estimator's calibrations, fitted on the baseline's class scores, and its
+    macro ROC AUC to the whole baseline's `reference`."""
+    found = estimation_sql.class_score_counts(con, source, params, scores=class_scores, classes=classes)
+    positives = found["positives"].astype(float)
+    auc = macro_auc(found["k"], found["step"], positives, found["labelled"] - positives)
+    reference["baseline"]["roc_auc_macro_score"] = auc
+    reference["class_calibrations"] = fit_class_calibrations(found, classes)
+    reference["class_rows"] = float(found["labelled"][found["k"] == 1].sum())
 
 
 def _calibration(counts: dict, positive: str) -> list:
@@ -188,12 +178,47 @@ def _slices(context, counts: dict) -> list[tuple]:
     return found
 
 
+def _multiclass_sums(con, context, classes, predicted, class_scores, calibrated) -> dict:
+    """{window key: (part-0 sums, part-1 sums)} of estimation_sql.calibrated_class_sums. Without a
+    calibration the raw probabilities stand in (part 0 still gives the realized ROC AUC)."""
+    grid = calibrated or [list(np.arange(estimation_sql.GRID + 1) / estimation_sql.GRID)] * len(classes)
+    source, params = context.production(con)
+    found = estimation_sql.calibrated_class_sums(
+        con, source, params, scores=class_scores, classes=classes, predicted=predicted, calibrated=grid
+    )
+    parts = {}
+    for part in (0, 1):
+        mine = _slice(found, found["part"] == part)
+        for key, rows in _by_window(mine["w"]).items():
+            parts.setdefault(key, [None, None])[part] = _slice(mine, rows)
+    return parts
+
+
+def _estimate(part: dict, sums, reference: dict, classes, positive, score) -> tuple | None:
+    """(estimates, expected confusion, simulated confusions, band widening) of one window, or None:
+    binary from its per-score counts, multiclass from its calibrated sums (`sums`)."""
+    calibration = reference["calibration"]
+    if positive is not None and score is not None and calibration[0]:
+        found = estimate_binary(part["s"], part["n"], (part["p"] == positive).astype(bool), calibration)
+        return found and (*found, 1.0)
+    if sums is not None and None not in sums and reference.get("class_calibrations"):
+        return estimate_multiclass(*sums, len(classes), reference["class_rows"])
+    return None
+
+
 def _classification_section(con, context, classes: list[str]) -> dict:
-    binary = context.model.task == "binary"
+    task = context.model.task
+    binary = task == "binary"
     positive = positive_class(classes) if binary else None
     predicted = predicted_sql(context, classes)
     score = score_column(context, positive) if binary else None
-    references = _classification_reference(con, context, classes, positive, predicted, score)
+    class_scores = None if binary or len(classes) > MAX_CLASSES else class_score_columns(context, classes)
+    references = _classification_reference(con, context, classes, positive, predicted, score, class_scores)
+    whole = references.get(WHOLE, {})
+    cells = value.cell_values(context.settings.value_matrix, classes, positive)
+    unit = None
+    if cells is not None and whole.get("matrix"):
+        unit = value.per_row(np.array(whole["matrix"]), cells)
     source, params = context.production(con)
     counts = metrics_sql.classification_counts(
         con,
@@ -205,17 +230,25 @@ def _classification_section(con, context, classes: list[str]) -> dict:
         classes=classes,
         segments=_named(context)[1:] if context.by else None,
     )
-    names = _metric_names(context.model.task, score is not None)
-    records, cells, before = [], [], {}
-    for value, window, rows in _slices(context, counts):
+    sums = {}
+    if class_scores:
+        calibrated = whole.get("class_calibrations") or []
+        sums = _multiclass_sums(con, context, classes, predicted, class_scores, calibrated)
+    names = _metric_names(task, score is not None or class_scores is not None)
+    records, matrices, worth, before = [], [], [], {}
+    for group, window, rows in _slices(context, counts):
         part = _slice(counts, np.array(rows, dtype=int))
         metrics, matrix, labelled = classification_metrics(part, classes, positive)
         enough = labelled >= context.settings.min_labels
-        reference = _baseline_for(context, references, before, value, window, positive)
-        before[value] = (window.index, metrics if enough else {}, part if enough else None)
-        baseline, calibration = reference["baseline"], reference["calibration"]
+        reference = _baseline_for(context, references, before, group, window, positive)
+        before[group] = (window.index, metrics if enough else {}, part if enough else None)
+        whole_slice = group == WHOLE
+        window_sums = sums.get(window.key) if whole_slice else None
+        if window_sums is not None and window_sums[0] is not None and metrics:
+            metrics["roc_auc_macro_score"] = realized_auc(window_sums[0])
+        baseline = reference["baseline"]
         found = [
-            _record(
+            record(
                 window.index,
                 name,
                 metrics.get(name) if enough else None,
@@ -225,21 +258,24 @@ def _classification_section(con, context, classes: list[str]) -> dict:
             )
             for name in names
         ]
+        mine = (
+            [value.realized(window.index, matrix, cells, unit, enough)]
+            if cells is not None and whole_slice
+            else []
+        )
         # a segment's estimate only where its labels are too few: simulated bands cost per slice
-        wanted = not enough or (value == WHOLE and context.segment is None)
-        if binary and score is not None and calibration and calibration[0] and wanted:
-            is_pos = (part["p"] == positive).astype(bool)
-            estimates = estimate_scores(part["s"], part["n"], is_pos, calibration)
-            for name, (value_, lower, upper) in estimates.items():
-                found.append(
-                    _record(
-                        window.index, name, value_, baseline.get(name), "estimated", labelled, lower, upper
-                    )
-                )
-        matrix_records = _matrix_records(window.index, matrix, classes)
-        records += _tag_all(context, found, window, value)
-        cells += _tag_all(context, matrix_records, window, value)
-    return {"performance": records, "confusion_matrix": cells}
+        wanted = not enough or (whole_slice and context.segment is None)
+        estimate = _estimate(part, window_sums, reference, classes, positive, score) if wanted else None
+        if estimate:
+            estimates, expected, simulated, widen = estimate
+            found += estimated_records(window.index, estimates, baseline, labelled)
+            if cells is not None and whole_slice:
+                table = value.binary_cells(cells, classes, positive) if binary else cells
+                mine.append(value.estimated(window.index, expected, simulated, table, unit, widen))
+        records += tag_all(context, found, window, group)
+        matrices += tag_all(context, _matrix_records(window.index, matrix, classes), window, group)
+        worth += tag_all(context, mine, window, group)
+    return {"performance": records, "confusion_matrix": matrices, "business_value": worth}
 
 
 def _baseline_for(context, references: dict, before: dict, value, window, positive) -> dict:
@@ -254,12 +290,6 @@ def _baseline_for(context, references: dict, before: dict, value, window, positi
     return {"baseline": metrics, "calibration": calibration}
 
 
-def _tag_all(context, records: list[dict], window, value) -> list[dict]:
-    if not context.by:
-        return records
-    return [context.tag(r, window.key, value, whole=value == WHOLE) for r in records]
-
-
 def _matrix_records(window, matrix: np.ndarray, classes: list[str]) -> list[dict]:
     return [
         {"window": window, "true": t, "predicted": p, "count": int(matrix[i, j])}
@@ -269,69 +299,35 @@ def _matrix_records(window, matrix: np.ndarray, classes: list[str]) -> list[dict
     ]
 
 
-def _regression_section(con, context) -> dict:
-    prediction = context.model.column("prediction").name
-    grouped = bool(context.by)
-
-    def compute():
-        source, params = context.reference(con)
-        rows = metrics_sql.regression_sums(
-            con, source, params, window=False, prediction=prediction, segment=bool(context.baseline_by)
-        )
-        cells = _regression_cells(rows, bool(context.baseline_by))
-        return [[value, {"baseline": regression_scores(*found[1:])}] for (_, value), found in cells.items()]
-
-    references = _reference_summary(con, context, prediction, compute)
-    source, params = context.production(con)
-    rows = metrics_sql.regression_sums(
-        con, source, params, window=True, prediction=prediction, segment=grouped
-    )
-    cells = _regression_cells(rows, grouped)
-    records, before = [], {}
-    for window in context.windows:
-        for value in [WHOLE] + (context.segment_values if grouped else []):
-            if (window.key, value) not in cells and value != WHOLE:
-                continue
-            _, labelled, *sums = cells.get((window.key, value), (0, 0, 0, 0, 0, 0, 0, 0))
-            metrics = regression_scores(labelled, *sums) if labelled >= context.settings.min_labels else {}
-            baseline = _regression_baseline(context, references, before, value, window)
-            before[value] = (window.index, metrics)
-            found = [
-                _record(window.index, name, metrics.get(name), baseline.get(name), "realized", labelled)
-                for name in REGRESSION_METRICS
-            ]
-            found.append(
-                _record(window.index, "zero_target_rows", labelled - sums[-1], None, "realized", labelled)
-            )
-            records += _tag_all(context, found, window, value)
-    return {"performance": records, "confusion_matrix": []}
+KEYS = ("performance", "confusion_matrix", "business_value")
 
 
-def _regression_cells(rows: list[tuple], grouped: bool) -> dict:
-    """{(window key, WHOLE or value): (rows, labelled, sums...)} from `regression_sums`."""
-    if not grouped:
-        return {(row[0], WHOLE): row[1:] for row in rows}
-    return {(row[0], WHOLE if row[2] else row[1]): row[3:] for row in rows}
+def _performance(con, context) -> dict:
+    """Every record of the performance area, computed once per report (and kept per window)."""
+    if "performance" in context.memo:
+        return context.memo["performance"]
+    model = context.model
+    if model.column("prediction") is None and (model.task != "binary" or model.column("score") is None):
+        found = {key: [] for key in KEYS}
+    elif model.task == "regression":
+        found = per_window(con, context, "performance", regression_section, KEYS)
+    else:
+        classes = classes_of(con, context)  # of the whole period: every window's matrix has them all
 
+        def compute(con, part) -> dict:
+            return _classification_section(con, part, classes)
 
-def _regression_baseline(context, references: dict, before: dict, value, window) -> dict:
-    if not context.previous:
-        return references.get(context.baseline_key(value), {}).get("baseline", {})
-    index, metrics = before.get(value, (None, {}))
-    return metrics if index == window.index - 1 else {}
+        found = per_window(con, context, "performance", compute, KEYS, classes)
+    context.memo["performance"] = found
+    return found
 
 
 def performance_section(con, context) -> dict:
     """The report's `performance` records (realized and estimated) and `confusion_matrix` cells."""
-    model = context.model
-    if model.column("prediction") is None and (model.task != "binary" or model.column("score") is None):
-        return {"performance": [], "confusion_matrix": []}
-    keys = ("performance", "confusion_matrix")
-    if model.task == "regression":
-        return per_window(con, context, "performance", _regression_section, keys)
-    classes = classes_of(con, context)  # of the whole period: every window's matrix has them all
+    found = _performance(con, context)
+    return {"performance": found["performance"], "confusion_matrix": found["confusion_matrix"]}
 
-    def compute(con, part) -> dict:
-        return _classification_section(con, part, classes)
 
-    return per_window(con, context, "performance", compute, keys, classes)
+def business_value_section(con, context) -> dict:
+    """The report's `business_value` records (none without the model's value matrix)."""
+    return {"business_value": _performance(con, context)["business_value"]}

@@ -6,7 +6,7 @@ from datetime import datetime
 RULES_SEEDED = "alert_rules_seeded:{}"
 ALERT_COLUMNS = (
     "id, key, rule, metric, severity, scope, window_start, window_label, value, threshold, message, "
-    "status, first_seen, last_seen, changed_by, note, delivery"
+    "status, first_seen, last_seen, changed_by, note, delivery, action"
 )
 ALERT_FIELDS = tuple(c.strip() for c in ALERT_COLUMNS.split(","))
 

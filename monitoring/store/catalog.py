@@ -208,3 +208,81 @@ def _forget_unused_column(con, model: Model, name: str) -> None:
     for table in tables:
         con.execute(f"ALTER TABLE {table} DROP COLUMN {quote(name)}")
     con.execute("DELETE FROM model_columns WHERE model_id = ? AND name = ?", [model.id, name])
+
+
+def forget_summaries(con, model_id: int) -> None:
+    """Drop every kept summary of the model (they were computed with its old roles)."""
+    con.execute("DELETE FROM summary_cache WHERE model_id = ?", [model_id])
+
+
+def unconvertible(con, model: Model, name: str, kind: str) -> tuple[int, str | None]:
+    """How many stored values of `name` would not read as `kind` (numeric), and one of them."""
+    if kind != "numeric":
+        return 0, None
+    count, example = 0, None
+    for table in _tables_with(con, model, name):
+        column = quote(name)
+        bad = f"{column} IS NOT NULL AND TRY_CAST({column} AS DOUBLE) IS NULL"
+        found, value = con.execute(
+            f"SELECT count_if({bad}), any_value({column}) FILTER ({bad}) FROM {table}"
+        ).fetchall()[0]
+        count, example = count + int(found or 0), example or value
+    return count, example
+
+
+def convert_column(con, model: Model, name: str, kind: str) -> None:
+    """Store `name` as numbers (DOUBLE) or as text, in every table that holds it; whole numbers
+    become text without a fraction ('1', not '1.0'), as an ingest writes class labels."""
+    column = quote(name)
+    as_text = f"CASE WHEN {column} = floor({column}) THEN CAST(CAST({column} AS BIGINT) AS VARCHAR) ELSE CAST({column} AS VARCHAR) END"
+    for table in _tables_with(con, model, name):
+        sql_type = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {table})").fetchall())[
+            name
+        ]
+        if kind == "numeric" and sql_type != "DOUBLE":
+            con.execute(f"ALTER TABLE {table} ALTER {column} TYPE DOUBLE USING TRY_CAST({column} AS DOUBLE)")
+        elif kind != "numeric" and sql_type == "DOUBLE":
+            con.execute(f"ALTER TABLE {table} ALTER {column} TYPE VARCHAR USING {as_text}")
+
+
+def _tables_with(con, model: Model, name: str) -> list[str]:
+    tables = (model.table("reference"), model.table("production"))
+    return [t for t in tables if table_exists(con, t) and name in table_columns(con, t)]
+
+
+def has_batches(con, model_id: int, kind: str) -> bool:
+    found = con.execute("SELECT 1 FROM batches WHERE model_id = ? AND kind = ? LIMIT 1", [model_id, kind])
+    return bool(found.fetchall())
+
+
+def rename_model(con, model: Model, new_name: str) -> None:
+    if model_exists(con, new_name):
+        raise InputError(f"a model named {new_name!r} exists already; choose another name")
+    con.execute("UPDATE models SET name = ? WHERE id = ?", [new_name, model.id])
+
+
+def delete_model(con, model: Model) -> None:
+    """Everything of the model, and nothing of any other: its row tables, and its rows in every
+    catalog table that has a model_id (alert events and schema changes through their alerts and
+    batches). Call inside a transaction."""
+    for kind in ("reference", "production", "labels"):
+        con.execute(f"DROP TABLE IF EXISTS {model.table(kind)}")
+    con.execute(
+        "DELETE FROM alert_events WHERE alert_id IN (SELECT id FROM alerts WHERE model_id = ?)", [model.id]
+    )
+    con.execute(
+        "DELETE FROM schema_changes WHERE batch_id IN (SELECT id FROM batches WHERE model_id = ?)", [model.id]
+    )
+    owned = con.execute(
+        "SELECT DISTINCT table_name FROM information_schema.columns "
+        "WHERE column_name = 'model_id' AND table_schema = 'main'"
+    ).fetchall()
+    for (table,) in owned:
+        con.execute(f"DELETE FROM {quote(table)} WHERE model_id = ?", [model.id])
+    con.execute("DELETE FROM meta WHERE key LIKE ?", [f"%:{model.id}"])
+    con.execute("DELETE FROM models WHERE id = ?", [model.id])
+
+
+def distinct_count(con, table: str, column: str) -> int:
+    """Distinct non-missing values of `column` in `table`."""
+    return int(con.execute(f"SELECT count(DISTINCT {quote(column)}) FROM {table}").fetchall()[0][0])

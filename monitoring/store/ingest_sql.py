@@ -30,6 +30,8 @@ def stage_file(
     """
     if file_format == "parquet":
         source = f"read_parquet({literal(path)})"
+    elif file_format == "jsonl":
+        source = f"read_json({literal(path)}, format='newline_delimited', sample_size=-1)"
     else:
         compression = ", compression='gzip'" if gzip else ""
         if columns:
@@ -43,6 +45,11 @@ def stage_file(
             f"max_line_size={MAX_LINE_BYTES}{compression})"
         )
     con.execute(f"CREATE OR REPLACE TEMP VIEW {STAGE} AS SELECT * FROM {source}")
+    if file_format == "jsonl":  # a key whose values mix types reads as JSON: take its values as text
+        mixed = [name for name, sql_type in stage_columns(con) if sql_type == "JSON"]
+        if mixed:
+            replaced = ", ".join(f"{quote(name)} ->> '$' AS {quote(name)}" for name in mixed)
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {STAGE} AS SELECT * REPLACE ({replaced}) FROM {source}")
 
 
 def stage_columns(con) -> list[tuple[str, str]]:
@@ -285,3 +292,12 @@ def unmatched_label_count(
 
 def null_timestamp_count(con, cast: str) -> int:
     return con.execute(f"SELECT count(*) FROM {STAGE} WHERE {cast} IS NULL").fetchall()[0][0]
+
+
+def longest_texts(con, names: list[str]) -> dict[str, int]:
+    """{column: the length of its longest staged value as text}, in one pass over the stage."""
+    if not names:
+        return {}
+    parts = ", ".join(f"max(length({_as_text(name)}))" for name in names)
+    row = con.execute(f"SELECT {parts} FROM {STAGE}").fetchall()[0]
+    return {name: int(length or 0) for name, length in zip(names, row, strict=True)}

@@ -106,7 +106,8 @@ CREATE TABLE IF NOT EXISTS segments (
 
 MIGRATIONS = [BASE_TABLES]
 MIGRATIONS.append(ALERT_TABLES)  # 2: alert rules, alert history and webhooks
-MIGRATIONS.append(SEGMENT_TABLES)  # 3: saved segments (slices) per model
+MIGRATIONS.append("ALTER TABLE alerts ADD COLUMN action VARCHAR;")  # 3: the rule's recommended action
+MIGRATIONS.append(SEGMENT_TABLES)  # 4: saved segments (slices) per model
 
 
 def schema_version(con) -> int:
