@@ -6,23 +6,26 @@ compared with the whole reference using the column's method; the line is mean + 
 deviations of those values, and a window drifts when its statistic reaches the line (for p-value
 tests the line is drawn on the statistic, not the p-value). Lines are kept for as long as the reference batches and the chunk size are unchanged.
 
-The same spread gives every drift record its `noise`, whatever the threshold: mean + 1.96 std of
+The same chunks give every drift record its `noise`, whatever the threshold: mean + 1.96 std of
 the chunks' statistics, the level sampling noise alone stays under in about 97.5% of windows of that
 size when nothing changed (normal approximation; a smaller window, e.g. a partial last week, is
-noisier than its column's one line says). Where the reference has fewer than MIN_CHUNKS
-full chunks (a window as large as the reference), the spread comes from RESAMPLES pairs of samples
-drawn from the reference's own bin or category counts instead: one of the reference's rows, one
-of a window's (a parametric bootstrap of the statistic when nothing changed). The drift chart
-draws it so that a reader sees what "no drift" looks like.
+noisier than its column's one line says). Where the baseline has fewer than MIN_CHUNKS full chunks
+(a window as large as the reference), the spread comes from RESAMPLES pairs of samples drawn from
+the baseline's own bin or category counts instead: one of the baseline's rows, one of a window's
+(a parametric bootstrap of the statistic when nothing changed). The drift chart draws it so that a
+reader sees what "no drift" looks like.
 """
 
+import hashlib
 import statistics
 
 import numpy as np
 
+from monitoring.context import WHOLE
 from monitoring.drift.methods import METHODS, statistic_for
 from monitoring.store import drift_sql
 from monitoring.store.connection import quote
+from monitoring.store.segment_sql import SEGMENT
 from monitoring.window_cache import cache_key, for_reference
 
 MIN_CHUNKS = 3
@@ -44,45 +47,78 @@ def line_from(values: list[float], sigmas: float = SIGMAS) -> float | None:
     return float(np.mean(finite) + sigmas * np.std(finite, ddof=1))
 
 
-def chunk_statistics(con, context, columns, plan, edges, ref_summary) -> tuple[dict, int]:
-    """({column: the statistic of each full reference chunk against the reference}, chunk rows),
-    kept for as long as the reference batches, the chunk size and the methods are unchanged."""
-    size = chunk_size(context.windows)
-    methods = ",".join(f"{c.name}={plan[c.name][0]}" for c in columns)
-    key = cache_key("drift-chunks", context, size, methods)
+def calibrated_lines(con, context, columns, plans: dict) -> dict:
+    """{slice: {column: (line, how)}} for each column whose baseline slice has enough full chunks.
 
-    def compute() -> dict:
-        chunks = _chunk_summaries(con, context, columns, edges, size)
-        found = {}
-        for column in columns:
-            info, ref = edges.get(column.sql_name), ref_summary.get(column.sql_name)
-            found[column.name] = [
-                statistic_for(plan[column.name][0], column.kind, info, ref, chunk[column.sql_name])[0]
-                for chunk in chunks
-                if ref and chunk.get(column.sql_name)
-            ]
+    `plans`: {slice (WHOLE or a value of the grouping column): (plan, edges with the slice's
+    stats, the slice's baseline counts)}; each slice is chunked on its own rows.
+    """
+    size = chunk_size(context.windows)
+    return {
+        value: _described(lines, plans[value][0], size)
+        for value, lines in _chunk_lines(con, context, columns, plans)
+    }
+
+
+def _methods(plans: dict) -> str:
+    methods = repr([(v, sorted((n, m) for n, (m, _) in plan.items())) for v, (plan, _, _) in plans.items()])
+    return hashlib.sha1(methods.encode()).hexdigest()[:16]
+
+
+def _chunk_lines(con, context, columns, plans: dict) -> list:
+    """[[slice, {column: [line, chunks, noise]}]], kept per reference, chunk size and methods."""
+    size = chunk_size(context.windows)
+    key = cache_key("drift-chunks", context, size, _methods(plans))
+
+    def compute() -> list:
+        chunks = _chunk_summaries(con, context, columns, next(iter(plans.values()))[1], size)
+        found = []
+        for value, (plan, edges, ref_summary) in plans.items():
+            lines = {}
+            for column in columns:
+                info, ref = edges.get(column.sql_name), ref_summary.get(column.sql_name)
+                values = [
+                    statistic_for(plan[column.name][0], column.kind, info, ref, chunk[column.sql_name])[0]
+                    for chunk in chunks.get(context.baseline_key(value), [])
+                    if ref and chunk.get(column.sql_name)
+                ]
+                lines[column.name] = [line_from(values), len(values), line_from(values, NOISE_SIGMAS)]
+            found.append([value, lines])
         return found
 
-    return for_reference(con, context, key, compute), size
+    return for_reference(con, context, key, compute)
 
 
-def noise_levels(statistics: dict) -> dict:
-    """{column: mean + 1.96 std of its chunk statistics, or None with too few chunks}."""
-    return {name: line_from(values, NOISE_SIGMAS) for name, values in statistics.items()}
+def noise_levels(con, context, columns, plans: dict) -> dict:
+    """{slice: {column: noise}}: from the baseline's chunks, else from samples of its counts."""
+    noise = {
+        value: {n: found[2] for n, found in lines.items()}
+        for value, lines in _chunk_lines(con, context, columns, plans)
+    }
+    short = {value: [c for c in columns if noise.get(value, {}).get(c.name) is None] for value in plans}
+    if any(short.values()):
+        for value, drawn in _resampled_statistics(con, context, short, plans):
+            noise.setdefault(value, {}).update({n: line_from(v, NOISE_SIGMAS) for n, v in drawn.items()})
+    return noise
 
 
-def resampled_statistics(con, context, columns, plan, edges, ref_summary, size: int) -> dict:
-    """{column: the statistic between RESAMPLES pairs of samples drawn from the reference's counts,
-    one of the reference's rows and one of `size` rows}, kept per reference (fixed seed)."""
-    methods = ",".join(f"{c.name}={plan[c.name][0]}" for c in columns)
-    key = cache_key("drift-resampled", context, size, RESAMPLES, methods)
+def _resampled_statistics(con, context, short: dict, plans: dict) -> list:
+    """[[slice, {column: the statistic between RESAMPLES pairs of samples drawn from the slice's
+    baseline counts, one of its rows and one of a window's}]], kept per reference (fixed seed)."""
+    size = chunk_size(context.windows)
+    names = repr({v: [c.name for c in columns] for v, columns in short.items()})
+    key = cache_key("drift-resampled", context, size, RESAMPLES, _methods(plans), names)
 
-    def compute() -> dict:
+    def compute() -> list:
         rng = np.random.default_rng(0)
-        found = {}
-        for column in columns:
-            info, ref = edges.get(column.sql_name), ref_summary.get(column.sql_name)
-            found[column.name] = [] if not ref else _resampled(rng, column, plan, info, ref, size)
+        found = []
+        for value, columns in short.items():
+            plan, edges, baseline = plans[value]
+            drawn = {}
+            for column in columns:
+                info, ref = edges.get(column.sql_name), baseline.get(column.sql_name)
+                drawn[column.name] = _resampled(rng, column, plan, info, ref, size) if ref else []
+            found.append([value, drawn])
         return found
 
     return for_reference(con, context, key, compute)
@@ -99,7 +135,7 @@ def _resampled(rng, column, plan, info, ref: dict, size: int) -> list[float]:
     windows = rng.multinomial(size, share, size=RESAMPLES)
 
     def summary(drawn):
-        if numeric:  # the reference's edges span its values: nothing lies beyond them
+        if numeric:  # the baseline's edges span its values: nothing lies beyond them
             return {"counts": drawn.tolist(), "below": 0.0, "above": 0.0}
         return {n: int(c) for n, c in zip(names, drawn, strict=True) if c}
 
@@ -110,13 +146,9 @@ def _resampled(rng, column, plan, info, ref: dict, size: int) -> list[float]:
     ]
 
 
-def calibrated_lines(statistics: dict, size: int, plan: dict) -> dict:
-    """{column: (line, how)} from the chunk statistics: mean + 3 std, or the method's default line
-    where the reference has too few full chunks."""
+def _described(found: dict, plan: dict, size: int) -> dict:
     lines = {}
-    for name, values in statistics.items():
-        line = line_from(values)
-        count = sum(1 for v in values if v is not None and np.isfinite(v))
+    for name, (line, count, _) in found.items():
         if line is None:
             default = METHODS[plan[name][0]].threshold
             lines[name] = (
@@ -128,12 +160,29 @@ def calibrated_lines(statistics: dict, size: int, plan: dict) -> dict:
     return lines
 
 
-def _chunk_summaries(con, context, columns, edges, size: int) -> list[dict]:
-    source, params = context.reference(con)
+def _chunk_summaries(con, context, columns, edges, size: int) -> dict:
+    """{slice: [counts of each full chunk]}: the whole (filtered) baseline's chunks, and with a
+    grouping column each value's own."""
+    categorical = [c.sql_name for c in columns if c.kind == "categorical"]
     timestamp = context.model.column("timestamp")
     order = quote(timestamp.name) if timestamp else None
+    source, params = context.reference(con, sliced=context.segment is not None)
     wrapped, group = drift_sql.chunked_source(source, order, size)
-    categorical = [c.sql_name for c in columns if c.kind == "categorical"]
-    counts = drift_sql.chunk_rows(con, wrapped, params, group)
-    found = drift_sql.grouped_counts(con, wrapped, params, group, edges, categorical)
-    return [summary for chunk, summary in found.items() if counts.get(chunk, 0) >= size]
+    found = {WHOLE: _full_chunks(con, wrapped, params, group, edges, categorical, size)}
+    if context.baseline_by:
+        source, params = context.reference(con)
+        wrapped, group = drift_sql.chunked_source(source, order, size, partition=SEGMENT)
+        by_value: dict = {}
+        for (value, _), summary in _full_chunks(
+            con, wrapped, params, [SEGMENT, group], edges, categorical, size, True
+        ):
+            by_value.setdefault(value, []).append(summary)
+        found.update(by_value)
+    return found
+
+
+def _full_chunks(con, source, params, group, edges, categorical, size, keyed=False) -> list:
+    counts = drift_sql.chunk_rows(con, source, params, group)
+    found = drift_sql.grouped_counts(con, source, params, group, edges, categorical)
+    full = [(chunk, summary) for chunk, summary in found.items() if counts.get(chunk, 0) >= size]
+    return full if keyed else [summary for _, summary in full]
