@@ -55,11 +55,6 @@ else:
             "status": "Status",
             "message": st.column_config.TextColumn("What happened", width="large"),
             "window_label": "Window",
-            "require_significant": st.column_config.CheckboxColumn(
-                "Significant only",
-                help="Fire only when the whole 95% interval lies beyond the threshold (performance and "
-                "fairness disparities): a window with few rows then cannot raise an alert by chance.",
-            ),
             "action": st.column_config.TextColumn("Recommended action", width="large"),
             "changed_by": "By",
             "delivery": "Notification",

@@ -9,9 +9,10 @@ tests the line is drawn on the statistic, not the p-value). Lines are kept for a
 The same chunks give every drift record its `noise`, whatever the threshold: mean + 1.96 std of
 the chunks' statistics, the level sampling noise alone stays under in about 97.5% of windows of that
 size when nothing changed (normal approximation; a smaller window, e.g. a partial last week, is
-noisier than its column's one line says). Where the baseline has fewer than MIN_CHUNKS full chunks
-(a window as large as the reference), the spread comes from RESAMPLES pairs of samples drawn from
-the baseline's own bin or category counts instead: one of the baseline's rows, one of a window's
+noisier than its column's one line says). Where the whole baseline has fewer than MIN_CHUNKS full
+chunks (a window as large as the reference), the spread comes from RESAMPLES pairs of samples drawn
+from the baseline's own bin or category counts instead (a value of a grouping column without
+enough chunks has no noise): one of the baseline's rows, one of a window's
 (a parametric bootstrap of the statistic when nothing changed). The drift chart draws it so that a
 reader sees what "no drift" looks like.
 """
@@ -95,7 +96,11 @@ def noise_levels(con, context, columns, plans: dict) -> dict:
         value: {n: found[2] for n, found in lines.items()}
         for value, lines in _chunk_lines(con, context, columns, plans)
     }
-    short = {value: [c for c in columns if noise.get(value, {}).get(c.name) is None] for value in plans}
+    # samples only for the whole population: 200 draws per column and value would cost seconds
+    # in a report grouped by a column of many values
+    short = (
+        {WHOLE: [c for c in columns if noise.get(WHOLE, {}).get(c.name) is None]} if WHOLE in plans else {}
+    )
     if any(short.values()):
         for value, drawn in _resampled_statistics(con, context, short, plans):
             noise.setdefault(value, {}).update({n: line_from(v, NOISE_SIGMAS) for n, v in drawn.items()})
