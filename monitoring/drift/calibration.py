@@ -9,11 +9,11 @@ tests the line is drawn on the statistic, not the p-value). Lines are kept for a
 The same chunks give every drift record its `noise`, whatever the threshold: mean + 1.96 std of
 the chunks' statistics, the level sampling noise alone stays under in about 97.5% of windows of that
 size when nothing changed (normal approximation; a smaller window, e.g. a partial last week, is
-noisier than its column's one line says). Where the whole baseline has fewer than MIN_CHUNKS full
-chunks (a window as large as the reference), the spread comes from RESAMPLES pairs of samples drawn
-from the baseline's own bin or category counts instead (a value of a grouping column without
-enough chunks has no noise): one of the baseline's rows, one of a window's
-(a parametric bootstrap of the statistic when nothing changed). The drift chart draws it so that a
+noisier than its column's one line says). Where the baseline has fewer than MIN_CHUNKS full chunks
+(a window as large as the reference), the spread comes from RESAMPLES pairs of samples drawn from
+the baseline's own bin or category counts instead: one of the baseline's rows, one of a window's
+(a parametric bootstrap of the statistic when nothing changed). The values of a grouping column
+carry no noise in a grouped report (see noise_levels). The drift chart draws it so that a
 reader sees what "no drift" looks like.
 """
 
@@ -72,7 +72,8 @@ def _chunk_lines(con, context, columns, plans: dict) -> list:
     key = cache_key("drift-chunks", context, size, _methods(plans))
 
     def compute() -> list:
-        chunks = _chunk_summaries(con, context, columns, next(iter(plans.values()))[1], size)
+        by = any(value != WHOLE for value in plans)
+        chunks = _chunk_summaries(con, context, columns, next(iter(plans.values()))[1], size, by)
         found = []
         for value, (plan, edges, ref_summary) in plans.items():
             lines = {}
@@ -91,20 +92,20 @@ def _chunk_lines(con, context, columns, plans: dict) -> list:
 
 
 def noise_levels(con, context, columns, plans: dict) -> dict:
-    """{slice: {column: noise}}: from the baseline's chunks, else from samples of its counts."""
-    noise = {
-        value: {n: found[2] for n, found in lines.items()}
-        for value, lines in _chunk_lines(con, context, columns, plans)
-    }
-    # samples only for the whole population: 200 draws per column and value would cost seconds
-    # in a report grouped by a column of many values
-    short = (
-        {WHOLE: [c for c in columns if noise.get(WHOLE, {}).get(c.name) is None]} if WHOLE in plans else {}
-    )
-    if any(short.values()):
-        for value, drawn in _resampled_statistics(con, context, short, plans):
-            noise.setdefault(value, {}).update({n: line_from(v, NOISE_SIGMAS) for n, v in drawn.items()})
-    return noise
+    """{WHOLE: {column: noise}}: from the baseline's chunks, else from samples of its counts.
+
+    Only for the whole population: a value of a grouping column has smaller windows than the
+    chunks (cut at the whole's median window), so the line would understate its noise; a report
+    filtered to the segment measures it at the segment's own window size."""
+    if WHOLE not in plans:
+        return {}
+    whole = {WHOLE: plans[WHOLE]}
+    noise = {n: found[2] for n, found in dict(_chunk_lines(con, context, columns, whole))[WHOLE].items()}
+    short = [c for c in columns if noise.get(c.name) is None]
+    if short:
+        drawn = dict(_resampled_statistics(con, context, {WHOLE: short}, whole))[WHOLE]
+        noise.update({n: line_from(v, NOISE_SIGMAS) for n, v in drawn.items()})
+    return {WHOLE: noise}
 
 
 def _resampled_statistics(con, context, short: dict, plans: dict) -> list:
@@ -165,7 +166,7 @@ def _described(found: dict, plan: dict, size: int) -> dict:
     return lines
 
 
-def _chunk_summaries(con, context, columns, edges, size: int) -> dict:
+def _chunk_summaries(con, context, columns, edges, size: int, by: bool = True) -> dict:
     """{slice: [counts of each full chunk]}: the whole (filtered) baseline's chunks, and with a
     grouping column each value's own."""
     categorical = [c.sql_name for c in columns if c.kind == "categorical"]
@@ -174,7 +175,7 @@ def _chunk_summaries(con, context, columns, edges, size: int) -> dict:
     source, params = context.reference(con, sliced=context.segment is not None)
     wrapped, group = drift_sql.chunked_source(source, order, size)
     found = {WHOLE: _full_chunks(con, wrapped, params, group, edges, categorical, size)}
-    if context.baseline_by:
+    if by and context.baseline_by:
         source, params = context.reference(con)
         wrapped, group = drift_sql.chunked_source(source, order, size, partition=SEGMENT)
         by_value: dict = {}
