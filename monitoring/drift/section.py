@@ -176,7 +176,7 @@ def drift_summaries(con, context, columns) -> tuple[dict, dict, dict]:
 
 
 def drift_section(con, context) -> dict:
-    """The report's `drift` and `dataset_drift` sections (plus `multivariate_drift` on request)."""
+    """The report's `drift`, `dataset_drift` and `multivariate_drift` sections."""
     empty = {"drift": [], "dataset_drift": []}
     settings = context.settings
     columns = comparable_columns(con, context.model)
@@ -195,12 +195,17 @@ def drift_section(con, context) -> dict:
     result["dataset_drift"] = dataset_drift(
         records, [w.index for w in context.windows], settings.dataset_drift_share
     )
+    # imported here, not at the top: they import scikit-learn, which is slow to load
+    multivariate = []
+    if settings.multivariate_drift == "pca_reconstruction":
+        from monitoring.drift.reconstruction import reconstruction_section
+
+        multivariate += reconstruction_section(con, context, [c for c in columns if c.role == "feature"])
     if settings.drift_method == "domain_classifier":
-        # imported here, not at the top: it imports scikit-learn, which is slow to load and only
-        # this method needs
         from monitoring.drift.multivariate import multivariate_section
 
-        result["multivariate_drift"] = multivariate_section(con, context, columns)
+        multivariate += multivariate_section(con, context, columns)
+    result["multivariate_drift"] = multivariate
     return result
 
 
