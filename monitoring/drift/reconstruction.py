@@ -87,19 +87,6 @@ def fit_reconstruction(sample, numeric: list[str], categorical: list[str]) -> di
     }
 
 
-def errors_in_python(fit: dict, frame) -> np.ndarray:
-    """Each row's reconstruction error computed with numpy from the kept components (what the SQL
-    computes from the dropped ones): used by tests to check the SQL."""
-    columns = [frame[c].to_numpy(dtype=float, na_value=np.nan) for c in fit["numeric"]]
-    for name in fit["categorical"]:
-        columns.append(frequency_encoded(frame[name], fit["frequencies"][name]))
-    matrix = np.column_stack(columns)
-    matrix = np.where(np.isnan(matrix), np.asarray(fit["fill"]), matrix)
-    z = (matrix - np.asarray(fit["center"])) / np.asarray(fit["scale"])
-    kept = np.asarray(fit["kept"])
-    return np.linalg.norm(z - z @ kept.T @ kept, axis=1)
-
-
 def _fit(con, context, features) -> dict | None:
     numeric = [c.sql_name for c in features if c.kind == "numeric"]
     categorical = [c.sql_name for c in features if c.kind == "categorical"]
