@@ -218,3 +218,16 @@ def test_drift_is_one_at_the_line_for_distances_and_p_value_tests_alike():
     assert normalised_drift(test) == pytest.approx(1.0)
     assert normalised_drift(calibrated) == pytest.approx(2.0)
     assert normalised_drift(tiny) == 10.0  # capped: at large samples every p-value is tiny
+
+
+def test_the_credit_demo_summary_names_the_planted_cause(demo_store):
+    from monitoring.demo import CREDIT_STORY
+    from monitoring.summary import drift_causes, drift_status, ignored_drift
+
+    report = build_report(demo_store, ReportRequest("credit"))
+    assert "credit_score drops suddenly" in CREDIT_STORY  # the planted shift the score depends on most
+    sentence = drift_status(report).sentence
+    assert "credit_score moved" in sentence and "matters most" in sentence and "attention" in sentence
+    causes = drift_causes(report)
+    assert causes[0]["column"] == "credit_score"
+    assert "region" in ignored_drift(report)  # its new category moved, but the score does not read it

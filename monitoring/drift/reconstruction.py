@@ -58,7 +58,8 @@ def fit_reconstruction(sample, numeric: list[str], categorical: list[str]) -> di
     from sklearn.decomposition import PCA
 
     matrix, frequencies = encode_sample(sample, numeric, categorical)
-    fill = np.nanmean(matrix, axis=0) if len(matrix) else np.zeros(matrix.shape[1])
+    valued = (~np.isnan(matrix)).sum(axis=0)
+    fill = np.where(valued > 0, np.nansum(matrix, axis=0) / np.maximum(valued, 1), np.nan)  # NaN: all missing
     filled = np.where(np.isnan(matrix), fill, matrix)
     scale = filled.std(axis=0)
     keep = np.isfinite(fill) & (scale > 1e-12 * np.maximum(1.0, np.abs(fill)))
