@@ -2,6 +2,7 @@
 
     python bench/reconstruction.py                         # 1m and 10m production rows
     python bench/reconstruction.py --sizes 1m --timeout 900
+    python bench/reconstruction.py --sizes 10m --reuse-db   # the database of an earlier run
 
 For each size, bench/datagen.py's deterministic data (a 1M-row reference, 20 numeric and 5
 categorical features, the production file of the size; written once to bench/out/pipeline/) goes
@@ -57,7 +58,7 @@ def forget(db: str) -> None:
     run.measure([sys.executable, str(TOOLS / "ours_report.py"), "--db", db, "--output", "-", "--forget"], 120)
 
 
-def run_size(rows: int, timeout: float) -> dict:
+def run_size(rows: int, timeout: float, reuse: bool) -> dict:
     reference = datagen.reference_path(1_000_000)
     production = datagen.production_path(rows)
     if not reference.exists():
@@ -66,7 +67,9 @@ def run_size(rows: int, timeout: float) -> dict:
         datagen.write("production", rows, production)
     db = str(datagen.OUT.parent / "reconstruction" / f"bench_{datagen.size_label(rows)}.duckdb")
     ingest = [sys.executable, str(TOOLS / "ours_ingest.py"), "--reference", str(reference)]
-    found = {"ingest": run.measure([*ingest, "--production", str(production), "--db", db], timeout * 3)}
+    found = {}
+    if not (reuse and Path(db).exists()):
+        found["ingest"] = run.measure([*ingest, "--production", str(production), "--db", db], timeout * 3)
     found["load_before"] = os.getloadavg()[0]
     for sections in ("drift", None):
         for _ in range(ROUNDS):
@@ -129,11 +132,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--sizes", default="1m,10m")
     parser.add_argument("--timeout", type=float, default=900)
+    parser.add_argument("--reuse-db", action="store_true", help="keep a database an earlier run ingested")
     args = parser.parse_args()
     STORE.parent.mkdir(parents=True, exist_ok=True)
     results = json.loads(STORE.read_text()) if STORE.exists() else {}
     for size in args.sizes.split(","):
-        results[size] = run_size(datagen.parse_size(size), args.timeout)
+        results[size] = run_size(datagen.parse_size(size), args.timeout, args.reuse_db)
         STORE.write_text(json.dumps(results, indent=2))
     text = render(results)
     print(text)

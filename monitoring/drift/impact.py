@@ -25,10 +25,9 @@ import numpy as np
 import pandas as pd
 
 from monitoring.drift.methods import METHODS
-from monitoring.store import reconstruction_sql
+from monitoring.drift.reference_rows import SAMPLE_ROWS, reference_rows, surrogate_target
 from monitoring.window_cache import cache_key, for_reference
 
-SAMPLE_ROWS = 50_000
 REPEATS = 5
 SEED = 20240301
 MAX_CATEGORIES = 250  # HistGradientBoosting's limit is 255 bins; rarer values count as missing
@@ -36,13 +35,6 @@ MIN_ROWS = 100
 MIN_WINDOWS = 3  # fewer windows with both a drift statistic and a performance change: no ranking
 P_FLOOR = 1e-300
 P_CAP = 10.0
-
-
-def surrogate_target(model):
-    """(column name, kind) the surrogate learns: the one score column, else the prediction."""
-    scores = model.columns_with("score")
-    output = scores[0] if len(scores) == 1 else model.column("prediction")
-    return (output.name, output.kind) if output is not None else None
 
 
 def _codes(values: pd.Series, listed: list[str]) -> np.ndarray:
@@ -127,10 +119,7 @@ def importances(con, context, features) -> dict | None:
     key = cache_key("importance", context, SAMPLE_ROWS, REPEATS, target, numeric, categorical, _versions())
 
     def compute():
-        source, params = context.reference(con)
-        sample = reconstruction_sql.reference_sample(
-            con, source, params, numeric=numeric, categorical=categorical, output=target, rows=SAMPLE_ROWS
-        )
+        sample = reference_rows(con, context, numeric, categorical)
         found = fit_importance(sample, numeric, categorical, numeric_output)
         return None if found is None else {**found, "target": target[0]}
 

@@ -1,6 +1,7 @@
 """Multivariate drift by data reconstruction (PCA), as NannyML's DataReconstructionDriftCalculator.
 
-1. Fit on a repeatable hash sample of at most SAMPLE_ROWS reference rows: categorical features are
+1. Fit on a repeatable hash sample of at most SAMPLE_ROWS reference rows (reference_rows.py, the
+   surrogate's sample too): categorical features are
    frequency encoded (each value becomes its share of the sample's rows; a value the sample does
    not hold, 0; only the MAX_CATEGORIES most frequent values are listed, the rest count as unseen);
    missing values are imputed with the sample's mean of the (encoded) input; every input is
@@ -20,12 +21,12 @@ import numpy as np
 import pandas as pd
 
 from monitoring.drift.calibration import MIN_CHUNKS, SIGMAS, chunk_size
+from monitoring.drift.reference_rows import SAMPLE_ROWS, reference_rows
 from monitoring.store import drift_sql, reconstruction_sql, window_sql
 from monitoring.store.connection import quote
 from monitoring.window_cache import cache_key, for_reference, per_window
 
 METHOD = "pca_reconstruction"
-SAMPLE_ROWS = 50_000
 VARIANCE = 0.65
 MAX_CATEGORIES = 50
 MIN_ROWS = 100
@@ -94,11 +95,7 @@ def _fit(con, context, features) -> dict | None:
     key = cache_key("pca", context, SAMPLE_ROWS, VARIANCE, MAX_CATEGORIES, numeric, categorical)
 
     def compute():
-        source, params = context.reference(con)
-        sample = reconstruction_sql.reference_sample(
-            con, source, params, numeric=numeric, categorical=categorical, output=None, rows=SAMPLE_ROWS
-        )
-        return fit_reconstruction(sample, numeric, categorical)
+        return fit_reconstruction(reference_rows(con, context, numeric, categorical), numeric, categorical)
 
     return for_reference(con, context, key, compute)
 

@@ -14,11 +14,12 @@ from monitoring.store.connection import quote
 
 
 def _number(value: float) -> str:
-    """An exact DOUBLE literal of a float we computed (repr round-trips; DuckDB reads it exactly)."""
+    """An exact DOUBLE literal of a float we computed (17 significant digits round-trip; DuckDB
+    reads a literal in scientific notation as DOUBLE)."""
     value = float(value)
     if not math.isfinite(value):
         raise ValueError(f"not a finite number: {value!r}")
-    return f"({value!r})::DOUBLE"
+    return f"{value:.17e}"
 
 
 def reference_sample(
@@ -42,27 +43,22 @@ def reference_sample(
     return con.execute(query, params).df()
 
 
-def _encoded(fit: dict) -> tuple[list[str], list]:
-    """One standardised SQL expression per fitted input (z), and the parameters they bind."""
+def _centred(fit: dict) -> tuple[list[str], list]:
+    """One SQL expression per fitted input: its value (a categorical one frequency encoded, a
+    missing one imputed) minus its centre; and the parameters they bind (the categories)."""
     parts, bound = [], []
-    for name, center, scale, fill in zip(fit["numeric"], *_slices(fit, "numeric"), strict=True):
-        value = f"coalesce(CAST({quote(name)} AS DOUBLE), {_number(fill)})"
-        parts.append(f"(({value} - {_number(center)}) / {_number(scale)})")
-    for name, center, scale, fill in zip(fit["categorical"], *_slices(fit, "categorical"), strict=True):
-        text = f"CAST({quote(name)} AS VARCHAR)"
-        frequencies = fit["frequencies"][name]
-        cases = "".join(f" WHEN {text} = ? THEN {_number(share)}" for share in frequencies.values())
-        bound += list(frequencies)
-        value = f"(CASE WHEN {text} IS NULL THEN {_number(fill)}{cases} ELSE 0.0::DOUBLE END)"
-        parts.append(f"(({value} - {_number(center)}) / {_number(scale)})")
+    names = [*fit["numeric"], *fit["categorical"]]
+    for name, center, fill in zip(names, fit["center"], fit["fill"], strict=True):
+        if name in fit["frequencies"]:
+            text = f"CAST({quote(name)} AS VARCHAR)"
+            listed = fit["frequencies"][name]
+            cases = "".join(f" WHEN {text} = ? THEN {_number(share)}" for share in listed.values())
+            bound += list(listed)
+            value = f"(CASE WHEN {text} IS NULL THEN {_number(fill)}{cases} ELSE 0.0 END)"
+        else:
+            value = f"coalesce(CAST({quote(name)} AS DOUBLE), {_number(fill)})"
+        parts.append(f"{value} - {_number(center)}")
     return parts, bound
-
-
-def _slices(fit: dict, kind: str) -> tuple[list, list, list]:
-    """The centers, scales and fills of the fit's `kind` inputs (numeric first, then categorical)."""
-    start = 0 if kind == "numeric" else len(fit["numeric"])
-    end = start + len(fit[kind])
-    return fit["center"][start:end], fit["scale"][start:end], fit["fill"][start:end]
 
 
 def error_query(fit: dict, source: str, group: str | None) -> tuple[str, list]:
@@ -70,17 +66,20 @@ def error_query(fit: dict, source: str, group: str | None) -> tuple[str, list]:
     and the parameters it binds before `source`'s own.
 
     `fit["dropped"]` holds the principal components the reconstruction leaves out (rows of an
-    orthonormal basis of all inputs): the squared distance between a row and its reconstruction
-    from the kept components is the sum of its squared projections on the dropped ones.
+    orthonormal basis of the standardised inputs): the squared distance between a row and its
+    reconstruction from the kept components is the sum of its squared projections on the dropped
+    ones. Each projection weighs the centred inputs by component / scale (no division per row).
     """
-    encoded, bound = _encoded(fit)
-    z = [f"__z{i}" for i in range(len(encoded))]
-    inner = ", ".join(f"{e} AS {name}" for e, name in zip(encoded, z, strict=True))
+    centred, bound = _centred(fit)
+    names = [f"__d{i}" for i in range(len(centred))]
+    inner = ", ".join(f"{e} AS {name}" for e, name in zip(centred, names, strict=True))
     projections = [
-        " + ".join(f"{name} * {_number(w)}" for name, w in zip(z, component, strict=True))
+        " + ".join(
+            f"{name} * {_number(w / s)}" for name, w, s in zip(names, component, fit["scale"], strict=True)
+        )
         for component in fit["dropped"]
     ]
-    middle = ", ".join(f"({p}) AS __t{i}" for i, p in enumerate(projections)) or "0.0::DOUBLE AS __t0"
+    middle = ", ".join(f"({p}) AS __t{i}" for i, p in enumerate(projections)) or "0.0 AS __t0"
     squares = " + ".join(f"__t{i} * __t{i}" for i in range(max(1, len(projections))))
     query = (
         f"SELECT __g, sqrt({squares}) AS __error FROM (SELECT __g, {middle} FROM "
