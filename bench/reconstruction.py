@@ -20,7 +20,9 @@ by the mean of the runs without: the machine may be shared, and its load is reco
 import argparse
 import json
 import os
+import subprocess
 import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -54,6 +56,30 @@ def report_step(db: str, sections: str | None) -> list[str]:
     return step + (["--sections", sections] if sections else [])
 
 
+def measure(command: list[str], timeout: float) -> dict:
+    """Wall seconds, CPU seconds (user + system: steadier than wall time on a shared machine) and
+    peak resident MB of `command`, from GNU time."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as timing:
+        wrapped = [run.GNU_TIME, "-f", "%e %U %S %M", "-o", timing.name, *command]
+        try:
+            done = subprocess.run(wrapped, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return {
+                "status": f"over the {timeout:.0f} s limit",
+                "seconds": None,
+                "cpu": None,
+                "peak_mb": None,
+            }
+        wall, user, system, peak_kb = timing.read().split()[-4:]
+    status = "ok" if done.returncode == 0 else (done.stderr.strip().splitlines() or ["failed"])[-1][:160]
+    return {
+        "status": status,
+        "seconds": float(wall),
+        "cpu": round(float(user) + float(system), 2),
+        "peak_mb": round(int(peak_kb) / 1024, 1),
+    }
+
+
 def forget(db: str) -> None:
     run.measure([sys.executable, str(TOOLS / "ours_report.py"), "--db", db, "--output", "-", "--forget"], 120)
 
@@ -76,23 +102,16 @@ def run_size(rows: int, timeout: float, reuse: bool) -> dict:
             for value in ("none", "pca_reconstruction"):
                 set_multivariate(db, value)
                 forget(db)
-                result = run.measure(report_step(db, sections), timeout)
+                result = measure(report_step(db, sections), timeout)
                 found.setdefault(f"{sections or 'full'}:{value}", []).append(result)
-                print(
-                    sections or "full",
-                    value,
-                    result["status"],
-                    result["seconds"],
-                    result["peak_mb"],
-                    flush=True,
-                )
+                print(sections or "full", value, result, flush=True)
     found["load_after"] = os.getloadavg()[0]
     found["measured"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return found
 
 
 def _mean(results: list[dict], key: str) -> float | None:
-    values = [r[key] for r in results if r["status"] == "ok" and r[key] is not None]
+    values = [r.get(key) for r in results if r["status"] == "ok" and r.get(key) is not None]
     return sum(values) / len(values) if len(values) == len(results) else None
 
 
@@ -101,24 +120,25 @@ def render(results: dict) -> str:
         SECTION,
         "",
         "`python bench/reconstruction.py --sizes " + ",".join(results) + "` (see the script's docstring). "
-        "Reports with nothing cached, daily windows, 1M reference rows, 25 features; each figure is the "
-        f"mean of {ROUNDS} runs measured in the same run, the two settings alternating.",
+        "Reports with nothing cached, daily windows, 1M reference rows, 25 features and the sensitive "
+        f"attribute; each figure is the mean of {ROUNDS} runs in the same run, the two settings "
+        "alternating. CPU is user + system seconds (steadier than wall time on a shared machine); "
+        "the load average of the machine before and after is recorded.",
         "",
-        "| production rows | report | without PCA s | with PCA s | time ratio | without PCA peak MB | with PCA peak MB | memory ratio | load before/after | measured |",
+        "| production rows | report | wall s without / with PCA | ratio | CPU s without / with | ratio "
+        "| peak MB without / with | ratio | load before/after | measured |",
         "|---:|---|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for size, found in results.items():
         for sections in ("drift", "full"):
             base, pca = found[f"{sections}:none"], found[f"{sections}:pca_reconstruction"]
             cells = []
-            for key in ("seconds", "peak_mb"):
+            for key in ("seconds", "cpu", "peak_mb"):
                 a, b = _mean(base, key), _mean(pca, key)
-                ratio = f"{b / a:.2f}" if a and b else "–"
-                cells.append((a, b, ratio))
-            (ta, tb, tr), (ma, mb, mr) = cells
+                cells.append(f"{_fmt(a)} / {_fmt(b)} | " + (f"{b / a:.2f}" if a and b else "–"))
             label = "drift sections" if sections == "drift" else "full report"
             lines.append(
-                f"| {size} | {label} | {_fmt(ta)} | {_fmt(tb)} | {tr} | {_fmt(ma)} | {_fmt(mb)} | {mr} | "
+                f"| {size} | {label} | {' | '.join(cells)} | "
                 f"{found['load_before']:.1f} / {found['load_after']:.1f} | {found['measured']} |"
             )
     return "\n".join(lines) + "\n"

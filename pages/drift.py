@@ -21,7 +21,7 @@ page = section_page(
 model, report, drift = page.view.model, page.report, page.records
 features = drift[drift["role"] == "feature"]
 latest = report.latest_window
-FIT_NAMES = {"r2_score": "R²", "roc_auc_score": "ROC AUC"}
+FIT_NAMES = {"r2_score": "R²", "roc_auc_score": "ROC AUC", "accuracy_score": "accuracy"}
 
 st.subheader("What changed")
 impact = report.frame("drift_impact")

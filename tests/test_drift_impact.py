@@ -231,3 +231,18 @@ def test_the_credit_demo_summary_names_the_planted_cause(demo_store):
     causes = drift_causes(report)
     assert causes[0]["column"] == "credit_score"
     assert "region" in ignored_drift(report)  # its new category moved, but the score does not read it
+
+
+def test_a_surrogate_of_classes_reports_roc_auc_or_accuracy_when_a_class_is_missing_from_held_out_rows():
+    from monitoring.drift.impact import fit_importance
+
+    rng = np.random.default_rng(4)
+    n = 2000
+    sample = pd.DataFrame({"a": rng.normal(0, 1, n), "b": rng.choice(["x", "y"], n)})
+    sample["__output"] = np.where(sample["a"] > 0, "yes", "no")
+    found = fit_importance(sample, ["a"], ["b"], numeric_output=False)
+    assert found["fit_metric"] == "roc_auc_score" and found["fit"] > 0.95
+    assert found["share"][0] > 0.9  # the output reads `a` only
+    rare = sample.copy()
+    rare.loc[[1, 2, 3], "__output"] = "rare"  # rows 1-3 are all trained on (every 4th row is held out)
+    assert fit_importance(rare, ["a"], ["b"], numeric_output=False)["fit_metric"] == "accuracy_score"

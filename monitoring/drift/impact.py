@@ -78,7 +78,7 @@ def fit_importance(
         y_train, y_test = y_train.astype(str), y_test.astype(str)
         if y_train.nunique() < 2:
             return None
-    scoring = _scoring(numeric_output, y_test)
+    scoring = _scoring(numeric_output, y_train, y_test)
     with threadpool_limits(1):
         model = _surrogate(numeric_output, is_category).fit(x_train, y_train)
         found = permutation_importance(
@@ -94,17 +94,21 @@ def fit_importance(
         "columns": [*numeric, *categorical],
         "importance": importance.tolist(),
         "share": share.tolist(),
-        "fit_metric": "r2_score" if numeric_output else "roc_auc_score",
+        "fit_metric": {"r2": "r2_score", "accuracy": "accuracy_score"}.get(scoring, "roc_auc_score"),
         "fit": fit,
         "rows": int(len(train)),
         "held_out_rows": int(len(test)),
     }
 
 
-def _scoring(numeric_output: bool, labels: pd.Series) -> str:
+def _scoring(numeric_output: bool, train: pd.Series, test: pd.Series) -> str:
+    """R² for a numeric output; ROC AUC for classes, or accuracy when the held-out rows lack a
+    class the surrogate learned (ROC AUC is not defined there)."""
     if numeric_output:
         return "r2"
-    return "roc_auc" if labels.nunique() <= 2 else "roc_auc_ovr"
+    if set(test.unique()) != set(train.unique()):
+        return "accuracy"
+    return "roc_auc" if train.nunique() == 2 else "roc_auc_ovr"
 
 
 def importances(con, context, features) -> dict | None:

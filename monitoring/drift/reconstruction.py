@@ -114,9 +114,8 @@ def _lines(con, context, fit: dict, size: int) -> dict:
         used = size if rows // size >= MIN_CHUNKS else rows // FALLBACK_CHUNKS
         if used < MIN_ROWS:
             return {"lower": None, "upper": None, "mean": None, "chunks": 0, "chunk_rows": used}
-        wrapped, group = drift_sql.chunked_source(source, order, used)
-        found = reconstruction_sql.mean_errors(con, fit, wrapped, params, group)
-        errors = [mean for mean, count in found.values() if count >= used]
+        found = reconstruction_sql.chunk_mean_errors(con, fit, source, params, order, used)
+        errors = [mean for mean, count in found if count >= used]
         mean, spread = float(np.mean(errors)), float(np.std(errors, ddof=1)) * np.sqrt(used / size)
         return {
             "lower": mean - SIGMAS * spread,

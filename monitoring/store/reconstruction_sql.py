@@ -95,3 +95,16 @@ def mean_errors(con, fit: dict, source: str, params: list, group: str | None) ->
         f"SELECT __g, avg(__error), count(*) FROM ({query}) GROUP BY ALL ORDER BY 1", bound + params
     ).fetchall()
     return {key: (float(mean), int(count)) for key, mean, count in rows}
+
+
+def chunk_mean_errors(con, fit: dict, source: str, params: list, order: str | None, size: int) -> list[tuple]:
+    """(mean reconstruction error, rows) of each chunk of `size` consecutive rows of `source` in
+    `order` (an SQL expression, e.g. the quoted timestamp; None: the order the rows come in).
+    The errors are computed first, so the numbering sorts two columns, not every column."""
+    query, bound = error_query(fit, source, order)
+    over = "ORDER BY __g" if order else ""
+    numbered = f"SELECT (row_number() OVER ({over}) - 1) // {int(size)} AS __chunk, __error FROM ({query})"
+    rows = con.execute(
+        f"SELECT avg(__error), count(*) FROM ({numbered}) GROUP BY __chunk ORDER BY __chunk", bound + params
+    ).fetchall()
+    return [(float(mean), int(count)) for mean, count in rows]
