@@ -25,8 +25,9 @@ def _number(value: float) -> str:
 def reference_sample(
     con, source: str, params: list, *, numeric: list[str], categorical: list[str], output, rows: int
 ):
-    """At most `rows` reference rows picked by the hash of their values (the same rows every time),
-    in hash order, as a DataFrame: numeric features as DOUBLE, categorical ones as text and, when
+    """At most `rows` reference rows picked by the hash of their values (the same rows every time;
+    above 8x `rows`, among those whose hash falls in one slot of total // (4 x rows)), in hash
+    order, as a DataFrame: numeric features as DOUBLE, categorical ones as text and, when
     `output` (the score or prediction column) is given, `__output` (DOUBLE if `output[1]` is
     numeric, else text)."""
     picked_from = [quote(c) for c in [*numeric, *categorical]]
@@ -39,6 +40,12 @@ def reference_sample(
         picked_from.append(quote(name))
         where = f"{quote(name)} IS NOT NULL"
     picked = f"hash({', '.join(picked_from)})"
+    (total,) = con.execute(f"SELECT count(*) FROM ({source})", params).fetchall()[0]
+    step = total // (
+        4 * rows
+    )  # a hash slot of about 4x the rows wanted: less to sort, the same rows each time
+    if step > 1:
+        where += f" AND {picked} % {int(step)} = 0"
     query = f"SELECT {', '.join(columns)} FROM ({source}) WHERE {where} ORDER BY {picked} LIMIT {int(rows)}"
     return con.execute(query, params).df()
 
