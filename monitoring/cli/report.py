@@ -9,7 +9,7 @@ from monitoring.context import ReportRequest
 from monitoring.errors import InputError
 from monitoring.settings import ModelSettings
 from monitoring.store import Store
-from monitoring.windows import WINDOW_HELP
+from monitoring.windows import BASELINE_HELP, WINDOW_HELP
 
 
 def _report_args(parser):
@@ -21,6 +21,18 @@ def _report_args(parser):
         "--method", choices=methods, metavar="METHOD", help="drift method: " + ", ".join(methods)
     )
     parser.add_argument("--threshold", choices=ModelSettings.choices("drift_threshold"))
+    parser.add_argument(
+        "--segment",
+        metavar="COL=VALUE|NAME",
+        help="only the rows of a segment: conditions such as region=north (join up to 4 with &) "
+        "or the name of a saved segment",
+    )
+    parser.add_argument(
+        "--by", metavar="COL", help="also every figure per value of this column (segment, sensitive, version)"
+    )
+    parser.add_argument(
+        "--baseline", metavar="BASELINE", help=BASELINE_HELP + " (default: the model's setting)"
+    )
     parser.add_argument("--sections", help="comma-separated sections (default: all), e.g. drift")
     parser.add_argument("--format", choices=["json", "html"], default="json")
     parser.add_argument("-o", "--output", metavar="FILE")
@@ -47,6 +59,9 @@ def report(args) -> int:
         method=args.method,
         threshold=args.threshold,
         sections=_sections(args.sections),
+        segment=args.segment,
+        by=args.by,
+        baseline=args.baseline,
     )
     if args.format == "html":
         from monitoring.html_report import build_html_report  # defers pandas and the charts

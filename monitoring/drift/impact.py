@@ -150,11 +150,32 @@ def normalised_drift(record: dict) -> float | None:
     return statistic / threshold
 
 
+def by_segment(records: list[dict]) -> dict:
+    """{segment: its records}: one group keyed None when the report is not grouped (--by)."""
+    groups: dict = {}
+    for record in records:
+        groups.setdefault(record.get("segment"), []).append(record)
+    return groups
+
+
+def _tagged(records: list[dict], segment, grouped: bool) -> list[dict]:
+    return [{**r, "segment": segment} for r in records] if grouped else records
+
+
 def impact_records(drift: list[dict], found: dict) -> list[dict]:
-    """Per window: one record per feature {window, column, drift, importance, impact, rank} (rank 1
-    the largest impact), and one with `column` null whose `drift` and `impact` are the
-    importance-weighted drift of the window (the shares sum to 1, so 1 means "at the line")."""
+    """Per window (and segment, when grouped): one record per feature {window, column, drift,
+    importance, impact, rank} (rank 1 the largest impact), and one with `column` null whose `drift`
+    and `impact` are the importance-weighted drift of the window (the shares sum to 1, so 1 means
+    "at the line")."""
     share = dict(zip(found["columns"], found["share"], strict=True))
+    grouped = any("segment" in r for r in drift)
+    records = []
+    for segment, mine in by_segment(drift).items():
+        records += _tagged(_window_impacts(mine, share), segment, grouped)
+    return records
+
+
+def _window_impacts(drift: list[dict], share: dict) -> list[dict]:
     records = []
     windows = sorted({r["window"] for r in drift})
     for window in windows:
@@ -204,11 +225,21 @@ def performance_changes(performance: list[dict], metric: str | None) -> dict[int
 
 
 def ranking_records(drift: list[dict], performance: list[dict], metric: str | None) -> list[dict]:
-    """Per feature: {column, method, metric, correlation, p_value, windows, rank} over the windows
-    that have both its statistic and a performance change; none with fewer than MIN_WINDOWS."""
+    """Per feature (and segment, when grouped): {column, method, metric, correlation, p_value,
+    windows, rank} over the windows that have both its statistic and a performance change; none
+    with fewer than MIN_WINDOWS."""
+    grouped = any("segment" in r for r in drift)
+    changes = by_segment(performance)
+    records = []
+    for segment, mine in by_segment(drift).items():
+        found = _ranking(mine, performance_changes(changes.get(segment, []), metric), metric)
+        records += _tagged(found, segment, grouped)
+    return records
+
+
+def _ranking(drift: list[dict], changes: dict, metric: str | None) -> list[dict]:
     from scipy.stats import pearsonr
 
-    changes = performance_changes(performance, metric)
     by_column: dict[str, list] = {}
     for r in drift:
         if r["role"] == "feature" and r.get("statistic") is not None and r["window"] in changes:
@@ -258,7 +289,9 @@ def impact_sections(con, context, drift_result: dict, performance_result: dict, 
     empty = {"feature_importance": [], "drift_impact": [], "drift_ranking": []}
     if not drift:
         return empty
-    features = [c for c in comparable_columns(con, context.model) if c.role == "feature"]
+    features = [
+        c for c in comparable_columns(con, context.model, context.baseline.kind) if c.role == "feature"
+    ]
     found = importances(con, context, features)
     ranking = ranking_records(drift, performance_result.get("performance") or [], metric)
     if not found:

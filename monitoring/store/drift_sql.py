@@ -121,7 +121,7 @@ def _profile(con, source: str, params: list, name: str, stats: dict, edges: list
     }
 
 
-def _numeric_parts(edges: dict, excess: bool) -> tuple[list[str], list]:
+def _numeric_parts(edges: dict, excess: bool, stats: bool) -> tuple[list[str], list]:
     parts, bound = [], []
     for name, info in edges.items():
         col = f"CAST({quote(name)} AS DOUBLE)"
@@ -133,6 +133,8 @@ def _numeric_parts(edges: dict, excess: bool) -> tuple[list[str], list]:
                 f"coalesce(sum(greatest({col} - ?, 0)), 0)",
             ]
             bound += [info["edges"][0], info["edges"][-1]]
+        if stats:
+            parts += [f"count({col})", f"avg({col})", f"var_pop({col})"]
     return parts, bound
 
 
@@ -144,26 +146,33 @@ def grouped_counts(
     con,
     source: str,
     params: list,
-    group: str | None,
+    group: str | list[str] | None,
     edges: dict,
     categorical: list[str],
     excess: bool = True,
+    stats: bool = False,
 ) -> dict:
     """Bin counts for numeric columns and category counts, per group, in one pass over `source`.
 
-    `group` None makes one group, keyed None; `excess` False skips the sums beyond the edges (0 when the edges span the values).
+    `group` None makes one group, keyed None; a list of expressions makes groups keyed by tuples.
+    `excess` False skips the sums beyond the edges (0 when the edges span the values); `stats`
+    adds each numeric column's count, mean and population std ("rows", "mean", "std").
     Returns {group_key: {column: summary}} where a numeric summary is
     {"counts": [len(edges) + 1 ints], "below": float, "above": float} and a categorical one is
     {category: count}. NULLs are left out (missing values belong to data quality).
     """
     edges = {n: e for n, e in edges.items() if e["edges"]}
-    numeric, bound = _numeric_parts(edges, excess)
-    select = [f"{group or 'NULL'} AS __group"] + numeric + _categorical_parts(categorical)
-    grouping = " GROUP BY ALL ORDER BY 1" if group else ""  # one group: the faster plain aggregate
+    numeric, bound = _numeric_parts(edges, excess, stats)
+    keys = [] if group is None else [group] if isinstance(group, str) else list(group)
+    named = [f"{key} AS __group{i}" for i, key in enumerate(keys)] or ["NULL AS __group0"]
+    select = named + numeric + _categorical_parts(categorical)
+    order = ", ".join(str(i + 1) for i in range(len(keys)))
+    grouping = f" GROUP BY ALL ORDER BY {order}" if keys else ""  # one group: the faster plain aggregate
     rows = con.execute(f"SELECT {', '.join(select)} FROM ({source}){grouping}", bound + params).fetchall()
+    width = max(1, len(keys))
     result = {}
     for row in rows:
-        summary, values = {}, iter(row[1:])
+        summary, values = {}, iter(row[width:])
         for name, info in edges.items():
             histogram = next(values)
             below, above = (next(values), next(values)) if excess else (0.0, 0.0)
@@ -172,9 +181,12 @@ def grouped_counts(
                 "below": float(below),
                 "above": float(above),
             }
+            if stats:
+                count, mean, variance = next(values), next(values), next(values)
+                summary[name].update(rows=int(count), mean=mean, std=math.sqrt(max(variance or 0.0, 0.0)))
         for name in categorical:
             summary[name] = {str(k): int(v) for k, v in (next(values) or {}).items()}
-        result[row[0]] = summary
+        result[row[0] if width == 1 else tuple(row[:width])] = summary
     return result
 
 
@@ -185,9 +197,14 @@ def _to_counts(values, edges: list[float]) -> list[int]:
     return counts + [0] * (len(edges) + 1 - len(counts))
 
 
-def chunked_source(source: str, order: str | None, size: int) -> tuple[str, str]:
-    """Wrap a reference source so rows are numbered (in `order`) and cut into chunks of `size`."""
+def chunked_source(
+    source: str, order: str | None, size: int, partition: str | None = None
+) -> tuple[str, str]:
+    """Wrap a reference source so rows are numbered (in `order`, within each `partition` group)
+    and cut into chunks of `size`."""
     over = f"ORDER BY {order}" if order else ""
+    if partition:
+        over = f"PARTITION BY {partition} {over}"
     wrapped = f"SELECT *, (row_number() OVER ({over}) - 1) // {int(size)} AS __chunk FROM ({source})"
     return wrapped, "__chunk"
 
@@ -202,7 +219,8 @@ def bounded_sample(con, source: str, params: list, group: str, columns: list[str
     return con.execute(query, params).df()
 
 
-def chunk_rows(con, source: str, params: list, group: str) -> dict:
-    """Rows per group of `source`."""
-    rows = con.execute(f"SELECT {group}, count(*) FROM ({source}) GROUP BY ALL", params).fetchall()
-    return dict(rows)
+def chunk_rows(con, source: str, params: list, group: str | list[str]) -> dict:
+    """Rows per group of `source` (keyed by tuples when `group` is a list of expressions)."""
+    keys = [group] if isinstance(group, str) else list(group)
+    rows = con.execute(f"SELECT {', '.join(keys)}, count(*) FROM ({source}) GROUP BY ALL", params).fetchall()
+    return {row[0] if len(keys) == 1 else tuple(row[:-1]): row[-1] for row in rows}

@@ -94,9 +94,20 @@ CREATE TABLE IF NOT EXISTS webhooks (
 );
 """
 
+SEGMENT_TABLES = """
+CREATE TABLE IF NOT EXISTS segments (
+    model_id INTEGER NOT NULL,
+    name VARCHAR NOT NULL,
+    conditions VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp(),
+    PRIMARY KEY (model_id, name)
+);
+"""
+
 MIGRATIONS = [BASE_TABLES]
 MIGRATIONS.append(ALERT_TABLES)  # 2: alert rules, alert history and webhooks
 MIGRATIONS.append("ALTER TABLE alerts ADD COLUMN action VARCHAR;")  # 3: the rule's recommended action
+MIGRATIONS.append(SEGMENT_TABLES)  # 4: saved segments (slices) per model
 
 
 def schema_version(con) -> int:
