@@ -246,3 +246,23 @@ def test_a_surrogate_of_classes_reports_roc_auc_or_accuracy_when_a_class_is_miss
     rare = sample.copy()
     rare.loc[[1, 2, 3], "__output"] = "rare"  # rows 1-3 are all trained on (every 4th row is held out)
     assert fit_importance(rare, ["a"], ["b"], numeric_output=False)["fit_metric"] == "accuracy_score"
+
+
+def test_grouped_reports_rank_impact_per_segment_and_other_baselines_fit_on_their_rows(planted):
+    store, _ = planted
+    grouped = build_report(store, ReportRequest("planted", window="day", by="city"))
+    segments = {r["segment"] for r in grouped["drift_impact"]}
+    assert None in segments and len(segments) == 6  # the whole population, four cities and missing
+    for segment in segments - {"city is missing"}:  # about 50 rows a day: too few to rank on
+        first = [r for r in grouped["drift_impact"] if r["segment"] == segment and r["rank"] == 1]
+        assert {r["column"] for r in first} == {"used"}
+    assert all(r["segment"] is None for r in grouped["multivariate_drift"] + grouped["feature_importance"])
+
+    previous = build_report(store, ReportRequest("planted", window="day", baseline="previous"))
+    assert len([r for r in previous["multivariate_drift"] if r["method"] == "pca_reconstruction"]) == 6
+    period = build_report(
+        store, ReportRequest("planted", window="day", baseline="period:2026-03-01..2026-03-02")
+    )
+    pca = [r for r in period["multivariate_drift"] if r["method"] == "pca_reconstruction"]
+    assert pca and not any(r["drifted"] for r in pca)  # production against production: no shift
+    assert {r["column"] for r in period["feature_importance"]} == {"used", "ignored", "steady", "city"}
