@@ -66,6 +66,7 @@ def fit_importance(
     from sklearn.inspection import permutation_importance
     from threadpoolctl import threadpool_limits
 
+    sample = sample[sample["__output"].notna()]
     held = np.arange(len(sample)) % 4 == 0  # the sample is in hash order: a repeatable quarter
     train, test = sample[~held], sample[held]
     if len(train) < MIN_ROWS or len(test) < MIN_ROWS // 4 or not (numeric or categorical):

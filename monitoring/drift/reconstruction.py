@@ -58,6 +58,8 @@ def fit_reconstruction(sample, numeric: list[str], categorical: list[str]) -> di
     """The fitted encoding, standardisation and components (JSON-able); None with too few rows."""
     from sklearn.decomposition import PCA
 
+    if len(sample) < MIN_ROWS:
+        return None
     matrix, frequencies = encode_sample(sample, numeric, categorical)
     valued = (~np.isnan(matrix)).sum(axis=0)
     fill = np.where(valued > 0, np.nansum(matrix, axis=0) / np.maximum(valued, 1), np.nan)  # NaN: all missing
@@ -116,6 +118,8 @@ def _lines(con, context, fit: dict, size: int) -> dict:
             return {"lower": None, "upper": None, "mean": None, "chunks": 0, "chunk_rows": used}
         found = reconstruction_sql.chunk_mean_errors(con, fit, source, params, order, used)
         errors = [mean for mean, count in found if count >= used]
+        if len(errors) < MIN_CHUNKS:  # too short once the rows with the output are kept
+            return {"lower": None, "upper": None, "mean": None, "chunks": len(errors), "chunk_rows": used}
         mean, spread = float(np.mean(errors)), float(np.std(errors, ddof=1)) * np.sqrt(used / size)
         return {
             "lower": mean - SIGMAS * spread,

@@ -1,8 +1,8 @@
 """The reference sample the PCA and the surrogate both fit on, read once per report.
 
-A repeatable hash sample of at most SAMPLE_ROWS reference rows that have the model's output (the
-one score column, else the prediction; every row when the model has neither): the features and
-`__output`, the column the surrogate learns.
+A repeatable hash sample of at most SAMPLE_ROWS reference rows: the features and `__output` (the
+one score column, else the prediction; missing where a row lacks it), the column the surrogate
+learns (from the rows that have it).
 """
 
 from monitoring.store import reconstruction_sql

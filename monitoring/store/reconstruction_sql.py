@@ -38,7 +38,6 @@ def reference_sample(
         name, kind = output
         columns.append(f"CAST({quote(name)} AS {'DOUBLE' if kind == 'numeric' else 'VARCHAR'}) AS __output")
         picked_from.append(quote(name))
-        where = f"{quote(name)} IS NOT NULL"
     picked = f"hash({', '.join(picked_from)})"
     (total,) = con.execute(f"SELECT count(*) FROM ({source})", params).fetchall()[0]
     step = total // (
