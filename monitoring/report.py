@@ -19,6 +19,7 @@ import pandas as pd
 from monitoring.alerts.history import alerts_section
 from monitoring.context import Context, ReportRequest, make_context
 from monitoring.data_quality import data_quality_section
+from monitoring.drift.impact import impact_sections
 from monitoring.drift.section import drift_section
 from monitoring.fairness import fairness_section
 from monitoring.freshness import freshness_section
@@ -177,6 +178,26 @@ SECTIONS["versions"] = versions_section
 SECTIONS["alerts"] = alerts_section  # reads the stored alert history; never evaluates rules
 
 
+def section(con, context: Context, name: str) -> dict:
+    """A registered section's result, computed once per report (drift_impact reads two others)."""
+    key = f"section:{name}"
+    if key not in context.memo:
+        context.memo[key] = SECTIONS[name](con, context)
+    return context.memo[key]
+
+
+def drift_impact_section(con, context: Context) -> dict:
+    """feature_importance, drift_impact and drift_ranking: the drift and performance sections'
+    records (computed here if the request left them out) and the surrogate's importances."""
+    performance = section(con, context, "performance")
+    names = {r["metric"] for r in performance.get("performance") or []}
+    metric = next((m for m in PRIMARY_METRICS if m in names), None)
+    return impact_sections(con, context, section(con, context, "drift"), performance, metric)
+
+
+SECTIONS["drift_impact"] = drift_impact_section  # feature_importance, drift_impact, drift_ranking
+
+
 def reference_record(con, context: Context) -> dict:
     """Rows, time span (None without timestamps) and batch ids of the baseline the report uses (the
     segment's rows only, with a segment; the bins' source with baseline `previous`)."""
@@ -237,9 +258,9 @@ def build_report(store, request: ReportRequest) -> Report:
             "segments": segments_record(context),
             "windows": [w.to_record() for w in context.windows],
         }
-        for name, compute in SECTIONS.items():
+        for name in SECTIONS:
             if request.sections is None or name in request.sections:
-                data.update(compute(con, context))
+                data.update(section(con, context, name))
         if context.by:
             _every_record_has_a_segment(data)
     return Report(finite(data))
@@ -275,4 +296,7 @@ SECTION_KEYS = (
     "data_quality",
     "schema_changes",
     "alerts",
+    "feature_importance",
+    "drift_impact",
+    "drift_ranking",
 )

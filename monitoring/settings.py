@@ -109,6 +109,12 @@ class ModelSettings:
     multiple_testing: str = setting(
         "none", "none, bonferroni or bh (Benjamini-Hochberg) for p-value tests.", ("none", "bonferroni", "bh")
     )
+    multivariate_drift: str = setting(
+        "pca_reconstruction",
+        "pca_reconstruction (data reconstruction error per window, computed in the scan) or none; "
+        "drift_method domain_classifier adds the domain classifier.",
+        ("pca_reconstruction", "none"),
+    )
     min_labels: int = setting(100, "A window with fewer labelled rows reports no realized performance.")
     min_group_size: int = setting(30, "Fairness groups smaller than this are flagged as too small.")
     fairness_max_difference: float = setting(

@@ -126,7 +126,75 @@ def drift_status(report) -> Status:
     parts = [f"{len(features)} input(s) changed ({', '.join(features[:3])})"] if features else []
     if not output.empty:
         parts.append("the model's predictions shifted")
-    return Status("drift", level, f"In {when}, " + " and ".join(parts) + ".")
+    causes = drift_causes(report, index, limit=1)
+    cause = f" {causes[0]['sentence']}" if causes else ""
+    return Status("drift", level, f"In {when}, " + " and ".join(parts) + "." + cause)
+
+
+FAR = 10.0  # drift at its cap (monitoring/drift/impact.py's P_CAP): far past its line
+
+
+def _share(value: float) -> str:
+    return f"{value:.0%}" if value >= 0.01 else "under 1%"
+
+
+def _cause_sentence(record: dict, moved_most: bool, matters_most: bool) -> str:
+    """'loan_length moved most and matters most: 38% of the model's attention.'"""
+    column, drift, share = record["column"], record["drift"], _share(record["importance"])
+    if moved_most and matters_most:
+        return f"{column} moved most and matters most: {share} of the model's attention."
+    if moved_most:
+        moved = "moved most"
+    elif drift >= FAR:
+        moved = "moved far past its drift threshold"
+    else:
+        moved = f"moved {drift:.1f}× its drift threshold"
+    if matters_most:
+        return f"{column} {moved} and matters most: {share} of the model's attention."
+    return f"{column} {moved} and carries {share} of the model's attention."
+
+
+def drift_causes(report, window: int | None = None, limit: int = 3) -> list[dict]:
+    """The drifted inputs that weigh most on the model in `window` (default: the latest), largest
+    impact first: their drift_impact records, each with a one-sentence `sentence`."""
+    window = report.latest_window if window is None else window
+    mine = [
+        r
+        for r in report.records("drift_impact")
+        if r["window"] == window and r["column"] is not None and r.get("segment") is None
+    ]
+    valued = [r for r in mine if r["drift"] is not None]
+    if not valued:
+        return []
+    causes = sorted((r for r in valued if r["drift"] >= 1), key=lambda r: r["rank"])[:limit]
+    return [
+        {
+            **r,
+            "sentence": _cause_sentence(r, _alone_top(valued, r, "drift"), _alone_top(mine, r, "importance")),
+        }
+        for r in causes
+    ]
+
+
+def _alone_top(records: list[dict], record: dict, field: str) -> bool:
+    """Whether `record` alone holds the largest `field` (a tie names no one 'most')."""
+    top = max(r[field] for r in records)
+    return record[field] == top and sum(r[field] == top for r in records) == 1
+
+
+def ignored_drift(report, window: int | None = None, below: float = 0.05) -> list[str]:
+    """Inputs that drifted in `window` (default: the latest) but carry less than `below` of the
+    model's attention: changes that matter little to the model."""
+    window = report.latest_window if window is None else window
+    return [
+        r["column"]
+        for r in report.records("drift_impact")
+        if r["window"] == window
+        and r["column"] is not None
+        and r.get("segment") is None
+        and (r["drift"] or 0) >= 1
+        and r["importance"] < below
+    ]
 
 
 def quality_status(report) -> Status:

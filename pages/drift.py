@@ -4,8 +4,9 @@ prediction and target drift apart, and which method `auto` chose and why."""
 import pandas as pd
 import streamlit as st
 
-from monitoring import charts
+from monitoring import charts, drift_charts, summary
 from monitoring.distributions import column_distribution
+from monitoring.drift.impact import MIN_WINDOWS
 from monitoring.drift.methods import methods_table
 from pages import common
 from pages.page import section_page, show_chart, show_table
@@ -19,6 +20,52 @@ page = section_page(
 )
 model, report, drift = page.view.model, page.report, page.records
 features = drift[drift["role"] == "feature"]
+latest = report.latest_window
+FIT_NAMES = {"r2_score": "R²", "roc_auc_score": "ROC AUC", "accuracy_score": "accuracy"}
+
+st.subheader("What changed")
+impact = report.frame("drift_impact")
+if impact.empty:
+    st.caption(
+        "Which changes matter needs the model's score or prediction in the reference, to learn what "
+        "the model pays attention to."
+    )
+else:
+    causes = summary.drift_causes(report)
+    phrase = report.window_phrase(latest)
+    if causes:
+        st.markdown("\n".join(f"- {literal(c['sentence'])}" for c in causes))
+    else:
+        st.write(f"No input moved past its drift threshold in {phrase}.")
+    ignored = [c for c in summary.ignored_drift(report) if c not in {c["column"] for c in causes}]
+    if ignored:
+        st.caption(
+            "Also changed, but the model pays them little attention: " + literal(", ".join(ignored)) + "."
+        )
+    weighted = impact[(impact["window"] == latest) & impact["column"].isna()]["impact"]
+    left, right = st.columns(2)
+    with left:
+        score = weighted.iloc[0] if len(weighted) and pd.notna(weighted.iloc[0]) else None
+        st.markdown(f"**Impact in {phrase}**")
+        if score is not None:
+            st.caption(
+                f"Importance-weighted drift: {score:.2f} (1 means the model's inputs, weighted by "
+                "attention, sit at their drift thresholds)."
+            )
+        mine = impact[impact["window"] == latest]
+        show_chart(drift_charts.impact_bars(mine), f"{model}-drift-impact")
+    with right:
+        attention = report.frame("feature_importance")
+        st.markdown("**What the model pays attention to**")
+        if not attention.empty:
+            first = attention.iloc[0]
+            name = FIT_NAMES.get(first["fit_metric"], first["fit_metric"])
+            st.caption(
+                f"Learned from the reference by a stand-in model that predicts the stored "
+                f"{literal(first['target'])} from the inputs: {name} {first['fit']:.2f} on "
+                f"{first['held_out_rows']:,} held-out rows (1 is perfect; trust the shares as far as this is high)."
+            )
+            show_chart(drift_charts.attention_bars(attention), f"{model}-attention")
 
 st.subheader("Inputs per window")
 st.caption(
@@ -47,6 +94,45 @@ if not dataset.empty:
     st.caption(f"A window counts as drifted when at least {share:.0%} of its inputs drift (red line).")
     chart = charts.share_over_time(dataset, "share_drifted", "Inputs drifted", share)
     show_chart(chart, f"{model}-dataset-drift")
+
+ranking = report.frame("drift_ranking")
+st.subheader("Which drift went with performance changes")
+if ranking.empty:
+    st.caption(
+        f"The ranking needs at least {MIN_WINDOWS} windows with both drift figures and a performance "
+        "figure (realized, or estimated before labels)."
+    )
+else:
+    st.caption(
+        f"Pearson correlation, over {int(ranking['windows'].max())} windows, between each input's drift "
+        f"statistic and how far {summary.NAMES.get(ranking['metric'].iloc[0], ranking['metric'].iloc[0]).lower()} "
+        "moved from its baseline "
+        "(realized where labelled, else estimated). A high correlation is a lead, not a proof."
+    )
+    show_table(
+        ranking[["rank", "column", "method", "correlation", "p_value", "windows"]],
+        f"{model}-drift-ranking",
+        hide_index=True,
+        column_config={
+            "rank": "Rank",
+            "column": "Input",
+            "method": "Drift method",
+            "windows": "Windows",
+            "correlation": st.column_config.NumberColumn("Correlation", format="%.2f"),
+            "p_value": st.column_config.NumberColumn("p-value", format="%.3g"),
+        },
+    )
+
+multivariate = report.frame("multivariate_drift")
+pca = multivariate[multivariate["method"] == "pca_reconstruction"] if not multivariate.empty else multivariate
+if not pca.empty:
+    st.subheader("All inputs together")
+    st.caption(
+        "How badly a compressed picture of the reference (its main patterns, PCA) reconstructs each "
+        "window's rows: it rises when inputs change together or stop moving together, even when no "
+        "single input drifts. The band is the reference's own spread; red points left it."
+    )
+    show_chart(drift_charts.reconstruction_chart(pca), f"{model}-reconstruction-drift")
 
 st.subheader("Prediction and target drift")
 outputs = drift[drift["role"].isin(["prediction", "target"])]

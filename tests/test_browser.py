@@ -98,7 +98,9 @@ def test_a_link_reproduces_model_and_period(browser, app_url):
 def test_selecting_a_heatmap_cell_shows_that_feature(page, app_url):
     page.goto(app_url + "drift?model=credit&window=week")
     wait_done(page)
-    chart = page.get_by_test_id("stVegaLiteChart").first
+    chart = page.locator(".st-key-drift_heatmap").get_by_test_id(
+        "stVegaLiteChart"
+    )  # "What changed" charts come first
     chart.scroll_into_view_if_needed()
     box = chart.locator("canvas, svg").first.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + 12)  # a cell of the first row
@@ -119,6 +121,26 @@ def test_selecting_a_heatmap_cell_shows_that_feature(page, app_url):
     }
     assert text.split(" in ")[0] in features
     assert page.get_by_test_id("stVegaLiteChart").count() >= 2
+    no_errors(page)
+
+
+def test_the_drift_page_and_the_summary_name_what_changed_and_why(page, app_url):
+    page.goto(app_url + "drift?model=credit&window=week")
+    wait_done(page)
+    page.get_by_role("heading", name="What changed").wait_for()
+    assert page.get_by_text("credit_score moved").count() >= 1
+    assert page.get_by_text("of the model's attention").count() >= 3
+    fit = page.get_by_text(re.compile(r"R² (0\.9\d|1\.00) on [\d,]+ held-out rows"))
+    assert fit.count() == 1  # the surrogate's fit, so a user knows how far to trust it
+    for heading in ("Which drift went with performance changes", "All inputs together"):
+        page.get_by_role("heading", name=heading).wait_for()
+    assert (
+        page.get_by_test_id("stVegaLiteChart").count() >= 6
+    )  # impact, attention, heatmap, share, PCA, outputs
+    no_errors(page)
+    page.goto(app_url + "summary?model=credit&window=week")
+    wait_done(page)
+    assert page.get_by_text("credit_score moved").count() == 1  # the drift card
     no_errors(page)
 
 

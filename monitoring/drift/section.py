@@ -154,8 +154,9 @@ def drift_summaries(con, context, columns) -> tuple[dict, dict, dict]:
 
 
 def drift_section(con, context) -> dict:
-    """The report's `drift` and `dataset_drift` sections (plus `multivariate_drift` on request),
-    for the whole population and, when grouped, for each value of the grouping column."""
+    """The report's `drift`, `dataset_drift` and `multivariate_drift` sections, for the whole
+    population and, when grouped, for each value of the grouping column (multivariate drift: the
+    whole population only)."""
     empty = {"drift": [], "dataset_drift": []}
     columns = comparable_columns(con, context.model, context.baseline.kind)
     has_reference = window_sql.has_rows(con, context.model, "reference")
@@ -174,12 +175,17 @@ def drift_section(con, context) -> dict:
             dataset = [_tagged(context, r, value) for r in dataset]
         result["drift"] += drift
         result["dataset_drift"] += dataset
+    # imported here, not at the top: they import scikit-learn, which is slow to load
+    multivariate = []
+    if context.settings.multivariate_drift == "pca_reconstruction":
+        from monitoring.drift.reconstruction import reconstruction_section
+
+        multivariate += reconstruction_section(con, context, [c for c in columns if c.role == "feature"])
     if context.settings.drift_method == "domain_classifier":
-        # imported here, not at the top: it imports scikit-learn, which is slow to load and only
-        # this method needs
         from monitoring.drift.multivariate import multivariate_section
 
-        result["multivariate_drift"] = multivariate_section(con, context, columns)
+        multivariate += multivariate_section(con, context, columns)
+    result["multivariate_drift"] = multivariate
     return result
 
 
