@@ -15,13 +15,20 @@ from monitoring.alerts.rules import load_rules
 from monitoring.alerts.watch import sections_for
 from monitoring.context import ReportRequest
 from monitoring.errors import MonitoringError
+from monitoring.progress import Progress, silent
 from monitoring.report import build_report
 from monitoring.store import catalog
 from monitoring.store.window_sql import has_rows
 
 
 def evaluate_model(
-    store, model_name: str, *, notify: bool = True, background: bool = False, at: datetime | None = None
+    store,
+    model_name: str,
+    *,
+    notify: bool = True,
+    background: bool = False,
+    at: datetime | None = None,
+    progress: Progress = silent,
 ) -> SyncResult:
     """Build the model's report (the sections its rules read), evaluate its rules, store the
     alerts and send notifications.
@@ -35,7 +42,7 @@ def evaluate_model(
     with store.connect() as con:
         rules = load_rules(con, catalog.get_model(con, model_name))
     whole = [r for r in rules if not r.segment and not r.version]
-    report = build_report(store, ReportRequest(model=model_name, sections=sections_for(whole)))
+    report = build_report(store, ReportRequest(model=model_name, sections=sections_for(whole)), progress)
     findings = evaluate(report, whole)
     findings += scoped_findings(store, model_name, rules, report.settings.min_segment_rows)
     with store.transaction() as con:
@@ -95,7 +102,9 @@ def _in_slice(finding: Finding, label: str) -> Finding:
     return replace(finding, scope=scope, message=f"{label}: {finding.message}")
 
 
-def evaluate_after_ingest(store, model_name: str, *, background: bool = False) -> SyncResult | None:
+def evaluate_after_ingest(
+    store, model_name: str, *, background: bool = False, progress: Progress = silent
+) -> SyncResult | None:
     """Evaluate the rules after new data arrived (None when the model has no production rows yet).
 
     Call it after the ingest transaction committed, so a failure here never undoes the ingest.
@@ -104,4 +113,4 @@ def evaluate_after_ingest(store, model_name: str, *, background: bool = False) -
         model = catalog.get_model(con, model_name)
         if not has_rows(con, model, "production"):
             return None
-    return evaluate_model(store, model_name, background=background)
+    return evaluate_model(store, model_name, background=background, progress=progress)

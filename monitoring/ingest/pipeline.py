@@ -17,6 +17,7 @@ from monitoring.ingest.files import (
 from monitoring.ingest.limits import excerpt, first_long_line, long_line_error, out_of_memory_error
 from monitoring.ingest.proposals import target_proposal
 from monitoring.ingest.roles import RoleOverrides, build_columns, infer_task, kind_from_values
+from monitoring.progress import Progress, silent
 from monitoring.schema import BATCH_KINDS, Column, ColumnProfile, Model
 from monitoring.settings import ModelSettings
 from monitoring.store import catalog
@@ -63,8 +64,11 @@ def ingest_file(
     overrides: RoleOverrides | None = None,
     file_name: str | None = None,
     keep_bad_values: bool = False,
+    progress: Progress = silent,
 ) -> IngestResult:
-    """Store `path` as one batch of `model`, or raise a MonitoringError and store nothing."""
+    """Store `path` as one batch of `model`, or raise a MonitoringError and store nothing.
+
+    `progress(step, fraction)` hears each step as it starts (see monitoring.progress)."""
     if kind not in BATCH_KINDS:
         raise InputError(f"unknown kind {kind!r}; use one of {', '.join(BATCH_KINDS)}")
     if not model or not model.strip():
@@ -75,7 +79,13 @@ def ingest_file(
     digest = hash_in_background(path)
     try:
         with store.transaction() as con:
-            return _ingest(con, path, file_format, digest, model, kind, overrides, file_name, keep_bad_values)
+            progress(f"reading and checking {file_name}", 0.0)
+            result = _ingest(
+                con, path, file_format, digest, model, kind, overrides, file_name, keep_bad_values, progress
+            )
+            progress(f"saving {file_name}", 0.9)
+        progress(f"stored {file_name}", 1.0)
+        return result
     except FILE_ERRORS as error:
         raise explained(error, path, file_format, file_name) from None
 
@@ -95,7 +105,7 @@ def explained(error: Exception, path: str, file_format: FileFormat, file_name: s
     return read_failure(str(error), path, file_format, file_name)
 
 
-def _ingest(con, path, file_format, digest, model_name, kind, overrides, file_name, keep_bad):
+def _ingest(con, path, file_format, digest, model_name, kind, overrides, file_name, keep_bad, progress):
     rows, profiles = stage_rows(con, path, file_format, file_name)
     model = catalog.get_model(con, model_name) if catalog.model_exists(con, model_name) else None
     if model:
@@ -105,7 +115,7 @@ def _ingest(con, path, file_format, digest, model_name, kind, overrides, file_na
     checks.check_overrides(overrides, [p.name for p in profiles], file_name)
     if model is None:
         model = _create_model(con, model_name, kind, profiles, overrides)
-    staged = Staged(rows, digest(), file_name)
+    staged = Staged(rows, digest(), file_name, progress)
     if kind == "labels":
         return _store_labels(con, model, profiles, overrides, staged, keep_bad)
     return _store_rows(con, model, kind, profiles, overrides, staged, keep_bad)
@@ -118,6 +128,7 @@ class Staged:
     rows: int
     digest: str
     file_name: str
+    progress: Progress = silent
 
 
 def stage_rows(con, path: str, file_format: FileFormat, file_name: str) -> tuple[int, list[ColumnProfile]]:
@@ -220,7 +231,9 @@ def _store_rows(con, model, kind, profiles, overrides, staged, keep_bad) -> Inge
     sql.ensure_row_table(con, table, [c for c in columns if c.role != "ignore"])
     batch_id = catalog.insert_batch(con, model.id, kind, file_name, staged.digest, 0, None, None)
     expressions = {c.name: _cast(c, by_name[c.name], model.task) for c in stored}
+    staged.progress(f"storing {staged.rows:,} rows of {file_name}", 0.3)
     sql.insert_rows(con, table, expressions, batch_id, sql.invalid_list_expression(invalid))
+    staged.progress(f"checking the times of {file_name}", 0.8)
     timestamp = next((c for c in stored if c.role == "timestamp"), None)
     if timestamp is not None:
         checks.check_times(con, table, timestamp, by_name[timestamp.name], kind, batch_id, file_name)
