@@ -8,6 +8,7 @@ import pytest
 from monitoring.errors import InputError
 from monitoring.ingest.pipeline import ingest_file
 from monitoring.store import Store
+from monitoring.store.connection import ingest_memory_limit
 
 
 class CountingConnection:
@@ -68,3 +69,18 @@ def test_a_too_long_category_is_still_refused_with_its_row_named(tmp_path):
     store = Store(str(tmp_path / "db.duckdb"))
     with pytest.raises(InputError, match="column 'city' holds a value of 10,001 characters in row 8"):
         ingest_file(store, str(path), model="m", kind="production")
+
+
+def test_an_ingest_gets_512mb_unless_a_limit_is_set_and_leaves_the_row_order_setting_as_it_was(
+    tmp_path, monkeypatch
+):
+    monkeypatch.delenv("MONITORING_MEMORY_LIMIT", raising=False)
+    assert ingest_memory_limit() == "512MB"
+    monkeypatch.setenv("MONITORING_MEMORY_LIMIT", "1GB")
+    assert ingest_memory_limit() == "1GB"
+    store = Store(":memory:")
+    path = tmp_path / "logs.csv"
+    _frame(100).to_csv(path, index=False)
+    ingest_file(store, str(path), model="m", kind="production")
+    with store.connect() as con:
+        assert con.execute("SELECT current_setting('preserve_insertion_order')").fetchall() == [(True,)]

@@ -79,6 +79,8 @@ def ingest_file(
     digest = hash_in_background(path)
     try:
         with store.transaction() as con:
+            if not store.in_memory:
+                sql.use_ingest_memory(con)
             progress(f"reading and checking {file_name}", 0.0)
             result = _ingest(
                 con, path, file_format, digest, model, kind, overrides, file_name, keep_bad_values, progress

@@ -2,7 +2,7 @@
 
 from monitoring.schema import Column, ColumnProfile
 from monitoring.store.catalog import table_columns, table_exists
-from monitoring.store.connection import quote
+from monitoring.store.connection import ingest_memory_limit, quote
 
 STAGE = "__stage"
 MAX_LINE_BYTES = 2 << 20  # the longest CSV line (row) DuckDB's reader is asked to take
@@ -254,11 +254,23 @@ def ensure_row_table(con, table: str, columns: list[Column]) -> list[str]:
     return table_columns(con, table)
 
 
+def use_ingest_memory(con) -> None:
+    """Give an ingest's connection (of a database file) the ingest's memory limit."""
+    con.execute("SET memory_limit = ?", [ingest_memory_limit()])
+
+
 def insert_rows(con, table: str, expressions: dict[str, str], batch_id: int, invalid: str) -> None:
-    """Append the staged rows: `expressions` maps each stored column to its cast of the file."""
+    """Append the staged rows: `expressions` maps each stored column to its cast of the file.
+
+    The rows may land in another order than the file's (both cores write row groups as they come,
+    and closing the database then needs no reordering); every query that shows rows orders them."""
     names = [quote(n) for n in expressions] + ["__batch", "__invalid"]
     values = list(expressions.values()) + [str(int(batch_id)), invalid]
-    con.execute(f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(values)} FROM {STAGE}")
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        con.execute(f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(values)} FROM {STAGE}")
+    finally:
+        con.execute("RESET preserve_insertion_order")
 
 
 def invalid_list_expression(checks: dict[str, str]) -> str:
