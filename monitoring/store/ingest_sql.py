@@ -56,10 +56,6 @@ def stage_columns(con) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {STAGE}").fetchall()]
 
 
-def stage_row_count(con) -> int:
-    return con.execute(f"SELECT count(*) FROM {STAGE}").fetchall()[0][0]
-
-
 def _as_text(name: str) -> str:
     return f"NULLIF(trim(CAST({quote(name)} AS VARCHAR)), '')"
 
