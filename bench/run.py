@@ -51,27 +51,22 @@ so the "ingest + ours" column is the like-for-like one for a single run.
 - Machine: {machine}
 - Ours: Python {ours}
 - Comparison venv: Python {theirs}"""
-NOTES = """Notes on the runs recorded here (second session, 2026-11-27, 22:24-23:21 UTC):
+NOTES = """Notes on the runs recorded here (issue 18 session, 2026-12-01, 18:30-18:56 UTC):
 
-- Nothing else ran on the machine (load average about 1); each step ran alone, the sizes one
-  after the other (1M with a 240 s limit per step, then 100k likewise, then 10M with 300 s).
-- At 10M, NannyML's drift is 8.6x slower than ours (short of 10x at this size; the target is set
-  at 1M) and needs 10 GB where we need 353 MB. NannyML's CBPE alone is faster than our full report,
-  which computes drift, realized and estimated performance, fairness, operations and data quality.
-- Evidently has no windowing: a user runs one Report per day, and each run recomputes the 1M-row
-  reference. Its presets were stopped at the 240 s limit at both 100k and 1M. The issue recorded
-  Evidently's drift preset at about 170 s and 2.3 GB for 1M rows on an idle machine; against that
-  figure we would be about 58x faster.
-- Our drift report with nothing cached profiles the reference (edges from a 50k hash sample, exact
-  counts from one pass), then counts every window in one grouped pass. NannyML computes KS and
-  Jensen-Shannon (numeric) and chi-square and Jensen-Shannon (categorical) per column; we compute
-  one statistic per column (Wasserstein or Jensen-Shannon, `auto`) on 27 columns (the 25 features,
-  the score and the target).
-- Our cold drift report at 1M used about 4.8 s of CPU (user + sys) on 2 cores; NannyML, mostly on
-  one core, about 25 s in earlier runs. On one core our advantage would be about 5x, not 10x.
-- At 100k production rows the memory target is missed (0.28): our fixed cost is profiling the
-  1M-row reference (about 350 MB with DuckDB's 256MB limit), NannyML needs less at that size.
-- 50M rows was not run for lack of session time (the 10M run with the tools took 22 minutes).
+- The machine was shared: the load average was 9 to 16 during every step (recorded per step).
+  Our steps use both cores, NannyML and Evidently mostly one, so under this load our advantage
+  shrinks (NannyML's drift at 1M: 10.5x slower than ours on the idle machine of 27 Nov, 4.1x
+  here). Read the ratios within one table; absolute seconds are several times an idle machine's.
+- 1M: the steps up to `ours_report_cached` started before the per-window fairness counts and the
+  duplicate-id rewrite were committed (each step loads the code when it starts), and our own tests
+  and profiles ran beside some of them. 10M: every step ran the final code with nothing of ours
+  beside it. `ours_next_day` was rerun at both sizes at 18:54 with the final code and the routine
+  that ingests yesterday first, untimed (run.py --only ours_next_day).
+- Evidently's DataDriftPreset was stopped at the 240 s limit at 1M and not run at 10M (300 s
+  limit, it cannot finish); Fairlearn and Evidently's ClassificationPreset were left out at 10M.
+- The ingest step's peak memory at 10M (1,239 MB) covers the cold rule evaluation after the
+  production file (105 s, nothing cached); the 10M production file's ingest alone took 82.9 s.
+- 50M rows, CSV ingest and the dashboard pages were not run in this session (time).
 """
 COMPARISONS = [
     "evidently_drift",
