@@ -257,7 +257,8 @@ def _size_table(label: str, found: dict) -> list[str]:
     order = [*ours, "ours_next_day", *COMPARISONS]
     for step, result in sorted(found.items(), key=lambda item: order.index(item[0])):
         seconds, peak = result.get("seconds"), result.get("peak_mb")
-        base = {} if step.startswith("ours") else found.get(BASELINE.get(step, "ours_report"), {})
+        ours_own = step.startswith("ours") or step == "duckdb_pass"
+        base = {} if ours_own else found.get(BASELINE.get(step, "ours_report"), {})
         both = (base.get("seconds") or 0) + (ingest.get("seconds") or 0) if base else None
         against = WHAT_SHORT.get(BASELINE.get(step, "ours_report")) if base else "–"
         lines.append(
