@@ -24,6 +24,7 @@ from monitoring.context import WHOLE
 from monitoring.intervals import katz_ratio, mean_difference, mean_interval, mean_ratio, newcombe, wilson
 from monitoring.performance.classes import classes_of, positive_class, predicted_sql
 from monitoring.store import metrics_sql
+from monitoring.window_cache import per_window
 
 FOUR_FIFTHS = 0.8
 CLASSIFIER_METRICS = ("selection_rate", "accuracy", "true_positive_rate", "false_positive_rate")
@@ -148,10 +149,10 @@ def attribute_sets(context, cross: list[str] | None = None) -> list[list[str]]:
 
 def _group_counts(con, context, attributes: list[str]):
     """(window key, WHOLE or value of the grouping column, group, rows, metrics, {metric: counts})
-    per group."""
-    source, params = context.production(con)
+    per group; a classifier's counts are kept per window."""
     grouped = bool(context.by)
     if context.model.task == "regression":
+        source, params = context.production(con)
         prediction = context.model.column("prediction").name
         rows = metrics_sql.fairness_regression_sums(
             con, source, params, attributes=attributes, prediction=prediction, segment=grouped
@@ -162,19 +163,50 @@ def _group_counts(con, context, attributes: list[str]):
         ]
     classes = classes_of(con, context)
     positive = positive_class(classes)
-    rows = metrics_sql.fairness_classification_counts(
-        con,
-        source,
-        params,
-        attributes=attributes,
-        predicted=predicted_sql(context, classes),
-        positive=positive,
-        segment=grouped,
-    )
+    name = " x ".join(attributes)
+
+    def compute(con, part) -> dict:
+        source, params = part.production(con)
+        rows = metrics_sql.fairness_classification_counts(
+            con,
+            source,
+            params,
+            attributes=attributes,
+            predicted=predicted_sql(part, classes),
+            positive=positive,
+            segment=grouped,
+        )
+        return {"fairness_counts": _count_records(part, _keyed(rows, grouped))}
+
+    kept = per_window(con, context, "fairness", compute, ("fairness_counts",), name, classes)[
+        "fairness_counts"
+    ]
     return [
         (*keys, n, classifier_group_metrics(n, *rest), classifier_group_parts(n, *rest))
-        for *keys, n, rest in _keyed(rows, grouped)
+        for *keys, n, rest in _with_whole(context, kept)
     ]
+
+
+def _count_records(context, keyed: list[tuple]) -> list[dict]:
+    """The counts of each (window, value, group) as records of their window (those of the whole
+    period are left out: they are the windows' counts added up, see _with_whole)."""
+    return [
+        {"window": context.index_of(key), "value": value, "group": group, "counts": [n, *rest]}
+        for key, value, group, n, rest in keyed
+        if key is not None
+    ]
+
+
+def _with_whole(context, records: list[dict]) -> list[tuple]:
+    """(window key, value, group, rows, other counts) per window, then per group over the whole
+    period: every count is a number of rows, so the period's are the sums over its windows."""
+    key_of = {w.index: w.key for w in context.windows}
+    found, whole = [], {}
+    for r in records:
+        found.append((key_of[r["window"]], r["value"], r["group"], r["counts"][0], r["counts"][1:]))
+        cell = whole.setdefault((r["value"], r["group"]), [0] * len(r["counts"]))
+        whole[(r["value"], r["group"])] = [a + b for a, b in zip(cell, r["counts"], strict=True)]
+    return found + [(None, value, group, c[0], c[1:]) for (value, group), c in whole.items()]
 
 
 def _keyed(rows: list[tuple], grouped: bool) -> list[tuple]:

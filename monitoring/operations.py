@@ -9,6 +9,7 @@ in `monitoring.store.operations_sql.error_condition`.
 
 from monitoring.context import WHOLE
 from monitoring.store import operations_sql
+from monitoring.window_cache import per_window
 
 OPERATIONS_METRICS = (
     "prediction_count",
@@ -47,7 +48,11 @@ def window_operations(rows, with_latency, quantiles, latency_max, errors, window
 
 def operations_section(con, context) -> dict:
     """The report's `operations` records: one per (window, metric), and when grouped per value of
-    the grouping column too."""
+    the grouping column too; each window's are kept until its rows change."""
+    return per_window(con, context, "operations", _operations, ("operations",))
+
+
+def _operations(con, context) -> dict:
     model = context.model
     latency, status = model.column("latency"), model.column("status")
     source, params = context.production(con)

@@ -25,6 +25,7 @@ from monitoring.fairness import fairness_section
 from monitoring.freshness import freshness_section
 from monitoring.operations import operations_section
 from monitoring.performance.section import business_value_section, performance_section
+from monitoring.progress import Progress, silent
 from monitoring.settings import ModelSettings
 from monitoring.store import window_sql
 from monitoring.store.cache import as_stored
@@ -235,8 +236,8 @@ def _finite_record(record: dict) -> dict:
     }
 
 
-def build_report(store, request: ReportRequest) -> Report:
-    """Compute every registered section for the request.
+def build_report(store, request: ReportRequest, progress: Progress = silent) -> Report:
+    """Compute every registered section for the request; `progress` hears each section's name.
 
     Everything is read from one snapshot, so an ingest that commits meanwhile (another session of
     the app) is either wholly in the report or not at all; the summary cache is written outside
@@ -258,9 +259,10 @@ def build_report(store, request: ReportRequest) -> Report:
             "segments": segments_record(context),
             "windows": [w.to_record() for w in context.windows],
         }
-        for name in SECTIONS:
-            if request.sections is None or name in request.sections:
-                data.update(section(con, context, name))
+        chosen = [n for n in SECTIONS if request.sections is None or n in request.sections]
+        for i, name in enumerate(chosen):
+            progress(f"computing {name.replace('_', ' ')}", i / len(chosen))
+            data.update(section(con, context, name))
         if context.by:
             _every_record_has_a_segment(data)
     return Report(finite(data))

@@ -64,6 +64,7 @@ class ColumnProfile:
     integral: int
     distinct: int
     timestamps: int
+    longest: int = 0  # characters of the longest value read as text (0 for numbers, times, booleans)
 
     @property
     def is_text(self) -> bool:

@@ -121,6 +121,11 @@ if st.button(f"Store {len(files)} file(s) as {kind}", type="primary", icon=":mat
     with common.shown_errors():
         overrides = catalog_api.overrides_from_columns(edited.to_dict("records"), task)
     with st.status(f"Storing {len(files)} file(s)…", expanded=True) as status:
+        bar = st.progress(0.0)
+
+        def progress(step: str, fraction: float) -> None:
+            bar.progress(min(max(fraction, 0.0), 1.0), text=literal(step[:1].upper() + step[1:]))
+
         for i, upload in enumerate(files, start=1):
             status.update(label=f"Storing {literal(upload.name)} ({i} of {len(files)})…")
             with common.shown_errors():
@@ -132,6 +137,7 @@ if st.button(f"Store {len(files)} file(s) as {kind}", type="primary", icon=":mat
                         kind=kind,
                         file_name=upload.name,
                         overrides=overrides.only(set(edited["name"])),
+                        progress=progress,
                     )
                 finally:  # stored or refused, the copy goes
                     upload_files.remove(upload.file_id)
@@ -141,7 +147,8 @@ if st.button(f"Store {len(files)} file(s) as {kind}", type="primary", icon=":mat
             for warning in result.warnings:
                 st.warning(literal(warning))
         with common.shown_errors():
-            alerts = evaluate_after_ingest(store, model, background=True)
+            alerts = evaluate_after_ingest(store, model, background=True, progress=progress)
+        bar.empty()
         raised = 0 if alerts is None else len(alerts.opened) + len(alerts.reopened)
         status.update(
             label=f"Stored {len(files)} file(s); {raised} new alert(s).", state="complete", expanded=True

@@ -20,6 +20,8 @@ def test_kept_windows_give_the_same_report_as_a_fresh_one(small_credit):
     weeks = len(build_report(store, request)["windows"])
     assert len([k for k in _entries(store, "performance") if ":window:" in k]) == weeks
     assert len([k for k in _entries(store, "quality") if ":window:" in k]) == weeks
+    assert len([k for k in _entries(store, "operations") if ":window:" in k]) == weeks
+    assert len([k for k in _entries(store, "fairness") if ":window:" in k]) == weeks
 
     small_credit(until_day=47, from_day=40, store=store)  # a new batch: one week more (with labels)
     kept = build_report(store, request)
@@ -27,8 +29,15 @@ def test_kept_windows_give_the_same_report_as_a_fresh_one(small_credit):
         con.execute("DELETE FROM summary_cache")
     fresh = build_report(store, request)
     assert len(fresh["windows"]) > weeks
-    for key in ("performance", "confusion_matrix", "data_quality", "drift", "dataset_drift"):
+    for key in ("performance", "confusion_matrix", "data_quality", "drift", "dataset_drift", "operations"):
         assert _rounded(kept[key]) == _rounded(fresh[key]), key
+    for key in ("fairness", "fairness_disparities"):  # the period's counts are the windows' sums
+        assert _sorted(kept[key]) == _sorted(fresh[key]), key
+    assert [r for r in kept["fairness"] if r["window"] is None]
+
+
+def _sorted(records: list[dict]) -> list[dict]:
+    return sorted(_rounded(records), key=lambda r: json.dumps(r, sort_keys=True, default=str))
 
 
 def _rounded(records: list[dict]) -> list[dict]:

@@ -1,7 +1,8 @@
 """The daily routine: ingest one more day of production logs, then the drift report.
 
-The new day is the production file's last day moved one day later (written to a temporary
-Parquet file before the clock starts). Ingest (which also evaluates the alert rules) and the
+The new day is the production file's last day moved two days later (written to a temporary
+Parquet file before the clock starts); the day between is ingested first, untimed: yesterday's
+routine, whose alert evaluation left the summaries of the rules' windows. Ingest (which also evaluates the alert rules) and the
 report reuse the stored reference summary and the summaries of the windows the new batch does
 not touch, so only the new day is computed.
 """
@@ -21,11 +22,11 @@ import duckdb  # noqa: E402
 from monitoring.cli import main as cli  # noqa: E402
 
 
-def next_day_file(production: str, folder: str) -> str:
-    """The last day's rows of `production`, one day later and with fresh ids, as Parquet."""
-    path = str(Path(folder) / "next_day.parquet")
+def next_day_file(production: str, folder: str, days: int = 1) -> str:
+    """The last day's rows of `production`, `days` later and with fresh ids, as Parquet."""
+    path = str(Path(folder) / f"next_day_{days}.parquet")
     duckdb.sql(
-        f"COPY (SELECT * REPLACE (timestamp + INTERVAL 1 DAY AS timestamp, id + 1000000000000 AS id) "
+        f"COPY (SELECT * REPLACE (timestamp + INTERVAL {days} DAY AS timestamp, id + {days}000000000000 AS id) "
         f"FROM read_parquet('{production}') WHERE timestamp >= (SELECT date_trunc('day', max(timestamp)) "
         f"FROM read_parquet('{production}'))) TO '{path}' (FORMAT parquet)"
     )
@@ -39,10 +40,15 @@ def main() -> None:
     parser.add_argument("--output", required=True, help="where the JSON report goes")
     parser.add_argument("--model", default="bench")
     args = parser.parse_args()
+    model_kind = ["--model", args.model, "--kind", "production"]
     with tempfile.TemporaryDirectory() as folder:
-        day = next_day_file(args.production, folder)
+        # yesterday's routine, not timed: its ingest evaluated the rules, as every day's does, so
+        # the summaries of the rules' windows are kept (a report before may have emptied them)
+        if cli(["ingest", next_day_file(args.production, folder, 1), "--db", args.db] + model_kind):
+            sys.exit(1)
+        day = next_day_file(args.production, folder, 2)
         started = time.perf_counter()
-        if cli(["ingest", day, "--db", args.db, "--model", args.model, "--kind", "production"]):
+        if cli(["ingest", day, "--db", args.db] + model_kind):
             sys.exit(1)
         ingested = time.perf_counter()
     report = ["report", "--model", args.model, "--window", "day", "--db", args.db, "--sections", "drift"]

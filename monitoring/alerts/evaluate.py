@@ -12,17 +12,26 @@ from monitoring.alerts.findings import Finding, evaluate
 from monitoring.alerts.history import SyncResult, sync
 from monitoring.alerts.notify import notify_alerts
 from monitoring.alerts.rules import load_rules
+from monitoring.alerts.watch import sections_for
 from monitoring.context import ReportRequest
 from monitoring.errors import MonitoringError
+from monitoring.progress import Progress, silent
 from monitoring.report import build_report
 from monitoring.store import catalog
 from monitoring.store.window_sql import has_rows
 
 
 def evaluate_model(
-    store, model_name: str, *, notify: bool = True, background: bool = False, at: datetime | None = None
+    store,
+    model_name: str,
+    *,
+    notify: bool = True,
+    background: bool = False,
+    at: datetime | None = None,
+    progress: Progress = silent,
 ) -> SyncResult:
-    """Build the model's report, evaluate its rules, store the alerts and send notifications.
+    """Build the model's report (the sections its rules read), evaluate its rules, store the
+    alerts and send notifications.
 
     Alerts are stored before any webhook is called; `background=True` sends from another thread
     so that a slow receiver never holds up the caller (the app, the API, the watcher); the CLI
@@ -30,10 +39,11 @@ def evaluate_model(
     The thread is not a daemon: a process that exits waits for it (bounded by the same timeouts)
     rather than killing it inside a DuckDB call, which aborts the interpreter.
     """
-    report = build_report(store, ReportRequest(model=model_name))
     with store.connect() as con:
         rules = load_rules(con, catalog.get_model(con, model_name))
-    findings = evaluate(report, [r for r in rules if not r.segment and not r.version])
+    whole = [r for r in rules if not r.segment and not r.version]
+    report = build_report(store, ReportRequest(model=model_name, sections=sections_for(whole)), progress)
+    findings = evaluate(report, whole)
     findings += scoped_findings(store, model_name, rules, report.settings.min_segment_rows)
     with store.transaction() as con:
         model = catalog.get_model(con, model_name)
@@ -54,7 +64,10 @@ def scoped_findings(store, model_name: str, rules: list, min_rows: int) -> list[
     found = []
     for text, scoped in _by_slice(store, model_name, rules).items():
         each = scoped[0].each
-        request = ReportRequest(model_name, by=each) if each else ReportRequest(model_name, segment=text)
+        sections = sections_for(scoped)
+        request = ReportRequest(model_name, by=each, sections=sections)
+        if not each:
+            request = ReportRequest(model_name, segment=text, sections=sections)
         try:
             report = build_report(store, request)
         except MonitoringError:  # e.g. the slice has no rows in this period: nothing to judge
@@ -89,7 +102,9 @@ def _in_slice(finding: Finding, label: str) -> Finding:
     return replace(finding, scope=scope, message=f"{label}: {finding.message}")
 
 
-def evaluate_after_ingest(store, model_name: str, *, background: bool = False) -> SyncResult | None:
+def evaluate_after_ingest(
+    store, model_name: str, *, background: bool = False, progress: Progress = silent
+) -> SyncResult | None:
     """Evaluate the rules after new data arrived (None when the model has no production rows yet).
 
     Call it after the ingest transaction committed, so a failure here never undoes the ingest.
@@ -98,4 +113,4 @@ def evaluate_after_ingest(store, model_name: str, *, background: bool = False) -
         model = catalog.get_model(con, model_name)
         if not has_rows(con, model, "production"):
             return None
-    return evaluate_model(store, model_name, background=background)
+    return evaluate_model(store, model_name, background=background, progress=progress)

@@ -355,3 +355,36 @@ SPECS = (
 
 
 METRICS = {spec.name: spec for spec in SPECS}
+
+# The report section whose records each metric reads: an evaluation builds only the sections its
+# rules need (weak segments, versions and the alert history are never read by a rule).
+SECTION_OF = {
+    "performance_drop": "performance",
+    "performance": "performance",
+    "business_value": "business_value",
+    "business_value_drop": "business_value",
+    "feature_drift": "drift",
+    "prediction_drift": "drift",
+    "target_drift": "drift",
+    "drifted_features": "drift",
+    "drift_share": "drift",
+    "latency_p50": "operations",
+    "latency_p95": "operations",
+    "latency_p99": "operations",
+    "error_rate": "operations",
+    "prediction_count": "operations",
+    "demographic_parity_ratio": "fairness",
+    "demographic_parity_difference": "fairness",
+    "equalized_odds_difference": "fairness",
+    "missing_share": "data_quality",
+    "out_of_range_share": "data_quality",
+    "unseen_categories": "data_quality",
+    "hours_since_production": "freshness",
+    "labels_overdue_days": "freshness",
+    "overdue_unlabelled_share": "freshness",
+}
+
+
+def sections_for(rules) -> tuple[str, ...]:
+    """The report sections the enabled `rules` read, in a stable order."""
+    return tuple(sorted({SECTION_OF[r.metric] for r in rules if r.enabled}))

@@ -10,6 +10,7 @@ from monitoring.cli.arguments import add_model
 from monitoring.cli.output import say
 from monitoring.cli.registry import command
 from monitoring.errors import MonitoringError
+from monitoring.progress import TerminalBar
 from monitoring.store import Store
 
 
@@ -29,7 +30,8 @@ def report_after_ingest(store, model_name: str) -> None:
     from monitoring.alerts.evaluate import evaluate_after_ingest  # defers building the report
 
     try:
-        result = evaluate_after_ingest(store, model_name)
+        with TerminalBar() as bar:
+            result = evaluate_after_ingest(store, model_name, progress=bar)
     except MonitoringError as error:
         say(f"  warning: alert rules were not evaluated: {error}")
         return

@@ -13,6 +13,7 @@ from monitoring.cli.output import say
 from monitoring.cli.registry import command
 from monitoring.errors import InputError
 from monitoring.ingest.names import class_of_score
+from monitoring.progress import TerminalBar
 from monitoring.schema import BATCH_KINDS
 from monitoring.settings import VALUE_MATRIX_HELP, parse_value_matrix
 from monitoring.store import Store, catalog
@@ -39,14 +40,16 @@ def ingest(args) -> int:
             raise InputError(f"{path} is a folder; give the files in it instead, e.g. {path}/*.csv")
     store = Store(args.db)
     for path in args.files:
-        result = ingest_file(
-            store,
-            path,
-            model=args.model,
-            kind=args.kind,
-            overrides=overrides(args),
-            keep_bad_values=args.keep_bad_values,
-        )
+        with TerminalBar() as bar:  # on a terminal only, once the file has taken 2 s
+            result = ingest_file(
+                store,
+                path,
+                model=args.model,
+                kind=args.kind,
+                overrides=overrides(args),
+                keep_bad_values=args.keep_bad_values,
+                progress=bar,
+            )
         say(result.summary())
         for change in result.schema_changes:
             say(f"  schema change: {change[0]!r} {change[1]} ({change[2]})")

@@ -7,6 +7,7 @@ from monitoring.cli.output import say
 from monitoring.cli.registry import command
 from monitoring.context import ReportRequest
 from monitoring.errors import InputError
+from monitoring.progress import TerminalBar
 from monitoring.settings import ModelSettings
 from monitoring.store import Store
 from monitoring.windows import BASELINE_HELP, WINDOW_HELP
@@ -70,7 +71,8 @@ def report(args) -> int:
     else:
         from monitoring.report import build_report  # defers the sections and their statistics
 
-        text = build_report(Store(args.db), request).to_json()
+        with TerminalBar() as bar:  # on a terminal only, once the report has taken 2 s
+            text = build_report(Store(args.db), request, bar).to_json()
     if args.output:
         _write(args.output, text)
         say(f"wrote {args.output}")

@@ -48,7 +48,7 @@ def check_text_lengths(con, columns, by_name: dict, file_name: str) -> None:
     """Categories and ids are short labels: a value over MAX_LABEL_CHARS characters is refused,
     with its row named (grouping hundreds of megabyte-long values would exhaust DuckDB's memory)."""
     labels = [c for c in columns if c.kind in ("categorical", "id")]
-    longest = sql.longest_texts(con, [c.name for c in labels])
+    longest = {c.name: by_name[c.name].longest for c in labels}  # counted by the profile's pass
     for column in labels:
         if longest[column.name] > MAX_LABEL_CHARS:
             profile = by_name[column.name]

@@ -6,7 +6,9 @@ import gzip
 import hashlib
 import io
 import re
+import threading
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +53,29 @@ def content_hash(path: str) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def hash_in_background(path: str) -> Callable[[], str]:
+    """Start content_hash(path) in a thread (hashlib lets go of the GIL, so it runs beside DuckDB's
+    reading of the same file); the returned function waits for the digest."""
+    found: list = []
+
+    def work() -> None:
+        try:
+            found.append(content_hash(path))
+        except BaseException as error:  # told to the caller, in its own thread
+            found.append(error)
+
+    thread = threading.Thread(target=work, name="content-hash", daemon=True)
+    thread.start()
+
+    def digest() -> str:
+        thread.join()
+        if isinstance(found[0], BaseException):
+            raise found[0]
+        return found[0]
+
+    return digest
 
 
 def detect_format(path: str, file_name: str) -> FileFormat:

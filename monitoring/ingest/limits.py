@@ -7,7 +7,7 @@ import re
 import zlib
 
 from monitoring.errors import InputError
-from monitoring.store.connection import MEMORY_LIMIT_ENV_VAR, memory_limit
+from monitoring.store.connection import MEMORY_LIMIT_ENV_VAR, ingest_memory_limit
 from monitoring.store.ingest_sql import MAX_LINE_BYTES
 
 MB = 1 << 20
@@ -126,6 +126,6 @@ def long_line_in(text: str, path: str, is_gzip: bool) -> int | None:
 def out_of_memory_error(file_name: str, columns: int) -> InputError:
     wide = f" of {columns:,} columns" if columns else ""
     return InputError(
-        f"{file_name}: storing this file{wide} needs more memory than the limit of {memory_limit()}; "
+        f"{file_name}: storing this file{wide} needs more memory than the limit of {ingest_memory_limit()}; "
         f"raise it with {MEMORY_LIMIT_ENV_VAR} (e.g. {MEMORY_LIMIT_ENV_VAR}=2GB), or split the file"
     )

@@ -7,10 +7,17 @@ import duckdb
 
 from monitoring.errors import InputError, SchemaError
 from monitoring.ingest import checks
-from monitoring.ingest.files import FileFormat, check_column_names, content_hash, detect_format, read_failure
+from monitoring.ingest.files import (
+    FileFormat,
+    check_column_names,
+    detect_format,
+    hash_in_background,
+    read_failure,
+)
 from monitoring.ingest.limits import excerpt, first_long_line, long_line_error, out_of_memory_error
 from monitoring.ingest.proposals import target_proposal
 from monitoring.ingest.roles import RoleOverrides, build_columns, infer_task, kind_from_values
+from monitoring.progress import Progress, silent
 from monitoring.schema import BATCH_KINDS, Column, ColumnProfile, Model
 from monitoring.settings import ModelSettings
 from monitoring.store import catalog
@@ -57,8 +64,11 @@ def ingest_file(
     overrides: RoleOverrides | None = None,
     file_name: str | None = None,
     keep_bad_values: bool = False,
+    progress: Progress = silent,
 ) -> IngestResult:
-    """Store `path` as one batch of `model`, or raise a MonitoringError and store nothing."""
+    """Store `path` as one batch of `model`, or raise a MonitoringError and store nothing.
+
+    `progress(step, fraction)` hears each step as it starts (see monitoring.progress)."""
     if kind not in BATCH_KINDS:
         raise InputError(f"unknown kind {kind!r}; use one of {', '.join(BATCH_KINDS)}")
     if not model or not model.strip():
@@ -66,10 +76,18 @@ def ingest_file(
     overrides = overrides or RoleOverrides()
     file_name = file_name or Path(path).name
     file_format = detect_format(path, file_name)
-    digest = content_hash(path)
+    digest = hash_in_background(path)
     try:
         with store.transaction() as con:
-            return _ingest(con, path, file_format, digest, model, kind, overrides, file_name, keep_bad_values)
+            if not store.in_memory:
+                sql.use_ingest_memory(con)
+            progress(f"reading and checking {file_name}", 0.0)
+            result = _ingest(
+                con, path, file_format, digest, model, kind, overrides, file_name, keep_bad_values, progress
+            )
+            progress(f"saving {file_name}", 0.9)
+        progress(f"stored {file_name}", 1.0)
+        return result
     except FILE_ERRORS as error:
         raise explained(error, path, file_format, file_name) from None
 
@@ -89,23 +107,34 @@ def explained(error: Exception, path: str, file_format: FileFormat, file_name: s
     return read_failure(str(error), path, file_format, file_name)
 
 
-def _ingest(con, path, file_format, digest, model_name, kind, overrides, file_name, keep_bad):
+def _ingest(con, path, file_format, digest, model_name, kind, overrides, file_name, keep_bad, progress):
+    rows, profiles = stage_rows(con, path, file_format, file_name)
     model = catalog.get_model(con, model_name) if catalog.model_exists(con, model_name) else None
     if model:
-        earlier = catalog.find_batch_by_hash(con, model.id, kind, digest)
+        earlier = catalog.find_batch_by_hash(con, model.id, kind, digest())
         if earlier:
             return IngestResult(model_name, kind, file_name, 0, None, duplicate_of=earlier[0])
-    staged = stage_rows(con, path, file_format, file_name)
-    checks.check_overrides(overrides, [name for name, _ in staged], file_name)
-    profiles = sql.profile_stage(con, staged)
+    checks.check_overrides(overrides, [p.name for p in profiles], file_name)
     if model is None:
         model = _create_model(con, model_name, kind, profiles, overrides)
+    staged = Staged(rows, digest(), file_name, progress)
     if kind == "labels":
-        return _store_labels(con, model, profiles, overrides, file_name, digest, keep_bad)
-    return _store_rows(con, model, kind, profiles, overrides, file_name, digest, keep_bad)
+        return _store_labels(con, model, profiles, overrides, staged, keep_bad)
+    return _store_rows(con, model, kind, profiles, overrides, staged, keep_bad)
 
 
-def stage_rows(con, path: str, file_format: FileFormat, file_name: str) -> list[tuple[str, str]]:
+@dataclass(frozen=True)
+class Staged:
+    """What the store needs of the staged file besides its profile."""
+
+    rows: int
+    digest: str
+    file_name: str
+    progress: Progress = silent
+
+
+def stage_rows(con, path: str, file_format: FileFormat, file_name: str) -> tuple[int, list[ColumnProfile]]:
+    """Stage the file and profile it in one pass: (its rows, a profile per column)."""
     sql.stage_file(
         con,
         path,
@@ -118,14 +147,15 @@ def stage_rows(con, path: str, file_format: FileFormat, file_name: str) -> list[
     columns = sql.stage_columns(con)
     if file_format.kind == "jsonl":  # the keys are known only once DuckDB has read the lines
         check_column_names([name for name, _ in columns], file_name)
-    if sql.stage_row_count(con) == 0:
+    rows, profiles = sql.profile_stage(con, columns)
+    if rows == 0:
         # DuckDB's reader skips a line longer than its buffer without a word
         long = first_long_line(path, file_format.gzip) if file_format.kind == "csv" else None
         if long is not None:
             raise long_line_error(file_name, long)
         names = excerpt(", ".join(name for name, _ in columns))
         raise InputError(f"{file_name} has a header ({names}) but no rows; add data rows")
-    return columns
+    return rows, profiles
 
 
 def _create_model(con, name, kind, profiles, overrides) -> Model:
@@ -186,7 +216,8 @@ def _check_case(model: Model, present: set[str], file_name: str) -> None:
             )
 
 
-def _store_rows(con, model, kind, profiles, overrides, file_name, digest, keep_bad) -> IngestResult:
+def _store_rows(con, model, kind, profiles, overrides, staged, keep_bad) -> IngestResult:
+    file_name = staged.file_name
     present = {p.name for p in profiles}
     _check_case(model, present, file_name)
     _require(model, kind, present, file_name)
@@ -200,14 +231,16 @@ def _store_rows(con, model, kind, profiles, overrides, file_name, digest, keep_b
     checks.check_text_lengths(con, stored, by_name, file_name)
     table = model.table(kind)
     sql.ensure_row_table(con, table, [c for c in columns if c.role != "ignore"])
-    batch_id = catalog.insert_batch(con, model.id, kind, file_name, digest, 0, None, None)
+    batch_id = catalog.insert_batch(con, model.id, kind, file_name, staged.digest, 0, None, None)
     expressions = {c.name: _cast(c, by_name[c.name], model.task) for c in stored}
+    staged.progress(f"storing {staged.rows:,} rows of {file_name}", 0.3)
     sql.insert_rows(con, table, expressions, batch_id, sql.invalid_list_expression(invalid))
+    staged.progress(f"checking the times of {file_name}", 0.8)
     timestamp = next((c for c in stored if c.role == "timestamp"), None)
     if timestamp is not None:
         checks.check_times(con, table, timestamp, by_name[timestamp.name], kind, batch_id, file_name)
     start, end = sql.batch_time_span(con, table, timestamp.name if timestamp else None, batch_id)
-    rows = sql.stage_row_count(con)
+    rows = staged.rows
     catalog.update_batch(con, batch_id, rows, start, end)
     proposal = target_proposal(con, model, kind, present)
     warnings = [f"{proposal.reason} ({proposal.command(model.name)})"] if proposal else []
@@ -318,7 +351,8 @@ def _label_sources(model, profiles, overrides, file_name) -> tuple[Column, str, 
     return id_column, target_name, observed
 
 
-def _store_labels(con, model, profiles, overrides, file_name, digest, keep_bad) -> IngestResult:
+def _store_labels(con, model, profiles, overrides, staged, keep_bad) -> IngestResult:
+    file_name = staged.file_name
     id_column, target_name, observed = _label_sources(model, profiles, overrides, file_name)
     by_name = {p.name: p for p in profiles}
     target_kind = "numeric" if model.task == "regression" else "categorical"
@@ -338,10 +372,10 @@ def _store_labels(con, model, profiles, overrides, file_name, digest, keep_bad) 
         label_columns.append(Column("observed_at", "observed_at", "timestamp"))
     table = model.table("labels")
     sql.ensure_row_table(con, table, label_columns)
-    batch_id = catalog.insert_batch(con, model.id, "labels", file_name, digest, 0, None, None)
+    batch_id = catalog.insert_batch(con, model.id, "labels", file_name, staged.digest, 0, None, None)
     sql.insert_rows(con, table, expressions, batch_id, "NULL")
     checks.check_label_conflicts(con, table, batch_id, id_column.name, file_name)
-    rows = sql.stage_row_count(con)
+    rows = staged.rows
     catalog.update_batch(con, batch_id, rows, None, None)
     unmatched = sql.unmatched_label_count(con, table, model.table("production"), id_column.name, batch_id)
     warnings = []

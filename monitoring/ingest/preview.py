@@ -10,7 +10,6 @@ from monitoring.ingest.proposals import Proposal, target_proposal
 from monitoring.ingest.roles import RoleOverrides, build_columns, infer_roles, infer_task
 from monitoring.schema import Column
 from monitoring.store import catalog
-from monitoring.store import ingest_sql as sql
 
 
 @dataclass(frozen=True)
@@ -40,9 +39,7 @@ def preview_file(
     file_format = detect_format(path, file_name)
     try:
         with store.connect() as con:
-            staged = stage_rows(con, path, file_format, file_name)
-            profiles = sql.profile_stage(con, staged)
-            rows = sql.stage_row_count(con)
+            rows, profiles = stage_rows(con, path, file_format, file_name)
             existing = catalog.get_model(con, model) if model and catalog.model_exists(con, model) else None
             present = {p.name for p in profiles}
             proposal = target_proposal(con, existing, kind, present) if existing else None

@@ -20,6 +20,9 @@ MEMORY_LIMIT_ENV_VAR = "MONITORING_MEMORY_LIMIT"
 # limit keeps peak memory flat (bigger work spills to <db>.tmp). Not applied to `:memory:`, whose
 # data must fit in memory anyway.
 DEFAULT_MEMORY_LIMIT = "256MB"
+# An ingest writes every row once: with twice the room DuckDB stores 10M rows in about half the
+# time (fewer evictions while it compresses the row groups); still well under 1 GB of peak memory.
+DEFAULT_INGEST_MEMORY_LIMIT = "512MB"
 # One writer at a time per database within this process: DuckDB lets threads of one process share
 # a file, but two transactions that touch the same rows conflict and one of them is lost.
 _WRITE_LOCKS: dict[str, threading.Lock] = {}
@@ -65,6 +68,11 @@ def memory_limit() -> str:
     return os.environ.get(MEMORY_LIMIT_ENV_VAR) or DEFAULT_MEMORY_LIMIT
 
 
+def ingest_memory_limit() -> str:
+    """The limit while a file is ingested: $MONITORING_MEMORY_LIMIT when set, else 512MB."""
+    return os.environ.get(MEMORY_LIMIT_ENV_VAR) or DEFAULT_INGEST_MEMORY_LIMIT
+
+
 class Store:
     """A DuckDB database file (or `:memory:`), opened for each unit of work.
 
@@ -90,6 +98,10 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({self.path!r})"
+
+    @property
+    def in_memory(self) -> bool:
+        return self.path == MEMORY
 
     @property
     def exists(self) -> bool:

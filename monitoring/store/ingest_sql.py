@@ -2,7 +2,7 @@
 
 from monitoring.schema import Column, ColumnProfile
 from monitoring.store.catalog import table_columns, table_exists
-from monitoring.store.connection import quote
+from monitoring.store.connection import ingest_memory_limit, quote
 
 STAGE = "__stage"
 MAX_LINE_BYTES = 2 << 20  # the longest CSV line (row) DuckDB's reader is asked to take
@@ -56,10 +56,6 @@ def stage_columns(con) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {STAGE}").fetchall()]
 
 
-def stage_row_count(con) -> int:
-    return con.execute(f"SELECT count(*) FROM {STAGE}").fetchall()[0][0]
-
-
 def _as_text(name: str) -> str:
     return f"NULLIF(trim(CAST({quote(name)} AS VARCHAR)), '')"
 
@@ -101,18 +97,18 @@ def _text_to_time(text: str) -> str:
 
 
 def _profile_parts(name: str, sql_type: str, i: int) -> tuple[str, list[str]]:
-    """(the column's projection, its five aggregates) for profile_stage's single pass."""
+    """(the column's projection, its six aggregates) for profile_stage's single pass."""
     base = _base_type(sql_type)
     value = f"c{i}"
     if base in NUMBER_TYPES:
         whole = f"count({value})" if base in WHOLE_TYPES else f"count_if({value} = floor({value}))"
-        counts = [f"count({value})", f"count({value})", whole, f"approx_count_distinct({value})", "0"]
+        counts = [f"count({value})", f"count({value})", whole, f"approx_count_distinct({value})", "0", "0"]
         return f"{quote(name)} AS {value}", counts
     if base == "BOOLEAN":
-        counts = [f"count({value})", f"count({value})", "0", f"approx_count_distinct({value})", "0"]
+        counts = [f"count({value})", f"count({value})", "0", f"approx_count_distinct({value})", "0", "0"]
         return f"{quote(name)} AS {value}", counts
     if is_time_type(sql_type):
-        counts = [f"count({value})", "0", "0", f"approx_count_distinct({value})", f"count({value})"]
+        counts = [f"count({value})", "0", "0", f"approx_count_distinct({value})", f"count({value})", "0"]
         return f"{quote(name)} AS {value}", counts
     number = f"n{i}"
     counts = [
@@ -121,6 +117,7 @@ def _profile_parts(name: str, sql_type: str, i: int) -> tuple[str, list[str]]:
         f"count_if({number} = floor({number}))",
         f"approx_count_distinct({value})",
         f"count({_text_to_time(value)})",
+        f"max(length({value}))",
     ]
     text = _text_of(name, sql_type)
     return f"{text} AS {value}, TRY_CAST({text} AS DOUBLE) AS {number}", counts
@@ -131,29 +128,31 @@ def _profile_parts(name: str, sql_type: str, i: int) -> tuple[str, list[str]]:
 PROFILE_COLUMNS_PER_PASS = 100
 
 
-def profile_stage(con, columns: list[tuple[str, str]]) -> list[ColumnProfile]:
-    """Per column, counts of values, numbers, whole numbers, distinct values and dates, each
-    counted the way parse_expression reads it (so bad values are `non_null - numeric` for a
-    numeric column and `non_null - timestamps` for a timestamp). One pass per 100 columns."""
-    profiles = []
+def profile_stage(con, columns: list[tuple[str, str]]) -> tuple[int, list[ColumnProfile]]:
+    """The staged rows and, per column, counts of values, numbers, whole numbers, distinct values
+    and dates, each counted the way parse_expression reads it (so bad values are `non_null -
+    numeric` for a numeric column and `non_null - timestamps` for a timestamp), and the length of
+    its longest text. One pass per 100 columns: the file is read once, nothing is counted twice."""
+    rows, profiles = 0, []
     for start in range(0, len(columns), PROFILE_COLUMNS_PER_PASS):
-        profiles += _profile_pass(con, columns[start : start + PROFILE_COLUMNS_PER_PASS])
-    return profiles
+        rows, found = _profile_pass(con, columns[start : start + PROFILE_COLUMNS_PER_PASS])
+        profiles += found
+    return rows, profiles
 
 
-def _profile_pass(con, columns: list[tuple[str, str]]) -> list[ColumnProfile]:
-    projections, aggregates = [], []
+def _profile_pass(con, columns: list[tuple[str, str]]) -> tuple[int, list[ColumnProfile]]:
+    projections, aggregates = [], ["count(*)"]
     for i, (name, sql_type) in enumerate(columns):
         projection, counts = _profile_parts(name, sql_type, i)
         projections.append(projection)
         aggregates += counts
     query = f"SELECT {', '.join(aggregates)} FROM (SELECT {', '.join(projections)} FROM {STAGE})"
-    row = con.execute(query).fetchall()[0]
+    rows, *found = con.execute(query).fetchall()[0]
     profiles = []
     for i, (name, sql_type) in enumerate(columns):
-        counts = [int(v or 0) for v in row[i * 5 : i * 5 + 5]]
+        counts = [int(v or 0) for v in found[i * 6 : i * 6 + 6]]
         profiles.append(ColumnProfile(name, sql_type, *counts))
-    return profiles
+    return int(rows), profiles
 
 
 def cast_expression(name: str, kind: str, sql_type: str, is_class_label: bool = False) -> str:
@@ -251,11 +250,23 @@ def ensure_row_table(con, table: str, columns: list[Column]) -> list[str]:
     return table_columns(con, table)
 
 
+def use_ingest_memory(con) -> None:
+    """Give an ingest's connection (of a database file) the ingest's memory limit."""
+    con.execute("SET memory_limit = ?", [ingest_memory_limit()])
+
+
 def insert_rows(con, table: str, expressions: dict[str, str], batch_id: int, invalid: str) -> None:
-    """Append the staged rows: `expressions` maps each stored column to its cast of the file."""
+    """Append the staged rows: `expressions` maps each stored column to its cast of the file.
+
+    The rows may land in another order than the file's (both cores write row groups as they come,
+    and closing the database then needs no reordering); every query that shows rows orders them."""
     names = [quote(n) for n in expressions] + ["__batch", "__invalid"]
     values = list(expressions.values()) + [str(int(batch_id)), invalid]
-    con.execute(f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(values)} FROM {STAGE}")
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        con.execute(f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(values)} FROM {STAGE}")
+    finally:
+        con.execute("RESET preserve_insertion_order")
 
 
 def invalid_list_expression(checks: dict[str, str]) -> str:
@@ -292,12 +303,3 @@ def unmatched_label_count(
 
 def null_timestamp_count(con, cast: str) -> int:
     return con.execute(f"SELECT count(*) FROM {STAGE} WHERE {cast} IS NULL").fetchall()[0][0]
-
-
-def longest_texts(con, names: list[str]) -> dict[str, int]:
-    """{column: the length of its longest staged value as text}, in one pass over the stage."""
-    if not names:
-        return {}
-    parts = ", ".join(f"max(length({_as_text(name)}))" for name in names)
-    row = con.execute(f"SELECT {parts} FROM {STAGE}").fetchall()[0]
-    return {name: int(length or 0) for name, length in zip(names, row, strict=True)}

@@ -129,14 +129,20 @@ def duplicate_ids(
 ) -> list[tuple]:
     """Per window (keys of `_keys`): rows whose id occurs more than once in the period's production
     rows; with a `version` column, more than once for the same version (another version scoring
-    the same id, shadow traffic, is not a duplicate)."""
+    the same id, shadow traffic, is not a duplicate). Windows without any are left out.
+
+    The ids seen more than once are found by one hash aggregate, and the rows holding them by a
+    semi-join: over millions of rows several times faster than counting every id's rows in a
+    window function (which sorts them all)."""
     name = quote(id_column)
     keys, grouping = _keys(segment)
-    inner = f"{WINDOW}, {SEGMENT}" if segment else WINDOW
-    partition = name if version is None else f"{name}, {quote(version)}"
+    parts = [name] if version is None else [name, quote(version)]
+    matched = " AND ".join(f"p.{part} IS NOT DISTINCT FROM d.{part}" for part in parts)
+    repeated = (
+        f"SELECT {', '.join(parts)} FROM ({source}) WHERE {name} IS NOT NULL GROUP BY ALL HAVING count(*) > 1"
+    )
     return con.execute(
-        f"SELECT {keys}, count_if(n > 1)::BIGINT FROM (SELECT {inner}, "
-        f"count(*) OVER (PARTITION BY {partition}) AS n FROM ({source}) WHERE {name} IS NOT NULL) "
-        f"{grouping}",
-        params,
+        f"SELECT {keys}, count(*)::BIGINT FROM ({source}) p SEMI JOIN ({repeated}) d ON {matched} "
+        f"WHERE p.{name} IS NOT NULL {grouping}",
+        params + params,
     ).fetchall()
