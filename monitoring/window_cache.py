@@ -12,7 +12,7 @@ drift summaries and for the sections whose records each belong to one window.
 import hashlib
 import json
 
-from monitoring.store import catalog, window_sql
+from monitoring.store import attached_sql, catalog, window_sql
 from monitoring.store.cache import as_stored, cached_for
 
 
@@ -46,9 +46,10 @@ def _window_tokens(con, context) -> dict:
     batches = window_sql.group_batches(con, source, params, window_sql.WINDOW)
     labels = catalog.batch_token(con, model.id, "labels")
     reference = catalog.batch_token(con, model.id, "reference", context.reference_batch)
+    production = attached_sql.attached_token(con, model.id, "production")  # '' when stored
     # only the context's windows: one that appeared since they were listed is not in this report
     return {
-        key: f"{found}|labels:{labels}|reference:{reference}"
+        key: f"{found}|labels:{labels}|reference:{reference}" + (f"|{production}" if production else "")
         for key, found in batches.items()
         if key in context.window_index
     }
