@@ -260,3 +260,29 @@ def test_a_report_of_an_attached_model_from_the_cli_is_json(lake, capsys, tmp_pa
     )
     assert code == 0, err
     assert len({record["window"] for record in json.loads(out)["operations"]}) == 20
+
+
+@pytest.mark.parametrize(
+    "page", ["pages/batches.py", "pages/drift.py", "pages/operations.py", "pages/data_quality.py"]
+)
+def test_the_app_pages_read_an_attached_model_and_the_batches_page_lists_its_datasets(
+    lake, tmp_path, monkeypatch, page
+):
+    from streamlit.testing.v1 import AppTest
+
+    from monitoring.settings import DB_ENV_VAR
+
+    db = tmp_path / "app.duckdb"
+    attached_store(lake, str(db))
+    monkeypatch.setenv(DB_ENV_VAR, str(db))
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.query_params["model"] = "credit"
+    at.run()
+    at = at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    if page == "pages/batches.py":
+        assert "Attached datasets" in [h.value for h in at.subheader]
+        listed = at.dataframe[1].value
+        assert sorted(listed["kind"]) == ["labels", "production", "reference"]
+        assert listed.set_index("kind").loc["production", "files"] == 20

@@ -238,6 +238,11 @@ def unconvertible(con, model: Model, name: str, kind: str) -> tuple[int, str | N
 def convert_column(con, model: Model, name: str, kind: str) -> None:
     """Store `name` as numbers (DOUBLE) or as text, in every table that holds it; whole numbers
     become text without a fraction ('1', not '1.0'), as an ingest writes class labels."""
+    if any(attached_sql.view_definition(con, t) for t in _tables_with(con, model, name)):
+        raise InputError(
+            f"column {name!r} of model {model.name!r} is read from an attached Parquet dataset, whose "
+            "types are fixed when it is attached; delete its batch and attach it again with --numeric or --categorical"
+        )
     column = quote(name)
     as_text = f"CASE WHEN {column} = floor({column}) THEN CAST(CAST({column} AS BIGINT) AS VARCHAR) ELSE CAST({column} AS VARCHAR) END"
     for table in _tables_with(con, model, name):
