@@ -18,6 +18,8 @@ class ReportRequest:
     threshold: str | None = None
     reference_batch: int | None = None
     sections: tuple[str, ...] | None = None  # None: every registered section
+    engine: str = "duckdb"  # or "spark": the production scans run on Spark (store/spark_engine.py)
+    spark_master: str | None = None  # None: $SPARK_REMOTE (Spark Connect), else local[*]
 
 
 @dataclass(frozen=True)

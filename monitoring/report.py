@@ -25,7 +25,7 @@ from monitoring.freshness import freshness_section
 from monitoring.operations import operations_section
 from monitoring.performance.section import business_value_section, performance_section
 from monitoring.settings import ModelSettings
-from monitoring.store import window_sql
+from monitoring.store import catalog, window_sql
 from monitoring.store.cache import as_stored
 from monitoring.store.connection import read_snapshot
 from monitoring.windows import parse_time, window_label, window_phrase
@@ -171,6 +171,10 @@ def build_report(store, request: ReportRequest) -> Report:
     it (store/cache.py).
     """
     with store.connect() as con, read_snapshot(con):
+        if request.engine == "spark":
+            from monitoring.store.spark_engine import open_spark  # defers pyspark
+
+            con = open_spark(con, catalog.get_model(con, request.model), request.spark_master)
         context = make_context(con, request)
         data = {
             "model": context.model.name,

@@ -22,6 +22,17 @@ def _report_args(parser):
     )
     parser.add_argument("--threshold", choices=ModelSettings.choices("drift_threshold"))
     parser.add_argument("--sections", help="comma-separated sections (default: all), e.g. drift")
+    parser.add_argument(
+        "--engine",
+        choices=["duckdb", "spark"],
+        default="duckdb",
+        help="where the production scans run: the local DuckDB file (default) or Apache Spark",
+    )
+    parser.add_argument(
+        "--spark-master",
+        metavar="URL",
+        help="Spark master for --engine spark, e.g. local[4] or spark://host:7077 (default: $SPARK_REMOTE for Spark Connect, else local[*])",
+    )
     parser.add_argument("--format", choices=["json", "html"], default="json")
     parser.add_argument("-o", "--output", metavar="FILE")
 
@@ -47,6 +58,8 @@ def report(args) -> int:
         method=args.method,
         threshold=args.threshold,
         sections=_sections(args.sections),
+        engine=args.engine,
+        spark_master=args.spark_master,
     )
     if args.format == "html":
         from monitoring.html_report import build_html_report  # defers pandas and the charts

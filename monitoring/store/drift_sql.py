@@ -157,6 +157,8 @@ def grouped_counts(
     {category: count}. NULLs are left out (missing values belong to data quality).
     """
     edges = {n: e for n, e in edges.items() if e["edges"]}
+    if getattr(con, "engine", "duckdb") != "duckdb":  # no histogram(): GROUP BY counts instead
+        return portable_grouped_counts(con, source, params, group, edges, categorical, excess)
     numeric, bound = _numeric_parts(edges, excess)
     select = [f"{group or 'NULL'} AS __group"] + numeric + _categorical_parts(categorical)
     grouping = " GROUP BY ALL ORDER BY 1" if group else ""  # one group: the faster plain aggregate
@@ -176,6 +178,63 @@ def grouped_counts(
             summary[name] = {str(k): int(v) for k, v in (next(values) or {}).items()}
         result[row[0]] = summary
     return result
+
+
+def portable_grouped_counts(con, source, params, group, edges, categorical, excess) -> dict:
+    """grouped_counts as GROUP BY counts of (group, column, bin or category): one unpivoted pass,
+    plus one for the sums beyond the edges. Same result, no DuckDB-only aggregate."""
+    values = [_bin_case(_double(name), info["edges"]) for name, info in edges.items()]
+    values += [f"CAST({quote(name)} AS VARCHAR)" for name in categorical]
+    names = list(edges) + list(categorical)
+    result: dict = {}
+    if names:
+        cells = ", ".join(f"CAST({v} AS VARCHAR) AS c{i}" for i, v in enumerate(values))
+        query = (
+            f"SELECT __group, k, v, count(*) AS n FROM (SELECT {group or 'NULL'} AS __group, {cells} "
+            f"FROM ({source})) UNPIVOT (v FOR k IN ({', '.join(f'c{i}' for i in range(len(names)))})) "
+            "GROUP BY __group, k, v"
+        )
+        for key, column, value, count in con.execute(query, params).fetchall():
+            result.setdefault(key, {}).setdefault(names[int(column[1:])], {})[value] = int(count)
+    sums = _excess_sums(con, source, params, group, edges) if excess and edges else {}
+    keys = sorted(set(result) | set(sums), key=lambda k: (k is None, k))
+    return {key: _as_summary(result.get(key, {}), edges, categorical, sums.get(key)) for key in keys}
+
+
+def _bin_case(column: str, edges: list[float]) -> str:
+    def search(low: int, high: int) -> str:
+        if low == high:
+            return str(low)
+        middle = (low + high) // 2
+        return f"CASE WHEN {column} <= {float(edges[middle])!r} THEN {search(low, middle)} ELSE {search(middle + 1, high)} END"
+
+    return f"CASE WHEN {column} IS NULL THEN NULL ELSE {search(0, len(edges))} END"
+
+
+def _excess_sums(con, source, params, group, edges) -> dict:
+    parts, bound = [], []
+    for name, info in edges.items():
+        col = _double(name)
+        parts += [f"coalesce(sum(greatest(? - {col}, 0)), 0)", f"coalesce(sum(greatest({col} - ?, 0)), 0)"]
+        bound += [info["edges"][0], info["edges"][-1]]
+    grouping = " GROUP BY 1" if group else ""
+    rows = con.execute(
+        f"SELECT {group or 'NULL'}, {', '.join(parts)} FROM ({source}){grouping}", bound + params
+    )
+    return {row[0]: row[1:] for row in rows.fetchall()}
+
+
+def _as_summary(found: dict, edges: dict, categorical: list[str], sums) -> dict:
+    summary = {}
+    for i, (name, info) in enumerate(edges.items()):
+        counts = [0] * (len(info["edges"]) + 1)
+        for position, count in found.get(name, {}).items():
+            counts[int(position)] = count
+        below, above = (sums[2 * i], sums[2 * i + 1]) if sums else (0.0, 0.0)
+        summary[name] = {"counts": counts, "below": float(below), "above": float(above)}
+    for name in categorical:
+        summary[name] = dict(sorted(found.get(name, {}).items()))
+    return summary
 
 
 def _to_counts(values, edges: list[float]) -> list[int]:
