@@ -18,7 +18,14 @@ from monitoring.store.window_sql import has_rows
 
 
 def evaluate_model(
-    store, model_name: str, *, notify: bool = True, background: bool = False, at: datetime | None = None
+    store,
+    model_name: str,
+    *,
+    notify: bool = True,
+    background: bool = False,
+    at: datetime | None = None,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
 ) -> SyncResult:
     """Build the model's report, evaluate its rules, store the alerts and send notifications.
 
@@ -28,7 +35,7 @@ def evaluate_model(
     The thread is not a daemon: a process that exits waits for it (bounded by the same timeouts)
     rather than killing it inside a DuckDB call, which aborts the interpreter.
     """
-    report = build_report(store, ReportRequest(model=model_name))
+    report = build_report(store, ReportRequest(model=model_name, engine=engine, spark_master=spark_master))
     with store.transaction() as con:
         model = catalog.get_model(con, model_name)
         findings = evaluate(report, load_rules(con, model))

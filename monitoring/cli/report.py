@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from monitoring.cli.arguments import add_model, add_period, period
+from monitoring.cli.arguments import add_engine, add_model, add_period, period
 from monitoring.cli.output import say
 from monitoring.cli.registry import command
 from monitoring.context import ReportRequest
@@ -22,17 +22,7 @@ def _report_args(parser):
     )
     parser.add_argument("--threshold", choices=ModelSettings.choices("drift_threshold"))
     parser.add_argument("--sections", help="comma-separated sections (default: all), e.g. drift")
-    parser.add_argument(
-        "--engine",
-        choices=["duckdb", "spark"],
-        default="duckdb",
-        help="where the production scans run: the local DuckDB file (default) or Apache Spark",
-    )
-    parser.add_argument(
-        "--spark-master",
-        metavar="URL",
-        help="Spark master for --engine spark, e.g. local[4] or spark://host:7077 (default: $SPARK_REMOTE for Spark Connect, else local[*])",
-    )
+    add_engine(parser)
     parser.add_argument("--format", choices=["json", "html"], default="json")
     parser.add_argument("-o", "--output", metavar="FILE")
 

@@ -157,7 +157,7 @@ def grouped_counts(
     {category: count}. NULLs are left out (missing values belong to data quality).
     """
     edges = {n: e for n, e in edges.items() if e["edges"]}
-    if getattr(con, "engine", "duckdb") != "duckdb":  # no histogram(): GROUP BY counts instead
+    if getattr(con, "engine", "duckdb") == "spark" and con.runs_on_spark(source):  # no histogram() there
         return portable_grouped_counts(con, source, params, group, edges, categorical, excess)
     numeric, bound = _numeric_parts(edges, excess)
     select = [f"{group or 'NULL'} AS __group"] + numeric + _categorical_parts(categorical)
@@ -182,33 +182,30 @@ def grouped_counts(
 
 def portable_grouped_counts(con, source, params, group, edges, categorical, excess) -> dict:
     """grouped_counts as GROUP BY counts of (group, column, bin or category): one unpivoted pass,
-    plus one for the sums beyond the edges. Same result, no DuckDB-only aggregate."""
-    values = [_bin_case(_double(name), info["edges"]) for name, info in edges.items()]
-    values += [f"CAST({quote(name)} AS VARCHAR)" for name in categorical]
+    plus one for the sums beyond the edges. The engine puts each numeric value in its bin
+    (`con.binned`: edges[i-1] < x <= edges[i] is bin i, above the last edge bin len(edges))."""
     names = list(edges) + list(categorical)
     result: dict = {}
     if names:
-        cells = ", ".join(f"CAST({v} AS VARCHAR) AS c{i}" for i, v in enumerate(values))
-        query = (
-            f"SELECT __group, k, v, count(*) AS n FROM (SELECT {group or 'NULL'} AS __group, {cells} "
-            f"FROM ({source})) UNPIVOT (v FOR k IN ({', '.join(f'c{i}' for i in range(len(names)))})) "
-            "GROUP BY __group, k, v"
+        binned = con.binned(
+            source, params, group, {n: info["edges"] for n, info in edges.items()}, categorical
         )
-        for key, column, value, count in con.execute(query, params).fetchall():
+        cells = ", ".join(f"c{i}" for i in range(len(names)))
+        query = f"SELECT __group, k, v, count(*) AS n FROM {binned} UNPIVOT (v FOR k IN ({cells})) GROUP BY __group, k, v"
+        for key, column, value, count in con.execute(query).fetchall():
             result.setdefault(key, {}).setdefault(names[int(column[1:])], {})[value] = int(count)
     sums = _excess_sums(con, source, params, group, edges) if excess and edges else {}
     keys = sorted(set(result) | set(sums), key=lambda k: (k is None, k))
     return {key: _as_summary(result.get(key, {}), edges, categorical, sums.get(key)) for key in keys}
 
 
-def _bin_case(column: str, edges: list[float]) -> str:
-    def search(low: int, high: int) -> str:
-        if low == high:
-            return str(low)
-        middle = (low + high) // 2
-        return f"CASE WHEN {column} <= {float(edges[middle])!r} THEN {search(low, middle)} ELSE {search(middle + 1, high)} END"
-
-    return f"CASE WHEN {column} IS NULL THEN NULL ELSE {search(0, len(edges))} END"
+def binned_select(group: str | None, numeric: list[str], categorical: list[str]) -> str:
+    """The columns `con.binned` starts from: __group, the numeric columns as x0.. (DOUBLE) and the
+    categorical ones as c<n>.. (text)."""
+    parts = [f"{group or 'NULL'} AS __group"]
+    parts += [f"CAST({quote(name)} AS DOUBLE) AS x{i}" for i, name in enumerate(numeric)]
+    parts += [f"CAST({quote(name)} AS VARCHAR) AS c{len(numeric) + j}" for j, name in enumerate(categorical)]
+    return ", ".join(parts)
 
 
 def _excess_sums(con, source, params, group, edges) -> dict:

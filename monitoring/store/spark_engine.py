@@ -90,15 +90,18 @@ def _plain(value):
 
 
 def _array(values) -> np.ndarray:
-    """A column as DuckDB's fetchnumpy gives it: numbers (NULL as NaN), times, else objects."""
+    """A column as DuckDB's fetchnumpy gives it: numbers and times typed, NULLs masked."""
     present = [v for v in values if v is not None]
+    missing = [v is None for v in values]
     if present and all(isinstance(v, datetime) for v in present):
-        return np.array([np.datetime64(v, "us") if v is not None else np.datetime64("NaT") for v in values])
-    if present and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
-        if len(present) == len(values) and all(isinstance(v, int) for v in present):
-            return np.array(values, dtype=np.int64)
-        return np.array([np.nan if v is None else v for v in values], dtype=float)
-    return np.array(list(values), dtype=object)
+        data = np.array([np.datetime64(v, "us") if v is not None else np.datetime64("NaT") for v in values])
+    elif present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        data = np.array([0 if v is None else v for v in values], dtype=np.int64)
+    elif present and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+        data = np.array([np.nan if v is None else v for v in values], dtype=float)
+    else:
+        return np.array(list(values), dtype=object)
+    return np.ma.masked_array(data, mask=missing) if any(missing) else data
 
 
 class SparkConnection:
@@ -118,9 +121,13 @@ class SparkConnection:
     def cursor(self):
         return self._con.cursor()
 
+    def runs_on_spark(self, sql: str) -> bool:
+        """Whether `sql` reads the model's production rows or labels (or a view made from them)."""
+        routed = any(t in sql for t, kind in self._tables.items() if kind in ROUTED_KINDS)
+        return routed or "monitoring_binned_" in sql
+
     def execute(self, sql: str, params=()):
-        touched = [t for t, kind in self._tables.items() if t in sql and kind in ROUTED_KINDS]
-        if not touched:
+        if not self.runs_on_spark(sql):
             return self._con.execute(sql, params)
         text = bind(sql, list(params or []))
         for table, kind in self._tables.items():
@@ -130,6 +137,41 @@ class SparkConnection:
             if re.search(rf"\bFROM {table}\b", text):
                 text = re.sub(rf"\bFROM {table}\b", f"FROM {self._catalog_view(table)}", text)
         return SparkResult(self.spark.sql(to_spark(text)))
+
+    def binned(
+        self, source: str, params: list, group, edges: dict[str, list[float]], categorical: list[str]
+    ) -> str:
+        """A temp view of (__group, c0.. as text): numeric values as their histogram bin, found by
+        Spark ML's Bucketizer (a binary search; a SQL search tree outgrows Spark's code generator),
+        then the categorical values. Bucketizer's buckets are [a, b), the histogram's (a, b]: so it
+        buckets -x over the negated edges, and bin = len(edges) - bucket."""
+        from pyspark.ml.feature import Bucketizer
+
+        from monitoring.store.drift_sql import binned_select
+
+        numeric = list(edges)
+        query = f"SELECT {binned_select(group, numeric, categorical)} FROM ({source})"
+        frame = self.execute(query, params)._frame
+        if numeric:
+            for i in range(len(numeric)):
+                frame = frame.withColumn(f"n{i}", _expr(f"coalesce(-x{i}, 0D)"))
+            splits = [
+                [float("-inf"), *(-e for e in reversed(found)), float("inf")] for found in edges.values()
+            ]
+            bucketizer = Bucketizer(
+                splitsArray=splits,
+                inputCols=[f"n{i}" for i in range(len(numeric))],
+                outputCols=[f"j{i}" for i in range(len(numeric))],
+            )
+            frame = bucketizer.transform(frame)
+            for i, found in enumerate(edges.values()):
+                bin_of = f"CASE WHEN x{i} IS NULL THEN NULL ELSE CAST({len(found)} - CAST(j{i} AS INT) AS STRING) END"
+                frame = frame.withColumn(f"c{i}", _expr(bin_of))
+        cells = ["__group"] + [f"c{i}" for i in range(len(numeric) + len(categorical))]
+        name = f"monitoring_binned_{len(self._views)}"
+        self._views[name] = name
+        frame.select(*cells).createOrReplaceTempView(name)
+        return name
 
     def _catalog_view(self, table: str) -> str:
         """A small catalog table (the model's batches) copied to Spark for a query that joins it."""
@@ -159,11 +201,27 @@ class SparkConnection:
         reader = self.spark.read
         if found["hive"] and os.path.isdir(found["path"]):
             reader = reader.option("basePath", os.path.abspath(found["path"]))
-        reader.parquet(*files).createOrReplaceTempView(f"{name}_files")
+        self.spark.conf.set("spark.sql.legacy.parquet.nanosAsLong", "true")  # else Spark refuses them
+        frame = reader.parquet(*files)
+        for column in self._nanosecond_columns(files[0]):  # as DuckDB casts them: rounded to µs
+            frame = frame.withColumn(
+                column, _expr(f"CAST(timestamp_micros((`{column}` + 500) div 1000) AS TIMESTAMP_NTZ)")
+            )
+        frame.createOrReplaceTempView(f"{name}_files")
         definition = attached_sql.view_definition(self._con, table)
         select = re.sub(r"(?is)^CREATE VIEW .*? AS ", "", definition.strip().rstrip(";"))
         select = re.sub(r"(?is)FROM read_parquet\(.*\)$", f"FROM {name}_files", select)
         self.spark.sql(f"CREATE OR REPLACE TEMP VIEW {name} AS {to_spark(select)}")
+
+    def _nanosecond_columns(self, path: str) -> list[str]:
+        rows = self._con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [path]).fetchall()
+        return [row[0] for row in rows if row[1].startswith("TIMESTAMP_NS")]
+
+
+def _expr(text: str):
+    from pyspark.sql.functions import expr
+
+    return expr(text)
 
 
 def open_spark(con, model, master: str | None = None):
@@ -217,12 +275,51 @@ def to_spark(sql: str) -> str:
     import sqlglot
 
     tree = sqlglot.parse_one(sql, read="duckdb")
-    return tree.transform(_for_spark).sql(dialect="spark")
+    for node in reversed(list(tree.walk(bfs=False))):  # children first: a fix sees fixed children
+        fixed = _for_spark(node)
+        if fixed is not node:
+            if node is tree:
+                tree = fixed
+            else:
+                node.replace(fixed)
+    return tree.sql(dialect="spark")
+
+
+def _zip_explodes(node):
+    """DuckDB unnests several lists of one row side by side; Spark allows one generator per
+    select: SELECT inline(arrays_zip(a, b)) AS (x, y) does the same."""
+    from sqlglot import exp
+
+    if not isinstance(node, exp.Select):
+        return node
+    exploded = [e for e in node.expressions if isinstance(e, exp.Alias) and isinstance(e.this, exp.Explode)]
+    if len(exploded) < 2:
+        return node
+    zipped = exp.Anonymous(
+        this="inline",
+        expressions=[exp.Anonymous(this="arrays_zip", expressions=[e.this.this.copy() for e in exploded])],
+    )
+    generator = exp.Aliases(this=zipped, expressions=[exp.to_identifier(e.alias) for e in exploded])
+    node = node.copy()
+    node.set(
+        "expressions",
+        [e for e in node.expressions if e.alias not in {x.alias for x in exploded}] + [generator],
+    )
+    return node
 
 
 def _for_spark(node):
     """Where Spark 4 differs from DuckDB in ways SQLGlot keeps (measured on this stack)."""
     from sqlglot import exp
+
+    node = _zip_explodes(node)
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() == "list_sum":
+        template = exp.maybe_parse(
+            "aggregate(__list, CAST(0 AS DOUBLE), (acc, x) -> acc + x)", dialect="spark"
+        )
+        return template.transform(
+            lambda n: node.expressions[0].copy() if isinstance(n, exp.Column) and n.name == "__list" else n
+        )
 
     if isinstance(node, exp.Literal) and not node.is_string and re.search(r"[.eE]", node.this):
         return exp.cast(node.copy(), "double")  # 2.0 is DECIMAL in Spark: keep the DOUBLE arithmetic
@@ -237,8 +334,13 @@ def _for_spark(node):
         return exp.condition(
             f"(NOT isnan({value.sql('spark')}) AND abs({value.sql('spark')}) < double('inf'))"
         )
-    if name in ("list_position", "array_position") and isinstance(node, exp.Anonymous):
+    if name == "list_position" and isinstance(node, exp.Anonymous):
         return exp.Anonymous(this="array_position", expressions=[e.copy() for e in node.expressions])
+    if name == "list_extract" and isinstance(node, exp.Anonymous):  # 1-based in both; SQLGlot keeps the name
+        array, index = (e.copy() for e in node.expressions)
+        return exp.Anonymous(
+            this="element_at", expressions=[array, exp.cast(index, "int")]
+        )  # Spark wants INT
     if isinstance(node, exp.PercentileCont) and not isinstance(node.parent, exp.WithinGroup):
         return exp.Anonymous(this="percentile", expressions=[node.this.copy(), node.expression.copy()])
     return node
