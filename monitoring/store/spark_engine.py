@@ -27,6 +27,7 @@ from monitoring.store.catalog import table_exists
 
 SPARK_REMOTE_ENV_VAR = "SPARK_REMOTE"
 DEFAULT_MASTER = "local[*]"
+SUBMITTED_ENV_VAR = "PYSPARK_GATEWAY_PORT"  # set when spark-submit started this Python process
 SPARK_KINDS = ("production", "labels", "reference")
 ROUTED_KINDS = ("production", "labels")  # a query that reads these runs on Spark
 CATALOG_TABLES = ("batches",)  # catalog tables a routed query may join
@@ -40,12 +41,12 @@ def spark_session(master: str | None = None):
         raise InputError(
             "--engine spark needs pyspark; pip install -r requirements-spark.txt (and Java 17)"
         ) from None
-    remote = os.environ.get(SPARK_REMOTE_ENV_VAR)
-    builder = (
-        SparkSession.builder.remote(remote)
-        if remote and not master
-        else SparkSession.builder.master(master or DEFAULT_MASTER)
-    )
+    remote = None if master else os.environ.get(SPARK_REMOTE_ENV_VAR)
+    builder = SparkSession.builder
+    if remote:
+        builder = builder.remote(remote)
+    elif master or SUBMITTED_ENV_VAR not in os.environ:  # else spark-submit's --master stands
+        builder = builder.master(master or DEFAULT_MASTER)
     session = (
         builder.appName("monitoring-report")
         .config("spark.sql.session.timeZone", "UTC")
