@@ -99,8 +99,11 @@ def _outcomes(rng: np.random.Generator, data: dict, drift: np.ndarray) -> dict:
     }
 
 
-def make_chunk(kind: str, rows: int, index: int, seed: int = 0) -> pa.Table:
-    """Rows [index*CHUNK, index*CHUNK + n) of a `kind` file of `rows` rows, as an Arrow table."""
+def make_chunk(kind: str, rows: int, index: int, seed: int = 0, segments: int = 0) -> pa.Table:
+    """Rows [index*CHUNK, index*CHUNK + n) of a `kind` file of `rows` rows, as an Arrow table.
+
+    `segments` > 0 adds the column `shop` with that many values (s00, s01, ...; the first ones more
+    frequent), drawn after every other column so that the other columns stay the same."""
     first = index * CHUNK
     count = min(CHUNK, rows - first)
     rng = np.random.default_rng([seed, 0 if kind == "reference" else 1, index])
@@ -113,10 +116,14 @@ def make_chunk(kind: str, rows: int, index: int, seed: int = 0) -> pa.Table:
     data.update(_numeric(rng, count, drift))
     data.update(_categorical(rng, count, drift))
     data.update(_outcomes(rng, data, drift))
+    if segments:
+        weights = 1 / np.arange(1, segments + 1) ** 0.5
+        names = np.array([f"s{i:02d}" for i in range(segments)])
+        data["shop"] = names[rng.choice(segments, count, p=weights / weights.sum())]
     return pa.table(data)
 
 
-def write(kind: str, rows: int, path: Path, seed: int = 0) -> Path:
+def write(kind: str, rows: int, path: Path, seed: int = 0, segments: int = 0) -> Path:
     """Write the file chunk by chunk; a file already there with the right row count is kept."""
     if path.exists() and pq.ParquetFile(path).metadata.num_rows == rows:
         return path
@@ -124,7 +131,7 @@ def write(kind: str, rows: int, path: Path, seed: int = 0) -> Path:
     partial = path.with_suffix(".partial")
     writer = None
     for index in range((rows + CHUNK - 1) // CHUNK):
-        table = make_chunk(kind, rows, index, seed)
+        table = make_chunk(kind, rows, index, seed, segments)
         writer = writer or pq.ParquetWriter(partial, table.schema)
         writer.write_table(table)
     writer.close()
@@ -132,12 +139,16 @@ def write(kind: str, rows: int, path: Path, seed: int = 0) -> Path:
     return path
 
 
-def reference_path(rows: int) -> Path:
-    return OUT / f"reference_{size_label(rows)}.parquet"
+def _suffix(segments: int) -> str:
+    return f"_shop{segments}" if segments else ""
 
 
-def production_path(rows: int) -> Path:
-    return OUT / f"production_{size_label(rows)}.parquet"
+def reference_path(rows: int, segments: int = 0) -> Path:
+    return OUT / f"reference_{size_label(rows)}{_suffix(segments)}.parquet"
+
+
+def production_path(rows: int, segments: int = 0) -> Path:
+    return OUT / f"production_{size_label(rows)}{_suffix(segments)}.parquet"
 
 
 def main(argv=None) -> None:

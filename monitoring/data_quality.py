@@ -9,9 +9,11 @@ Shares (`value`) and the rows behind them (`count`):
   ingest run with keep_bad_values and listed in the row's `__invalid`), over the window's rows;
 - `unseen_category_share` (categorical columns): values never seen in the reference, over the
   window's non-missing values, with up to MAX_EXAMPLES of them (most frequent first);
-- `duplicate_id_share` (the id column): rows whose id occurs more than once in the period.
+- `duplicate_id_share` (the id column): rows whose id occurs more than once in the period (for
+  the same version: another version scoring the same id is shadow traffic, not a duplicate).
 """
 
+from monitoring.context import WHOLE
 from monitoring.store import catalog, quality_sql, window_sql
 from monitoring.store.window_sql import has_rows
 from monitoring.window_cache import cache_key, for_reference, per_window
@@ -29,17 +31,23 @@ def quality_columns(model) -> list:
 
 
 def _ranges(con, context, numeric: list[str]) -> dict:
+    """{column: [low, high]}: the whole baseline's range quantiles (also for a segment); with
+    baseline `previous` each window's range is the window before's (see quality_sql), so only
+    which columns have one."""
     low, high = context.settings.range_quantiles
-    if not has_rows(con, context.model, "reference"):
-        return {}
     model = context.model
-    numeric = [c for c in numeric if c in reference_columns(con, model)]
+    if context.previous:
+        return {c: None for c in numeric}
+    if context.baseline.kind == "reference":
+        if not has_rows(con, model, "reference"):
+            return {}
+        numeric = [c for c in numeric if c in reference_columns(con, model)]
 
     def compute() -> dict:
-        source, params = context.reference(con)
+        source, params = context.reference(con, sliced=False)
         return quality_sql.reference_ranges(con, source, params, numeric, low, high)
 
-    key = cache_key("quality-ranges", context, low, high, ",".join(numeric))
+    key = cache_key("quality-ranges", context, low, high, ",".join(numeric), sliced=False)
     return for_reference(con, context, key, compute)
 
 
@@ -59,70 +67,124 @@ def _record(window, column, metric, value, count, examples=None) -> dict:
     }
 
 
-def _column_records(con, context, columns) -> tuple[list[dict], dict]:
-    """Missing, out-of-range and unparsable records; and non-missing counts per window and column."""
+def _cells(rows: list[tuple], grouped: bool) -> dict:
+    """{(window key, WHOLE or value): counts} from a query keyed by quality_sql._keys; grouped,
+    the whole window's counts are the sums of its values'."""
+    if not grouped:
+        return {(row[0], WHOLE): row[1:] for row in rows}
+    found = {(row[0], row[1]): row[3:] for row in rows}
+    whole: dict = {}
+    for (key, _), counts in found.items():
+        whole[key] = [a + (b or 0) for a, b in zip(whole.get(key, [0] * len(counts)), counts, strict=True)]
+    return {**{(key, WHOLE): tuple(counts) for key, counts in whole.items()}, **found}
+
+
+def _slices(context) -> list[tuple]:
+    """(window, WHOLE or value) for every window and each value of the grouping column in it."""
+    values = [WHOLE] + (context.segment_values if context.by else [])
+    return [(w, v) for w in context.windows for v in values if v == WHOLE or context.holds(w.key, v)]
+
+
+def _column_records(con, context, columns) -> tuple[list[tuple], dict]:
+    """Missing, out-of-range and unparsable records as (window, value, record); and non-missing
+    counts per (window key, value) and column."""
     numeric = [c.name for c in columns if c.kind == "numeric"]
     source, params = context.production(con)
     names = [c.name for c in columns]
     since = catalog.columns_added(con, context.model.id)  # older rows never had such a column
     ranges = _ranges(con, context, numeric)
-    rows = quality_sql.quality_counts(con, source, params, names, ranges, since)
-    records, present_by_window = [], {}
-    for key, total, *counts in rows:
+    previous = tuple(context.settings.range_quantiles) if context.previous else None
+    rows = quality_sql.quality_counts(
+        con, source, params, names, ranges, since, segment=bool(context.by), previous=previous
+    )
+    records, present = [], {}
+    for (key, value), (total, *counts) in _cells(rows, bool(context.by)).items():
         window = context.index_of(key)
-        present_by_window[key] = {name: counts[4 * i + 1] for i, name in enumerate(names)}
+        present[(key, value)] = {name: counts[4 * i + 1] for i, name in enumerate(names)}
         for i, name in enumerate(names):
-            could, present, outside, invalid = counts[4 * i : 4 * i + 4]
-            records.append(
-                _record(window, name, "missing_share", share(could - present, could), could - present)
-            )
+            could, found, outside, invalid = counts[4 * i : 4 * i + 4]
+            missing = _record(window, name, "missing_share", share(could - found, could), could - found)
+            records.append((key, value, missing))
             if name in numeric:
-                records.append(_record(window, name, "out_of_range_share", share(outside, present), outside))
-            records.append(_record(window, name, "unparsable_share", share(invalid, total), invalid))
-    return records, present_by_window
+                record = _record(window, name, "out_of_range_share", share(outside, found), outside)
+                records.append((key, value, record))
+            records.append(
+                (key, value, _record(window, name, "unparsable_share", share(invalid, total), invalid))
+            )
+    return records, present
 
 
-def _unseen_records(con, context, columns, present: dict) -> list[dict]:
-    """Per categorical column and window: values never seen in the reference, with examples."""
-    if not has_rows(con, context.model, "reference"):
+def _unseen_records(con, context, columns, present: dict) -> list[tuple]:
+    """Per categorical column and window: values never seen in the baseline (with `previous`, in
+    the window before), with examples, as (window key, value, record)."""
+    if context.baseline.kind == "reference" and not has_rows(con, context.model, "reference"):
         return []
-    production, reference = context.production(con), context.reference(con)
-    known = reference_columns(con, context.model)
-    columns = [c for c in columns if c.name in known]
+    production, reference = context.production(con), context.reference(con, sliced=False)
+    if context.baseline.kind == "reference":
+        known = reference_columns(con, context.model)
+        columns = [c for c in columns if c.name in known]
+    windows = context.windows
+    before = [(w.key, windows[i - 1].key) for i, w in enumerate(windows) if i] if context.previous else None
     records = []
     for column in columns:
+        rows = quality_sql.unseen_categories(
+            con, production, reference, column.name, segment=bool(context.by), previous=before
+        )
         found: dict = {}
-        for key, value, count in quality_sql.unseen_categories(con, production, reference, column.name):
-            found.setdefault(key, []).append((value, count))
-        for window in context.windows:
-            values = found.get(window.key, [])
+        for (key, value), (category, count) in _cells_of_values(rows, bool(context.by)):
+            found.setdefault((key, value), []).append((category, count))
+        for window, value in _slices(context):
+            if context.previous and window.index == 0:
+                continue
+            values = sorted(found.get((window.key, value), []), key=lambda item: (-item[1], item[0]))
             unseen = sum(n for _, n in values)
             examples = [v for v, _ in values[:MAX_EXAMPLES]]
-            total = present.get(window.key, {}).get(column.name, 0)
-            records.append(
-                _record(
-                    window.index, column.name, "unseen_category_share", share(unseen, total), unseen, examples
-                )
+            total = present.get((window.key, value), {}).get(column.name, 0)
+            record = _record(
+                window.index, column.name, "unseen_category_share", share(unseen, total), unseen, examples
             )
+            records.append((window.key, value, record))
     return records
+
+
+def _cells_of_values(rows: list[tuple], grouped: bool) -> list[tuple]:
+    """((window key, WHOLE or value), (category, rows)) from `unseen_categories`; grouped, the
+    whole window's rows per category are the sums over its values."""
+    if not grouped:
+        return [((row[0], WHOLE), row[1:]) for row in rows]
+    whole: dict = {}
+    for row in rows:
+        whole[(row[0], row[3])] = whole.get((row[0], row[3]), 0) + row[4]
+    found = [((key, WHOLE), (category, count)) for (key, category), count in whole.items()]
+    return found + [((row[0], row[1]), row[3:]) for row in rows]
 
 
 def _duplicate_records(con, context) -> list[dict]:
     id_column = context.model.column("id")
     if id_column is None:
         return []
+    version = context.model.column("version")
     source, params = context.production(con)
-    counts = dict(quality_sql.duplicate_ids(con, source, params, id_column.name))
-    return [
-        _record(
-            w.index,
-            id_column.name,
-            "duplicate_id_share",
-            share(counts.get(w.key, 0), w.rows),
-            counts.get(w.key, 0),
-        )
-        for w in context.windows
-    ]
+    rows = quality_sql.duplicate_ids(
+        con,
+        source,
+        params,
+        id_column.name,
+        version=version.name if version else None,
+        segment=bool(context.by),
+    )
+    counts = {cell: found[0] for cell, found in _cells(rows, bool(context.by)).items()}
+    records = []
+    for window, value in _slices(context):
+        count = counts.get((window.key, value), 0)
+        rows_in = window.rows if value == WHOLE else context.segment_rows.get((window.key, value), 0)
+        record = _record(window.index, id_column.name, "duplicate_id_share", share(count, rows_in), count)
+        records.append(_tag(context, window.key, value, record))
+    return records
+
+
+def _tag(context, key, value, record: dict) -> dict:
+    return context.tag(record, key, value, whole=value == WHOLE) if context.by else record
 
 
 def schema_change_records(con, context) -> list[dict]:
@@ -154,4 +216,4 @@ def _window_records(con, context) -> dict:
     categorical = [c for c in columns if c.kind == "categorical" and c.role != "prediction"]
     records, present = _column_records(con, context, columns)
     records += _unseen_records(con, context, categorical, present)
-    return {"data_quality": records}
+    return {"data_quality": [_tag(context, key, value, r) for key, value, r in records]}

@@ -19,7 +19,7 @@ import pandas as pd
 
 from monitoring import catalog_api
 from monitoring.alerts.evaluate import evaluate_model
-from monitoring.alerts.rules import FRESHNESS_RULES, get_rules, save_rules
+from monitoring.alerts.rules import FRESHNESS_RULES, Rule, get_rules, save_rules
 from monitoring.demo_tickets import VALUE_MATRIX, ticket_frames, ticket_roles
 from monitoring.ingest.pipeline import ingest_file
 from monitoring.ingest.roles import RoleOverrides
@@ -32,13 +32,21 @@ MISSING_DAY = 25
 LATENCY_DAY = 33
 ERROR_DAY = 50
 UNLABELLED_DAYS = 14
+COLLAPSE_DAY = 24
+WEAK_REGION = "islands"
+CHALLENGER_DAY = 30
+CHALLENGER = "2.0.0-rc"
+SHADOW_SHARE = 0.3
 CREDIT_STORY = (
     "income and debt_ratio drift gradually; credit_score drops suddenly and region gains a new "
     f"category 'online' from day {SHIFT_DAY}; employment_years is mostly missing on day {MISSING_DAY}; "
     f"latency spikes on day {LATENCY_DAY}; errors burst on day {ERROR_DAY}; the last "
-    f"{UNLABELLED_DAYS} days have no labels yet; applicants with gender F are approved less often"
+    f"{UNLABELLED_DAYS} days have no labels yet; applicants with gender F are approved less often; "
+    f"from day {COLLAPSE_DAY} the model is mostly wrong in the small region '{WEAK_REGION}' while the "
+    f"whole model looks fine; from day {CHALLENGER_DAY} a challenger {CHALLENGER} scores "
+    f"{SHADOW_SHARE:.0%} of the requests again on shadow traffic (same ids) and gets {WEAK_REGION} right"
 )
-REGIONS = ["north", "south", "east", "west"]
+REGIONS = ["north", "south", "east", "west", WEAK_REGION]
 PURPOSES = ["car", "home", "education", "business", "other"]
 VALUE_MATRICES = {
     # an approved loan that is repaid earns its interest, one that defaults loses what is not
@@ -63,7 +71,7 @@ def _credit_rows(rng, n, day):
             "loan_amount": rng.gamma(2.0, 6000, n).round(-1),
             "employment_years": rng.exponential(6, n).round(1),
             "num_accounts": rng.poisson(4, n),
-            "region": rng.choice(REGIONS, n, p=[0.3, 0.25, 0.25, 0.2]),
+            "region": rng.choice(REGIONS, n, p=[0.3, 0.25, 0.24, 0.19, 0.02]),
             "purpose": rng.choice(PURPOSES, n, p=[0.3, 0.25, 0.15, 0.15, 0.15]),
             "gender": rng.choice(["F", "M"], n),
         }
@@ -74,9 +82,8 @@ def _credit_rows(rng, n, day):
     return frame
 
 
-def _credit_scores(frame, rng):
-    """The deployed model's score and the true outcome (which changes after the shift)."""
-    z = (
+def _model_z(frame):
+    return (
         -0.5
         + 0.012 * (650 - frame["credit_score"])
         + 3.0 * (frame["debt_ratio"] - 0.3)
@@ -84,10 +91,38 @@ def _credit_scores(frame, rng):
         + 0.00002 * (frame["loan_amount"] - 12000)
         - 0.03 * frame["employment_years"].fillna(6)
     )
+
+
+def _collapsed(frame, day: int):
+    """Rows of the weak region once it collapsed: their outcome runs against the model's belief."""
+    return (frame["region"] == WEAK_REGION).to_numpy() & (day >= COLLAPSE_DAY)
+
+
+def _credit_scores(frame, rng, day: int = -1):
+    """The deployed model's score and the true outcome (which changes after the shift and, in the
+    weak region, after the collapse)."""
+    z = _model_z(frame)
     score = 1 / (1 + np.exp(-(z + 0.35 * (frame["gender"] == "F"))))
     true_z = z + np.where(frame["region"] == "online", 1.2, 0.0) - 0.006 * (frame["age"] - 41)
+    true_z = np.where(_collapsed(frame, day), -z, true_z)
     default = rng.random(len(frame)) < 1 / (1 + np.exp(-true_z))
     return score.round(4), default.astype(int)
+
+
+def _challenger(day_frame, rng, day: int):
+    """The challenger's rows for a share of the day's requests: the same ids and inputs, its own
+    score (it learned the weak region's new behaviour), a little slower, served by the same
+    infrastructure (so the day's errors hit it too)."""
+    picked = day_frame[rng.random(len(day_frame)) < SHADOW_SHARE].copy()
+    z = _model_z(picked)
+    z = np.where(_collapsed(picked, day), -z, z)
+    picked["score"] = (1 / (1 + np.exp(-(z + 0.2 * (picked["gender"] == "F"))))).round(4)
+    picked["timestamp"] = picked["timestamp"] + pd.Timedelta(milliseconds=50)
+    picked["latency_ms"] = (picked["latency_ms"] * rng.uniform(1.1, 1.3, len(picked))).round(1)
+    error_rate = 0.08 if day == ERROR_DAY else 0.002  # the same infrastructure fails it too
+    picked["status"] = np.where(rng.random(len(picked)) < error_rate, "error", "ok")
+    picked["model_version"] = CHALLENGER
+    return picked
 
 
 def credit_frames(seed: int = 7, per_day: int = 3000, reference_rows: int = 20000):
@@ -102,7 +137,7 @@ def credit_frames(seed: int = 7, per_day: int = 3000, reference_rows: int = 2000
         frame = _credit_rows(rng, n, day)
         if day == MISSING_DAY:
             frame.loc[rng.random(n) < 0.6, "employment_years"] = np.nan
-        frame["score"], frame["defaulted"] = _credit_scores(frame, rng)
+        frame["score"], frame["defaulted"] = _credit_scores(frame, rng, day)
         seconds = np.sort(rng.uniform(0, 86400, n))
         frame.insert(0, "timestamp", START + pd.Timedelta(days=day) + pd.to_timedelta(seconds, unit="s"))
         frame["latency_ms"] = rng.lognormal(np.log(120), 0.35, n).round(1)
@@ -113,7 +148,9 @@ def credit_frames(seed: int = 7, per_day: int = 3000, reference_rows: int = 2000
         days.append(frame)
     production = pd.concat(days, ignore_index=True)
     production.insert(0, "request_id", [f"req-{i:07d}" for i in range(len(production))])
-    production["prediction"] = (production["score"] >= 0.5).astype(int)
+    production["model_version"] = np.where(
+        production["timestamp"] < START + pd.Timedelta(days=30), "1.4.0", "1.5.0"
+    )
     labelled_until = START + pd.Timedelta(days=DAYS - UNLABELLED_DAYS)
     labelled = production[production["timestamp"] < labelled_until]
     labels = pd.DataFrame(
@@ -124,9 +161,10 @@ def credit_frames(seed: int = 7, per_day: int = 3000, reference_rows: int = 2000
         }
     )
     production = production.drop(columns="defaulted")
-    production["model_version"] = np.where(
-        production["timestamp"] < START + pd.Timedelta(days=30), "1.4.0", "1.5.0"
-    )
+    day = (production["timestamp"] - START).dt.days
+    shadow = [_challenger(production[day == d], rng, d) for d in range(CHALLENGER_DAY, DAYS)]
+    production = pd.concat([production, *shadow], ignore_index=True)
+    production["prediction"] = (production["score"] >= 0.5).astype(int)
     return reference, production, labels
 
 
@@ -163,6 +201,7 @@ def credit_roles() -> RoleOverrides:
         prediction="prediction",
         score=["score"],
         sensitive=["gender"],
+        segment=["region"],
         version="model_version",
         task="binary",
     )
@@ -208,12 +247,23 @@ def seed_demo(store, *, evaluate_alerts: bool = False) -> list:
             frame.to_parquet(path, index=False)
             fitting = overrides.only(set(frame.columns))
             results.append(ingest_file(store, str(path), model=model, kind=kind, overrides=fitting))
+    region_rule = Rule(
+        "region-accuracy",
+        "performance_drop",
+        ">",
+        10.0,
+        "high",
+        scope="accuracy_score",
+        segment="each region",
+    )
     for model, matrix in VALUE_MATRICES.items():
         settings = catalog_api.get_model(store, model).settings
         catalog_api.save_settings(store, model, replace(settings, value_matrix=matrix))
         # The demo replays 2024 and 2011: its data is old by design, so the freshness rules
         # (no production data for a day, labels overdue) would fire forever; they start disabled.
         rules = [replace(r, enabled=r.name not in FRESHNESS_RULES) for r in get_rules(store, model)]
+        if model == "credit":
+            rules.append(region_rule)
         save_rules(store, model, rules)
         if evaluate_alerts:
             evaluate_model(store, model, notify=False)

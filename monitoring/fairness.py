@@ -14,6 +14,7 @@ Report shape: `fairness` holds group records (`window` null = the whole period) 
   least 0.8.
 """
 
+from monitoring.context import WHOLE
 from monitoring.performance.classes import classes_of, positive_class, predicted_sql
 from monitoring.store import metrics_sql
 
@@ -101,13 +102,15 @@ def attribute_sets(context, cross: list[str] | None = None) -> list[list[str]]:
 
 
 def _group_counts(con, context, attributes: list[str]):
+    """(window key, WHOLE or value of the grouping column, group, rows, metrics) per group."""
     source, params = context.production(con)
+    grouped = bool(context.by)
     if context.model.task == "regression":
         prediction = context.model.column("prediction").name
         rows = metrics_sql.fairness_regression_sums(
-            con, source, params, attributes=attributes, prediction=prediction
+            con, source, params, attributes=attributes, prediction=prediction, segment=grouped
         )
-        return [(w, g, n, regression_group_metrics(n, *rest)) for w, g, n, *rest in rows]
+        return [(*keys, n, regression_group_metrics(n, *rest)) for *keys, n, rest in _keyed(rows, grouped)]
     classes = classes_of(con, context)
     positive = positive_class(classes)
     rows = metrics_sql.fairness_classification_counts(
@@ -117,40 +120,66 @@ def _group_counts(con, context, attributes: list[str]):
         attributes=attributes,
         predicted=predicted_sql(context, classes),
         positive=positive,
+        segment=grouped,
     )
-    return [(w, g, n, classifier_group_metrics(n, *rest)) for w, g, n, *rest in rows]
+    return [(*keys, n, classifier_group_metrics(n, *rest)) for *keys, n, rest in _keyed(rows, grouped)]
+
+
+def _keyed(rows: list[tuple], grouped: bool) -> list[tuple]:
+    """(window key, WHOLE or value, group, rows, the other counts) from the SQL's rows."""
+    if not grouped:
+        return [(w, WHOLE, g, n, rest) for w, g, n, *rest in rows]
+    return [(w, WHOLE if whole else value, g, n, rest) for w, value, whole, g, n, *rest in rows]
 
 
 def fairness_section(con, context, cross: list[str] | None = None) -> dict:
     """The report's `fairness` group records and `fairness_disparities` records."""
-    model, settings = context.model, context.settings
+    model = context.model
     if model.task == "multiclass" or (model.column("prediction") is None and model.column("score") is None):
         return {"fairness": [], "fairness_disparities": []}
     groups_out, disparities_out = [], []
     for attributes in attribute_sets(context, cross):
         name = " x ".join(attributes)
-        by_window: dict = {}
-        for key, group, count, metrics in _group_counts(con, context, attributes):
+        by_slice: dict = {}
+        for key, value, group, count, metrics in _group_counts(con, context, attributes):
             window = None if key is None else context.index_of(key)
-            flag = "small" if count < settings.min_group_size else None
-            for metric, value in {"count": count, **metrics}.items():
-                groups_out.append(
-                    {
-                        "window": window,
-                        "attribute": name,
-                        "group": group,
-                        "metric": metric,
-                        "value": value,
-                        "count": count,
-                        "flag": flag,
-                    }
-                )
-            by_window.setdefault(window, {})[group] = (count, metrics)
-        for window, groups in by_window.items():
-            kept = {g: m for g, (n, m) in groups.items() if n >= settings.min_group_size}
-            excluded = sorted(g for g in groups if g not in kept)
-            for record in disparities(kept, settings.fairness_max_difference):
-                disparities_out.append(
-                    {"window": window, "attribute": name, **record, "excluded_groups": excluded}
-                )
+            groups_out += _group_records(context, key, window, value, name, group, count, metrics)
+            by_slice.setdefault((key, value), {})[group] = (count, metrics)
+        for (key, value), groups in by_slice.items():
+            window = None if key is None else context.index_of(key)
+            disparities_out += _disparity_records(context, key, window, value, name, groups)
     return {"fairness": groups_out, "fairness_disparities": disparities_out}
+
+
+def _group_records(context, key, window, value, attribute, group, count, metrics) -> list[dict]:
+    flag = "small" if count < context.settings.min_group_size else None
+    records = [
+        {
+            "window": window,
+            "attribute": attribute,
+            "group": group,
+            "metric": metric,
+            "value": found,
+            "count": count,
+            "flag": flag,
+        }
+        for metric, found in {"count": count, **metrics}.items()
+    ]
+    return _tag_all(context, records, key, value)
+
+
+def _disparity_records(context, key, window, value, attribute, groups: dict) -> list[dict]:
+    settings = context.settings
+    kept = {g: m for g, (n, m) in groups.items() if n >= settings.min_group_size}
+    excluded = sorted(g for g in groups if g not in kept)
+    records = [
+        {"window": window, "attribute": attribute, **record, "excluded_groups": excluded}
+        for record in disparities(kept, settings.fairness_max_difference)
+    ]
+    return _tag_all(context, records, key, value)
+
+
+def _tag_all(context, records: list[dict], key, value) -> list[dict]:
+    if not context.by:
+        return records
+    return [context.tag(r, key, value, whole=value == WHOLE) for r in records]

@@ -119,6 +119,9 @@ def _summary_html(report, slo_ms: float | None) -> str:
     if not top.empty:
         names = ", ".join(_esc(c) for c in top["column"])
         items.append(f"<p>Inputs that changed most: {names}.</p>")
+    for sentence in (summary.segment_sentence(report), summary.challenger_sentence(report)):
+        if sentence:
+            items.append(f"<p>{_esc(sentence)}</p>")
     return "\n".join(items)
 
 
@@ -160,9 +163,11 @@ def _period_html(report) -> str:
     ends = [w.get("end") for w in windows if w.get("end")]
     span = f"{_when(starts[0])} to {_when(ends[-1])}" if starts and ends else "all production rows"
     made = report.get("generated_at") or datetime.now().isoformat(timespec="seconds")
+    segment = f"<br>Segment: {_esc(report.get('segment'))} only" if report.get("segment") else ""
+    baseline = report.get("baseline") or "reference"
     return (
-        f"<p class='meta'>Period: {_esc(span)} · {len(windows)} windows of {_esc(report.unit)}"
-        f"<br>Reference: {_esc(reference_text(report.get('reference')))}"
+        f"<p class='meta'>Period: {_esc(span)} · {len(windows)} windows of {_esc(report.unit)}{segment}"
+        f"<br>Baseline: {_esc(baseline)} · Reference: {_esc(reference_text(report.get('reference')))}"
         f"<br>Generated: {_esc(made.replace('T', ' '))}</p>"
     )
 
@@ -183,7 +188,9 @@ def render_html(
             f'<script type="application/json" class="vl-spec" data-target="chart{number}">'
             f"{_spec_json(chart)}</script>"
         )
-    title = f"Model monitoring report: {report.get('model')}"
+    title = f"Model monitoring report: {report.get('model')}" + (
+        f" ({report['segment']})" if report.get("segment") else ""
+    )
     return (
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{_esc(title)}</title>"
         f"<style>{_STYLE}</style></head><body><h1>{_esc(title)}</h1>{_period_html(report)}"

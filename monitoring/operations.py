@@ -7,6 +7,7 @@ first to last prediction for batch and rows:N windows. What counts as an error i
 in `monitoring.store.operations_sql.error_condition`.
 """
 
+from monitoring.context import WHOLE
 from monitoring.store import operations_sql
 
 OPERATIONS_METRICS = (
@@ -45,24 +46,39 @@ def window_operations(rows, with_latency, quantiles, latency_max, errors, window
 
 
 def operations_section(con, context) -> dict:
-    """The report's `operations` records: one per (window, metric)."""
+    """The report's `operations` records: one per (window, metric), and when grouped per value of
+    the grouping column too."""
     model = context.model
     latency, status = model.column("latency"), model.column("status")
     source, params = context.production(con)
+    grouped = bool(context.by)
     found = operations_sql.operations_by_window(
         con,
         source,
         params,
         latency=latency.name if latency else None,
         status=(status.name, status.kind) if status else None,
+        segment=grouped,
     )
-    by_key = {row[0]: row[1:] for row in found}
+    cells = (
+        {(r[0], WHOLE): r[1:] for r in found}
+        if not grouped
+        else {(r[0], WHOLE if r[2] else r[1]): r[3:] for r in found}
+    )
     records = []
     for window in context.windows:
-        if window.key not in by_key:
-            continue
-        metrics = window_operations(*by_key[window.key], window, status is not None)
-        if latency is None:
-            metrics = {k: v for k, v in metrics.items() if not k.startswith(("latency", "missing_latency"))}
-        records += [{"window": window.index, "metric": k, "value": v} for k, v in metrics.items()]
+        for value in [WHOLE] + (context.segment_values if grouped else []):
+            if (window.key, value) not in cells:
+                continue
+            metrics = window_operations(*cells[(window.key, value)], window, status is not None)
+            if latency is None:
+                metrics = {
+                    k: v for k, v in metrics.items() if not k.startswith(("latency", "missing_latency"))
+                }
+            found_records = [{"window": window.index, "metric": k, "value": v} for k, v in metrics.items()]
+            if grouped:
+                found_records = [
+                    context.tag(r, window.key, value, whole=value == WHOLE) for r in found_records
+                ]
+            records += found_records
     return {"operations": records}

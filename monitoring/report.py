@@ -28,6 +28,8 @@ from monitoring.settings import ModelSettings
 from monitoring.store import catalog, window_sql
 from monitoring.store.cache import as_stored
 from monitoring.store.connection import read_snapshot
+from monitoring.versions import versions_section
+from monitoring.weak_segments import weak_segments_section
 from monitoring.windows import parse_time, window_label, window_phrase
 
 # The headline metric of a model: the first of these its performance records have.
@@ -56,7 +58,22 @@ class Report(Mapping):
         return self.data
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.data, indent=indent, default=str, allow_nan=False)
+        """Strict JSON; indented, each record of a section on one line (a grouped report holds
+        hundreds of thousands of records: Python's indenting encoder would take seconds on them)."""
+        if indent is None:
+            return json.dumps(self.data, default=str, allow_nan=False)
+        pad = " " * indent
+        parts = []
+        for key, value in self.data.items():
+            if isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
+                lines = f",\n{pad * 2}".join(json.dumps(r, default=str, allow_nan=False) for r in value)
+                text = f"[\n{pad * 2}{lines}\n{pad}]"
+            else:
+                text = json.dumps(value, indent=indent, default=str, allow_nan=False).replace(
+                    "\n", "\n" + pad
+                )
+            parts.append(f"{pad}{json.dumps(key)}: {text}")
+        return "{\n" + ",\n".join(parts) + "\n}"
 
     @property
     def unit(self) -> str:
@@ -115,6 +132,26 @@ class Report(Mapping):
         names = {r["metric"] for r in self.records("performance")}
         return next((m for m in PRIMARY_METRICS if m in names), None)
 
+    def for_segment(self, name: str | None, min_rows: int) -> "Report":
+        """Only the records of segment `name` of a grouped report (of a filtered or plain report:
+        all of them), leaving out windows where the slice had fewer than `min_rows` rows: a small
+        segment never alerts."""
+        small = {
+            w["index"] for w in self.windows if name is None and self.get("segment") and w["rows"] < min_rows
+        }
+        data = dict(self.data)
+        for key in SECTION_KEYS:
+            if not isinstance(data.get(key), list):
+                continue
+            data[key] = [
+                r
+                for r in data[key]
+                if r.get("segment") == name
+                and r.get("window") not in small
+                and (r.get("segment_rows") is None or r["segment_rows"] >= min_rows)
+            ]
+        return Report(data)
+
     def latest(self, section: str, key=lambda r: r.get("metric"), value: str = "value") -> dict:
         """{key(record): the record of the latest window whose `value` is not null}."""
         found: dict = {}
@@ -135,12 +172,15 @@ SECTIONS["fairness"] = fairness_section  # fairness (groups), fairness_dispariti
 SECTIONS["operations"] = operations_section
 SECTIONS["data_quality"] = data_quality_section  # data_quality, schema_changes
 SECTIONS["freshness"] = freshness_section  # one record: time since the last row, batch and label
+SECTIONS["weak_segments"] = weak_segments_section
+SECTIONS["versions"] = versions_section
 SECTIONS["alerts"] = alerts_section  # reads the stored alert history; never evaluates rules
 
 
 def reference_record(con, context: Context) -> dict:
-    """Rows, time span (None without timestamps) and batch ids of the reference the report uses."""
-    if not window_sql.has_rows(con, context.model, "reference"):
+    """Rows, time span (None without timestamps) and batch ids of the baseline the report uses (the
+    segment's rows only, with a segment; the bins' source with baseline `previous`)."""
+    if context.baseline.kind == "reference" and not window_sql.has_rows(con, context.model, "reference"):
         return {"rows": 0, "start": None, "end": None, "batches": []}
     source, params = context.reference(con)
     rows, start, end, batches = window_sql.reference_span(con, context.model, source, params)
@@ -157,10 +197,21 @@ def finite(value):
     if isinstance(value, dict):
         return {key: finite(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
+        if value and all(type(item) is dict for item in value):  # records: flat, check them fast
+            return [_finite_record(record) for record in value]
         return [finite(item) for item in value]
     if isinstance(value, (float, np.floating)) and not math.isfinite(value):
         return None
     return value
+
+
+def _finite_record(record: dict) -> dict:
+    if any(type(v) in (dict, list, tuple) for v in record.values()):
+        return finite(record)
+    return {
+        k: None if isinstance(v, (float, np.floating)) and not math.isfinite(v) else v
+        for k, v in record.items()
+    }
 
 
 def build_report(store, request: ReportRequest) -> Report:
@@ -183,9 +234,49 @@ def build_report(store, request: ReportRequest) -> Report:
             "generated_at": datetime.now().isoformat(timespec="seconds"),
             "settings": as_stored(context.settings.to_dict()),
             "reference": reference_record(con, context),
+            "baseline": str(context.baseline),
+            "segment": context.segment.label if context.segment else None,
+            "segment_conditions": context.segment.text if context.segment else None,
+            "by": context.by,
+            "segments": segments_record(context),
             "windows": [w.to_record() for w in context.windows],
         }
         for name, compute in SECTIONS.items():
             if request.sections is None or name in request.sections:
                 data.update(compute(con, context))
+        if context.by:
+            _every_record_has_a_segment(data)
     return Report(finite(data))
+
+
+def segments_record(context: Context) -> list[dict]:
+    """The values of the grouping column: {segment, value, rows}, most rows first."""
+    totals: dict = {}
+    for (_, value), rows in context.segment_rows.items():
+        totals[value] = totals.get(value, 0) + rows
+    return [
+        {"segment": context.segment_name(v), "value": v, "rows": totals[v]} for v in context.segment_values
+    ]
+
+
+def _every_record_has_a_segment(data: dict) -> None:
+    """Grouped: records of what is not per slice (schema changes, alerts, the model's whole
+    multivariate drift) belong to the whole population."""
+    for key in SECTION_KEYS:
+        for record in data.get(key) or []:
+            record.setdefault("segment", None)
+
+
+SECTION_KEYS = (
+    "drift",
+    "dataset_drift",
+    "multivariate_drift",
+    "performance",
+    "confusion_matrix",
+    "fairness",
+    "fairness_disparities",
+    "operations",
+    "data_quality",
+    "schema_changes",
+    "alerts",
+)

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from monitoring.errors import InputError
-from monitoring.windows import WINDOW_HELP, WindowSpec
+from monitoring.windows import BASELINE_HELP, WINDOW_HELP, Baseline, WindowSpec
 
 DB_ENV_VAR = "MONITORING_DB"
 DEFAULT_DB_PATH = Path(__file__).resolve().parent.parent / "data" / "monitoring.duckdb"
@@ -119,6 +119,10 @@ class ModelSettings:
     range_quantiles: tuple = setting(
         (0.001, 0.999), "Reference quantiles outside which values count as out of range."
     )
+    baseline: str = setting("reference", f"What production is compared with: {BASELINE_HELP}.")
+    min_segment_rows: int = setting(
+        200, "A segment with fewer rows in a window is flagged small and never alerts."
+    )
     label_delay_days: float = setting(
         7.0, "Labels are expected this many days after a prediction; older unlabelled rows are overdue."
     )
@@ -144,6 +148,7 @@ class ModelSettings:
                     f"unknown {name.replace('_', ' ')} {value!r}; use one of {', '.join(allowed)}"
                 )
         WindowSpec.parse(self.window)
+        Baseline.parse(self.baseline)
         check_value_matrix(self.value_matrix)
 
     @staticmethod

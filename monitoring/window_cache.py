@@ -16,10 +16,14 @@ from monitoring.store import attached_sql, catalog, window_sql
 from monitoring.store.cache import as_stored, cached_for
 
 
-def cache_key(area: str, context, *parts) -> str:
-    """The one way to name a kept result: its area, the reference it was made from, and every other
-    thing it depends on (`parts`), e.g. `drift:ref2:500:<columns>:reference`."""
-    return ":".join([area, f"ref{context.reference_batch}", *map(str, parts)])
+def cache_key(area: str, context, *parts, sliced: bool = True) -> str:
+    """The one way to name a kept result: its area, the reference and baseline it was made from,
+    the segment and the grouping column (unless `sliced` is False: a result of the whole baseline),
+    and every other thing it depends on (`parts`), e.g. `drift:ref2:reference:seg:by:500:<columns>`."""
+    names = [area, f"ref{context.reference_batch}", str(context.baseline)]
+    if sliced:
+        names += [f"seg{context.segment.text if context.segment else ''}", f"by{context.by or ''}"]
+    return ":".join([*names, *map(str, parts)])
 
 
 def window_key_prefix(area: str, context, *parts) -> str:
@@ -27,9 +31,19 @@ def window_key_prefix(area: str, context, *parts) -> str:
     return cache_key(area, context, *parts, context.spec, context.period.start, context.period.end, "window:")
 
 
+def baseline_token(con, context) -> str:
+    """What the baseline's rows come from: the reference batches, or for a period of production
+    (and for `previous` without a reference) the production and label batches."""
+    model, kind = context.model, context.baseline.kind
+    if kind == "reference" or (kind == "previous" and window_sql.has_rows(con, model, "reference")):
+        return catalog.batch_token(con, model.id, "reference", context.reference_batch)
+    production = catalog.batch_token(con, model.id, "production")
+    return f"production:{production}|labels:{catalog.batch_token(con, model.id, 'labels')}"
+
+
 def for_reference(con, context, key: str, compute):
-    """`compute()`, kept under `key` for as long as the context's reference batches are unchanged."""
-    token = catalog.batch_token(con, context.model.id, "reference", context.reference_batch)
+    """`compute()`, kept under `key` for as long as the context's baseline rows are unchanged."""
+    token = baseline_token(con, context)
     return cached_for(con, context.model.id, {key: token}, lambda _: {key: compute()})[key]
 
 
@@ -45,14 +59,22 @@ def _window_tokens(con, context) -> dict:
     source, params = context.production(con)
     batches = window_sql.group_batches(con, source, params, window_sql.WINDOW)
     labels = catalog.batch_token(con, model.id, "labels")
-    reference = catalog.batch_token(con, model.id, "reference", context.reference_batch)
+    reference = baseline_token(con, context)
     production = attached_sql.attached_token(con, model.id, "production")  # '' when stored
+    by_index = {w.index: w for w in context.windows}
+    tokens = {}
     # only the context's windows: one that appeared since they were listed is not in this report
-    return {
-        key: f"{found}|labels:{labels}|reference:{reference}" + (f"|{production}" if production else "")
-        for key, found in batches.items()
-        if key in context.window_index
-    }
+    for window in context.windows:
+        found = batches.get(window.key)
+        if found is None:
+            continue
+        tokens[window.key] = f"{found}|labels:{labels}|reference:{reference}" + (
+            f"|{production}" if production else ""
+        )
+        before = by_index.get(window.index - 1)
+        if context.previous and before is not None:  # its baseline is the window before
+            tokens[window.key] += f"|previous:{batches.get(before.key)}"
+    return tokens
 
 
 def key_prefix(context, area: str, *extra) -> str:

@@ -1,7 +1,7 @@
 """Window specs (hour, day, week, month, batch, rows:N) and the windows a period falls into."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from monitoring.errors import InputError
 
@@ -124,3 +124,55 @@ class Period:
 
 
 WHOLE_PERIOD = Period()
+
+
+BASELINE_HELP = (
+    "reference (the reference batches), previous (each window against the one before) or "
+    "period:A..B (production rows from day A to day B, both included, e.g. period:2024-03-01..2024-03-31)"
+)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """What production is compared with: the reference batches, the previous window, or a period
+    of production rows (`start` <= timestamp < `end`)."""
+
+    kind: str  # reference, previous or period
+    start: datetime | None = None
+    end: datetime | None = None
+
+    @classmethod
+    def parse(cls, text: str | None) -> "Baseline":
+        spec = (text or "reference").strip()
+        if spec.lower() in ("reference", "previous"):
+            return cls(spec.lower())
+        if spec.lower().startswith("period:"):
+            first, sep, last = spec[len("period:") :].partition("..")
+            start, end = _day(first, spec), _day(last, spec) if sep else None
+            if end is not None and start is not None and end >= start:
+                return cls("period", start, end + timedelta(days=1))
+            if end is not None and start is not None:
+                raise InputError(f"baseline {spec!r} ends before it starts; give period:FIRST..LAST")
+        raise InputError(f"unknown baseline {spec!r}; use {BASELINE_HELP}")
+
+    def __str__(self) -> str:
+        if self.kind != "period":
+            return self.kind
+        last = self.end - timedelta(days=1)
+        return f"period:{self.start.date().isoformat()}..{last.date().isoformat()}"
+
+    @property
+    def period(self) -> Period:
+        return Period(self.start, self.end)
+
+
+def _day(text: str, spec: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(
+            f"baseline {spec!r}: {text.strip()!r} is not a date; use period:2024-03-01..2024-03-31"
+        ) from None
+
+
+REFERENCE_BASELINE = Baseline("reference")

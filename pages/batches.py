@@ -124,6 +124,10 @@ with st.form("settings"):
         "latency_slo_ms": b.number_input(
             "Latency objective (ms)", 1.0, None, current["latency_slo_ms"], help=help_text["latency_slo_ms"]
         ),
+        "baseline": a.text_input("Baseline", current["baseline"], help=help_text["baseline"]),
+        "min_segment_rows": b.number_input(
+            "Minimum segment rows", 1, None, current["min_segment_rows"], help=help_text["min_segment_rows"]
+        ),
         "label_delay_days": a.number_input(
             "Expected label delay (days)",
             0.0,

@@ -77,20 +77,12 @@ def empty_database() -> None:
 
 
 @st.cache_data(show_spinner="Computing the report…", max_entries=64)
-def _cached_report(path: str, model: str, data_version: int, window, start, end, reference) -> Report:
-    view = View(model, "", data_version, window, start, end, reference)
-    return build_report(_open_store(path), view.request())
+def _cached_report(path: str, view: View, by: str | None) -> Report:
+    return build_report(_open_store(path), view.request(by=by))
 
 
-def report(view: View) -> Report:
-    """The report for the view, cached on (model, data version, window, period, reference)."""
+def report(view: View, by: str | None = None) -> Report:
+    """The report for the view (grouped by column `by`), cached on the view (model, data version,
+    window, period, reference, baseline, segment) and the grouping."""
     with shown_errors():
-        return _cached_report(
-            default_db_path(),
-            view.model,
-            view.data_version,
-            view.window,
-            view.start,
-            view.end,
-            view.reference,
-        )
+        return _cached_report(default_db_path(), view, by)

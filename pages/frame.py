@@ -25,6 +25,8 @@ PAGES = (
     ("Model health", "pages/fairness.py", "Fairness", "balance"),
     ("Model health", "pages/data_quality.py", "Data quality", "rule"),
     ("Model health", "pages/operations.py", "Operations", "dns"),
+    ("Where", "pages/segments.py", "Segments", "pie_chart"),
+    ("Where", "pages/versions.py", "Versions", "compare_arrows"),
     ("Alerts", "pages/alerts.py", "Alerts", "notifications"),
     ("Data", "pages/upload.py", "Upload", "upload"),
     ("Data", "pages/batches.py", "Batches and settings", "storage"),
@@ -65,7 +67,7 @@ def frame() -> st.Page:
     # parameters Streamlit keeps on a page switch, so every page's URL carries the view.
     with common.shown_errors():
         models = len(catalog_api.model_names(common.get_store()))
-    page = st.navigation(pages(models))
+    page = st.navigation(pages(models), expanded=True)  # every page listed, none behind "View more"
     if page.url_path != "upload":
         upload_files.leave()  # the Upload page's copies on disk go when the user leaves it
     with common.shown_errors():

@@ -21,6 +21,7 @@ from monitoring.report import Report
 from pages import common
 from pages.downloads import chart_downloads, table_download
 from pages.frame import frame
+from pages.text import literal
 from pages.view import View, current
 
 
@@ -57,6 +58,10 @@ def header(title: str, caption: str, *, need_model: bool = True) -> View | None:
     if found is None and need_model:
         common.empty_database()
         st.stop()
+    if found is not None and (found.segment or found.baseline):
+        parts = [f"Segment {literal(found.segment)}"] if found.segment else []
+        parts += [f"baseline {literal(found.baseline)}"] if found.baseline else []
+        st.badge(" · ".join(parts), icon=":material/filter_alt:", color="violet")
     return found
 
 

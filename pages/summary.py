@@ -106,6 +106,21 @@ if worth:
     )
     st.caption(worth["sentence"])
 
+where = [found for found in (summary.segment_sentence(report), summary.challenger_sentence(report)) if found]
+if where:
+    st.subheader("Where it goes wrong")
+    for sentence, target, icon in zip(
+        where,
+        ("pages/segments.py", "pages/versions.py"),
+        (":material/target:", ":material/compare_arrows:"),
+        strict=False,
+    ):
+        box, link = st.columns([5, 1], vertical_alignment="center")
+        box.info(literal(sentence), icon=icon)
+        link.page_link(
+            target, label="Segments" if "segments" in target else "Versions", icon=":material/arrow_forward:"
+        )
+
 left, right = st.columns([3, 2])
 with left:
     st.subheader("Trends")

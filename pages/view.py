@@ -1,4 +1,5 @@
-"""The view chosen in the sidebar (model, window, period, reference), bound to the URL.
+"""The view chosen in the sidebar (model, window, period, reference, baseline, segment), bound to
+the URL.
 
 The frame (pages/frame.py, run by app.py) draws the selectors before the page runs: Streamlit keeps
 the query parameters of the entry file's widgets on a page switch, so the URL carries the view on
@@ -10,13 +11,15 @@ from datetime import date, datetime, time, timedelta
 
 import streamlit as st
 
-from monitoring import catalog_api
+from monitoring import catalog_api, segment_api
 from monitoring.report import ReportRequest
 from monitoring.store import Store
 from monitoring.windows import Period
 
 WINDOWS = ("default", "hour", "day", "week", "month", "batch")
+BASELINES = ("default", "reference", "previous")
 ALL_REFERENCE = "all"
+WHOLE = "all"  # the segment selector's "every row"
 _CURRENT = "_current_view"
 
 
@@ -31,11 +34,33 @@ class View:
     start: date | None
     end: date | None
     reference: int | None
+    segment: str | None = None  # conditions (region=north) or a saved segment's name
+    baseline: str | None = None  # reference, previous or period:A..B (None: the model's setting)
 
-    def request(self) -> ReportRequest:
-        return ReportRequest(
-            self.model, window=self.window, period=self.period, reference_batch=self.reference
-        )
+    def request(self, **changes) -> ReportRequest:
+        """The report of this view (`changes`, e.g. by=COL or sections=..., on top)."""
+        values = {
+            "window": self.window,
+            "period": self.period,
+            "reference_batch": self.reference,
+            "segment": self.segment,
+            "baseline": self.baseline,
+        }
+        return ReportRequest(self.model, **{**values, **changes})
+
+    def query(self, **changes) -> dict:
+        """The view as URL query parameters (defaults left out), e.g. for a link to another page."""
+        values = {
+            "model": self.model,
+            "window": self.window,
+            "start": self.start and self.start.isoformat(),
+            "end": self.end and self.end.isoformat(),
+            "reference": self.reference,
+            "baseline": self.baseline,
+            "segment": self.segment,
+            **changes,
+        }
+        return {k: str(v) for k, v in values.items() if v is not None}
 
     @property
     def period(self) -> Period:
@@ -78,6 +103,25 @@ def sidebar(store: Store) -> View | None:
         format_func=lambda r: "all reference batches" if r == ALL_REFERENCE else refs.get(r, r),
         help="What production is compared with: the training or validation data you uploaded.",
     )
+    baseline = side.selectbox(
+        "Baseline",
+        BASELINES,
+        key="baseline",
+        bind="query-params",
+        accept_new_options=True,
+        format_func=lambda b: f"model setting ({info.model.settings.baseline})" if b == "default" else b,
+        help="Compared with: the reference, the previous window, or type period:2024-03-01..2024-03-31.",
+    )
+    segment = side.selectbox(
+        "Segment",
+        (WHOLE, *segment_choices(store, name, info.model.data_version)),
+        key="segment",
+        bind="query-params",
+        accept_new_options=True,
+        format_func=lambda s: "every row" if s == WHOLE else s,
+        help="Only the rows of one segment, on every page: pick a value, or type conditions such as "
+        "region=north & age >= 30 (the Segments page saves them under a name).",
+    )
     side.caption(
         f"{info.model.task} model · data version {info.model.data_version}. No dates: all of it. "
         "The address bar holds this view on every page: copy it to share."
@@ -90,9 +134,22 @@ def sidebar(store: Store) -> View | None:
         start,
         end,
         None if reference in (None, ALL_REFERENCE) else int(reference),
+        None if segment in (None, WHOLE) else segment,
+        None if baseline in (None, "default") else baseline,
     )
     st.session_state[_CURRENT] = view
     return view
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def segment_choices(_store: Store, model: str, data_version: int) -> list[str]:
+    """Saved segments, then every value of the segment, sensitive and version columns (kept per
+    data version: listing the values reads the production rows)."""
+    saved = [name for name, _ in segment_api.list_segments(_store, model)]
+    values = []
+    for column in segment_api.group_columns_of(_store, model):
+        values += [name for name, _ in segment_api.group_values(_store, model, column)]
+    return saved + values
 
 
 def _window_selector(default: str) -> str:

@@ -3,6 +3,7 @@
 Run with `pytest -m browser`; the fixture seeds a demo database (about a minute) and starts the app.
 """
 
+import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlparse
 
@@ -18,6 +19,7 @@ PAGES = ["", *(Path(path).stem for _, path, _, _ in frame.page_order(2))]
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")
+expect = playwright.expect
 
 
 @pytest.fixture(scope="session")
@@ -161,6 +163,75 @@ def test_a_page_switch_keeps_the_view_in_the_url(browser, app_url):
     assert sidebar_view(page) == shown
     no_errors(page)
     context.close()
+
+
+def pick(page, combobox, option: str) -> None:
+    """Choose `option` of a select box: typing opens its list filtered (a click only focuses it)."""
+    combobox.click()
+    page.keyboard.type(option)
+    page.get_by_role("option", name=option, exact=True).click()
+    expect(combobox).to_have_value(option)
+    wait_done(page)
+
+
+def _segment_shown(page) -> str:
+    """The sidebar's segment, after checking the page's badge names it too."""
+    value = page.get_by_test_id("stSidebar").get_by_role("combobox", name="Segment").input_value()
+    if value != "every row":
+        assert page.get_by_text(f"Segment {value}").first.is_visible()
+    return value
+
+
+def test_a_segment_picked_in_the_sidebar_holds_across_pages_and_in_a_fresh_context(browser, app_url):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(app_url + "performance?model=credit")
+    wait_done(page)
+    assert _segment_shown(page) == "every row"
+    pick(page, page.get_by_test_id("stSidebar").get_by_role("combobox", name="Segment"), "region=islands")
+    wait_done(page)
+    page.wait_for_url("**segment=region%3Dislands*")
+    assert _segment_shown(page) == "region=islands"
+    for title, path in (("Drift", "drift"), ("Segments", "segments")):
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
+        page.wait_for_url(f"**/{path}?*")
+        page.get_by_role("heading", name=title, exact=True).wait_for()
+        wait_done(page)
+        assert parse_qs(urlparse(page.url).query)["segment"] == ["region=islands"]
+        assert _segment_shown(page) == "region=islands"
+        no_errors(page)
+    link = page.url
+    context.close()
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # someone opening the link
+    page = context.new_page()
+    page.goto(link)
+    wait_done(page)
+    page.get_by_role("heading", name="Segments", exact=True).wait_for()
+    assert _segment_shown(page) == "region=islands"
+    no_errors(page)
+    context.close()
+
+
+def test_the_segments_page_opens_another_page_filtered_to_a_segment(page, app_url):
+    page.goto(app_url + "segments?model=credit")
+    wait_done(page)
+    no_errors(page)
+    main = page.get_by_test_id("stMain")
+    assert "Weakest segment: region=islands" in main.inner_text()
+    pick(page, main.get_by_role("combobox", name="Segment to open"), "region=islands")
+    pick(page, main.get_by_role("combobox", name="On page"), "Drift")
+    link = main.get_by_role("link", name="Open it there")
+    expect(link).to_have_attribute("href", re.compile(r"^\./drift\?.*segment=region%3Dislands"))
+    with page.context.expect_page() as opened:
+        link.click()
+    drift = opened.value
+    drift.wait_for_load_state()
+    wait_done(drift)
+    drift.get_by_role("heading", name="Drift", exact=True).wait_for()
+    assert urlparse(drift.url).path == "/drift"
+    assert parse_qs(urlparse(drift.url).query)["segment"] == ["region=islands"]
+    assert _segment_shown(drift) == "region=islands"
+    no_errors(drift)
 
 
 def test_picking_a_portfolio_row_opens_that_models_summary(page, app_url):

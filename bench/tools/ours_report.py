@@ -27,6 +27,7 @@ def main() -> None:
     parser.add_argument("--model", default="bench")
     parser.add_argument("--window", default="day")
     parser.add_argument("--sections", help="e.g. drift (default: all)")
+    parser.add_argument("--by", help="also every figure per value of this column")
     parser.add_argument("--forget", action="store_true", help="only empty the summary cache and stop")
     args = parser.parse_args()
     if args.forget:  # run.py does this before the timed run: "nothing cached"
@@ -34,7 +35,8 @@ def main() -> None:
         return
     started = time.perf_counter()
     command = ["report", "--model", args.model, "--window", args.window, "--db", args.db, "-o", args.output]
-    code = cli(command + (["--sections", args.sections] if args.sections else []))
+    command += ["--sections", args.sections] if args.sections else []
+    code = cli(command + (["--by", args.by] if args.by else []))
     if code:
         sys.exit(code)
     with open(args.output, encoding="utf-8") as handle:

@@ -5,13 +5,15 @@ rules, merge the findings into the history, and send notifications.
 """
 
 import threading
+from dataclasses import replace
 from datetime import datetime
 
-from monitoring.alerts.findings import evaluate
+from monitoring.alerts.findings import Finding, evaluate
 from monitoring.alerts.history import SyncResult, sync
 from monitoring.alerts.notify import notify_alerts
 from monitoring.alerts.rules import load_rules
 from monitoring.context import ReportRequest
+from monitoring.errors import MonitoringError
 from monitoring.report import build_report
 from monitoring.store import catalog
 from monitoring.store.window_sql import has_rows
@@ -36,9 +38,12 @@ def evaluate_model(
     rather than killing it inside a DuckDB call, which aborts the interpreter.
     """
     report = build_report(store, ReportRequest(model=model_name, engine=engine, spark_master=spark_master))
+    with store.connect() as con:
+        rules = load_rules(con, catalog.get_model(con, model_name))
+    findings = evaluate(report, [r for r in rules if not r.segment and not r.version])
+    findings += scoped_findings(store, model_name, rules, report.settings.min_segment_rows)
     with store.transaction() as con:
         model = catalog.get_model(con, model_name)
-        findings = evaluate(report, load_rules(con, model))
         result = sync(con, model.id, findings, at)
     if notify:
         fresh = result.opened + result.reopened
@@ -47,6 +52,48 @@ def evaluate_model(
         else:
             notify_alerts(store, model_name, fresh)
     return result
+
+
+def scoped_findings(store, model_name: str, rules: list, min_rows: int) -> list[Finding]:
+    """The findings of the rules that watch a segment, a version or each value of a column: one
+    report per slice (grouped for `each COL`); a slice with fewer than `min_rows` rows in a window
+    is left out there, so it never alerts."""
+    found = []
+    for text, scoped in _by_slice(store, model_name, rules).items():
+        each = scoped[0].each
+        request = ReportRequest(model_name, by=each) if each else ReportRequest(model_name, segment=text)
+        try:
+            report = build_report(store, request)
+        except MonitoringError:  # e.g. the slice has no rows in this period: nothing to judge
+            continue
+        names = [s["segment"] for s in report["segments"]] if each else [None]
+        for name in names:
+            label = name or report["segment"]
+            for finding in evaluate(report.for_segment(name, min_rows), scoped):
+                found.append(_in_slice(finding, label))
+    return found
+
+
+def _by_slice(store, model_name: str, rules: list) -> dict:
+    """{segment text: its enabled rules}; a version is the segment of the model's version column."""
+    found: dict = {}
+    version = None
+    for rule in rules:
+        if not rule.enabled or not (rule.segment or rule.version):
+            continue
+        if rule.version and version is None:
+            with store.connect() as con:
+                column = catalog.get_model(con, model_name).column("version")
+            version = column.name if column else ""
+        text = rule.segment.strip() if rule.segment else f"{version}={rule.version}"
+        found.setdefault(text, []).append(rule)
+    return found
+
+
+def _in_slice(finding: Finding, label: str) -> Finding:
+    """A finding of a slice: its scope and message name the slice (one alert per slice)."""
+    scope = f"{finding.scope} @ {label}" if finding.scope else f"@ {label}"
+    return replace(finding, scope=scope, message=f"{label}: {finding.message}")
 
 
 def evaluate_after_ingest(store, model_name: str, *, background: bool = False) -> SyncResult | None:

@@ -2,14 +2,20 @@
 
 A rule names a metric from METRICS, a comparison, a threshold, a severity, an optional scope (a
 column, a fairness attribute or a performance metric) and how many consecutive windows must breach
-before it fires. monitoring/alerts/findings.py applies rules to a report.
+before it fires. It may also watch a slice of the rows: `segment` (conditions such as region=north,
+the name of a saved segment, or `each COL`: every value of that column, one alert per breaching
+value) or `version` (the rows one model version scored). monitoring/alerts/findings.py applies
+rules to a report; monitoring/alerts/evaluate.py builds the reports of the slices.
 """
 
+import re
 from dataclasses import asdict, dataclass, replace
 
 from monitoring.alerts.playbooks import recommended_action
 from monitoring.alerts.watch import METRICS, Observation
+from monitoring.context import resolve_segment
 from monitoring.errors import InputError
+from monitoring.segments import group_column
 from monitoring.store import alerts_sql, catalog
 
 SEVERITIES = ("critical", "high", "medium", "low")
@@ -31,6 +37,8 @@ FIELDS = (
     "scope",
     "consecutive",
     "enabled",
+    "segment",
+    "version",
     "action",
 )
 COMPARISONS = (">", ">=", "<", "<=", "flagged")
@@ -48,12 +56,20 @@ class Rule:
     scope: str | None = None
     consecutive: int = 1
     enabled: bool = True
+    segment: str | None = None  # region=north, a saved segment's name, or "each COL"
+    version: str | None = None  # a value of the model's version column
     action: str = ""  # what to do when it fires; empty: the playbook's default for metric and severity
 
     def __post_init__(self):
         validate(self)
         if not self.action or not str(self.action).strip():
             object.__setattr__(self, "action", recommended_action(self.metric, self.severity))
+
+    @property
+    def each(self) -> str | None:
+        """The column of an `each COL` segment: the rule fires per value of it."""
+        found = re.match(r"^each\s+(.+)$", (self.segment or "").strip(), re.I)
+        return found[1].strip() if found else None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -75,7 +91,14 @@ class Rule:
         scope = f" [{self.scope}]" if self.scope else ""
         limit = "" if self.comparison == "flagged" else f" {self.threshold:g}"
         times = f" for {self.consecutive} windows in a row" if self.consecutive > 1 else ""
-        return f"{self.severity}: {self.metric}{scope} {self.comparison}{limit}{times}"
+        where = (
+            f" in segment {self.segment}"
+            if self.segment
+            else f" in version {self.version}"
+            if self.version
+            else ""
+        )
+        return f"{self.severity}: {self.metric}{scope} {self.comparison}{limit}{times}{where}"
 
 
 def validate(rule: Rule) -> None:
@@ -116,6 +139,18 @@ def validate(rule: Rule) -> None:
         raise InputError(f"{where}action must be text (what to do when the rule fires), got {rule.action!r}")
     if rule.scope is not None and (not isinstance(rule.scope, str) or spec.scope == "model"):
         raise InputError(f"{where}{rule.metric} is model-wide and takes no scope; leave scope empty")
+    _check_slice(rule, where)
+
+
+def _check_slice(rule: Rule, where: str) -> None:
+    for name in ("segment", "version"):
+        value = getattr(rule, name)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise InputError(f"{where}{name} must be text (e.g. region=north), got {value!r}")
+    if rule.segment and rule.version:
+        raise InputError(f"{where}watch a segment or a version, not both; keep one")
+    if rule.segment and rule.each is None and re.match(r"^each\b", rule.segment.strip(), re.I):
+        raise InputError(f"{where}'each' needs a column, e.g. segment: each region")
 
 
 def _check_range(rule: Rule, where: str) -> None:
@@ -191,4 +226,20 @@ def save_rules(store, model_name: str, rules: list[Rule]) -> None:
         raise InputError(f"rule names must be unique; {', '.join(duplicates)} appear more than once")
     with store.transaction() as con:
         model = catalog.get_model(con, model_name)
+        for rule in rules:
+            check_slice_of(con, model, rule)
         alerts_sql.replace_rules(con, model.id, [r.to_dict() for r in rules])
+
+
+def check_slice_of(con, model, rule: Rule) -> None:
+    """InputError when a rule's segment or version does not fit the model."""
+    where = f"rule {rule.name!r}: "
+    try:
+        if rule.each:
+            group_column(model, rule.each)
+        elif rule.segment:
+            resolve_segment(con, model, rule.segment)
+    except InputError as error:
+        raise InputError(where + str(error)) from None
+    if rule.version and model.column("version") is None:
+        raise InputError(f"{where}model {model.name!r} has no version column; ingest one (--version COL)")

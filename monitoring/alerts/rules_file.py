@@ -1,7 +1,7 @@
 """Alert rules to and from a YAML or TOML file, so a team can keep them in version control.
 
 Both formats hold `model` (informational) and a list `rules` of tables with the Rule fields;
-`scope` is left out when a rule watches everything (TOML has no null).
+`scope`, `segment` and `version` are left out when a rule watches everything (TOML has no null).
 """
 
 import json

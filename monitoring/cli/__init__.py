@@ -2,14 +2,14 @@
 
 import argparse
 
-from monitoring.cli import alerts, data, models, platform, report
+from monitoring.cli import alerts, data, models, platform, report, segments
 from monitoring.cli.arguments import add_db
 from monitoring.cli.output import say
 from monitoring.cli.registry import COMMANDS
 from monitoring.errors import MonitoringError
 
 # The command modules register their commands on import; --help lists them in this order.
-HELP_ORDER = (data, models, report, alerts, platform)
+HELP_ORDER = (data, models, report, segments, alerts, platform)
 
 
 def _commands_in_help_order() -> list:

@@ -9,7 +9,7 @@ from monitoring.context import ReportRequest
 from monitoring.errors import InputError
 from monitoring.settings import ModelSettings
 from monitoring.store import Store
-from monitoring.windows import WINDOW_HELP
+from monitoring.windows import BASELINE_HELP, WINDOW_HELP
 
 
 def _report_args(parser):
@@ -21,6 +21,18 @@ def _report_args(parser):
         "--method", choices=methods, metavar="METHOD", help="drift method: " + ", ".join(methods)
     )
     parser.add_argument("--threshold", choices=ModelSettings.choices("drift_threshold"))
+    parser.add_argument(
+        "--segment",
+        metavar="COL=VALUE|NAME",
+        help="only the rows of a segment: conditions such as region=north (join up to 4 with &) "
+        "or the name of a saved segment",
+    )
+    parser.add_argument(
+        "--by", metavar="COL", help="also every figure per value of this column (segment, sensitive, version)"
+    )
+    parser.add_argument(
+        "--baseline", metavar="BASELINE", help=BASELINE_HELP + " (default: the model's setting)"
+    )
     parser.add_argument("--sections", help="comma-separated sections (default: all), e.g. drift")
     add_engine(parser)
     parser.add_argument("--format", choices=["json", "html"], default="json")
@@ -50,6 +62,9 @@ def report(args) -> int:
         sections=_sections(args.sections),
         engine=args.engine,
         spark_master=args.spark_master,
+        segment=args.segment,
+        by=args.by,
+        baseline=args.baseline,
     )
     if args.format == "html":
         from monitoring.html_report import build_html_report  # defers pandas and the charts

@@ -7,13 +7,16 @@ deviations of those values, and a window drifts when its statistic reaches the l
 tests the line is drawn on the statistic, not the p-value). Lines are kept for as long as the reference batches and the chunk size are unchanged.
 """
 
+import hashlib
 import statistics
 
 import numpy as np
 
+from monitoring.context import WHOLE
 from monitoring.drift.methods import METHODS, statistic_for
 from monitoring.store import drift_sql
 from monitoring.store.connection import quote
+from monitoring.store.segment_sql import SEGMENT
 from monitoring.window_cache import cache_key, for_reference
 
 MIN_CHUNKS = 3
@@ -33,26 +36,39 @@ def line_from(values: list[float]) -> float | None:
     return float(np.mean(finite) + SIGMAS * np.std(finite, ddof=1))
 
 
-def calibrated_lines(con, context, columns, plan, edges, ref_summary) -> dict:
-    """{column: (line, how)} for each column whose reference has enough full chunks."""
+def calibrated_lines(con, context, columns, plans: dict) -> dict:
+    """{slice: {column: (line, how)}} for each column whose baseline slice has enough full chunks.
+
+    `plans`: {slice (WHOLE or a value of the grouping column): (plan, edges with the slice's
+    stats, the slice's baseline counts)}; each slice is chunked on its own rows.
+    """
     size = chunk_size(context.windows)
-    methods = ",".join(f"{c.name}={plan[c.name][0]}" for c in columns)
-    key = cache_key("drift-calibration", context, size, methods)
+    methods = repr([(v, sorted((n, m) for n, (m, _) in plan.items())) for v, (plan, _, _) in plans.items()])
+    key = cache_key("drift-calibration", context, size, hashlib.sha1(methods.encode()).hexdigest()[:16])
 
-    def compute() -> dict:
-        chunks = _chunk_summaries(con, context, columns, edges, size)
-        lines = {}
-        for column in columns:
-            info, ref = edges.get(column.sql_name), ref_summary.get(column.sql_name)
-            values = [
-                statistic_for(plan[column.name][0], column.kind, info, ref, chunk[column.sql_name])[0]
-                for chunk in chunks
-                if ref and chunk.get(column.sql_name)
-            ]
-            lines[column.name] = [line_from(values), len(values)]
-        return lines
+    def compute() -> list:
+        chunks = _chunk_summaries(con, context, columns, next(iter(plans.values()))[1], size)
+        found = []
+        for value, (plan, edges, ref_summary) in plans.items():
+            lines = {}
+            for column in columns:
+                info, ref = edges.get(column.sql_name), ref_summary.get(column.sql_name)
+                values = [
+                    statistic_for(plan[column.name][0], column.kind, info, ref, chunk[column.sql_name])[0]
+                    for chunk in chunks.get(context.baseline_key(value), [])
+                    if ref and chunk.get(column.sql_name)
+                ]
+                lines[column.name] = [line_from(values), len(values)]
+            found.append([value, lines])
+        return found
 
-    found = for_reference(con, context, key, compute)
+    return {
+        value: _described(lines, plans[value][0], size)
+        for value, lines in for_reference(con, context, key, compute)
+    }
+
+
+def _described(found: dict, plan: dict, size: int) -> dict:
     lines = {}
     for name, (line, count) in found.items():
         if line is None:
@@ -66,12 +82,29 @@ def calibrated_lines(con, context, columns, plan, edges, ref_summary) -> dict:
     return lines
 
 
-def _chunk_summaries(con, context, columns, edges, size: int) -> list[dict]:
-    source, params = context.reference(con)
+def _chunk_summaries(con, context, columns, edges, size: int) -> dict:
+    """{slice: [counts of each full chunk]}: the whole (filtered) baseline's chunks, and with a
+    grouping column each value's own."""
+    categorical = [c.sql_name for c in columns if c.kind == "categorical"]
     timestamp = context.model.column("timestamp")
     order = quote(timestamp.name) if timestamp else None
+    source, params = context.reference(con, sliced=context.segment is not None)
     wrapped, group = drift_sql.chunked_source(source, order, size)
-    categorical = [c.sql_name for c in columns if c.kind == "categorical"]
-    counts = drift_sql.chunk_rows(con, wrapped, params, group)
-    found = drift_sql.grouped_counts(con, wrapped, params, group, edges, categorical)
-    return [summary for chunk, summary in found.items() if counts.get(chunk, 0) >= size]
+    found = {WHOLE: _full_chunks(con, wrapped, params, group, edges, categorical, size)}
+    if context.baseline_by:
+        source, params = context.reference(con)
+        wrapped, group = drift_sql.chunked_source(source, order, size, partition=SEGMENT)
+        by_value: dict = {}
+        for (value, _), summary in _full_chunks(
+            con, wrapped, params, [SEGMENT, group], edges, categorical, size, True
+        ):
+            by_value.setdefault(value, []).append(summary)
+        found.update(by_value)
+    return found
+
+
+def _full_chunks(con, source, params, group, edges, categorical, size, keyed=False) -> list:
+    counts = drift_sql.chunk_rows(con, source, params, group)
+    found = drift_sql.grouped_counts(con, source, params, group, edges, categorical)
+    full = [(chunk, summary) for chunk, summary in found.items() if counts.get(chunk, 0) >= size]
+    return full if keyed else [summary for _, summary in full]

@@ -6,15 +6,14 @@ which bins each statistic uses), applies thresholds (fixed, per-column or calibr
 optional multiple-testing correction, and returns flat records for the report.
 """
 
-import hashlib
 import math
 from dataclasses import dataclass
 
+from monitoring.context import WHOLE
 from monitoring.drift.calibration import calibrated_lines
 from monitoring.drift.methods import METHODS, choose_method, statistic_for
-from monitoring.store import drift_sql, window_sql
-from monitoring.store.cache import cached_for
-from monitoring.window_cache import cache_key, for_reference, window_key_prefix, window_tokens
+from monitoring.drift.summaries import info_for, summaries
+from monitoring.store import window_sql
 
 
 @dataclass(frozen=True)
@@ -39,11 +38,18 @@ def monitored_columns(model) -> list[Monitored]:
     return [c for c in found if c.kind in ("numeric", "categorical")]
 
 
-def comparable_columns(con, model) -> list[Monitored]:
+def comparable_columns(con, model, baseline_kind: str = "reference") -> list[Monitored]:
     """The monitored columns that both the reference and the production table hold (a column a
-    later file added is in that file's table only); the target needs only the reference's."""
+    later file added is in that file's table only); the target needs only the reference's. With a
+    baseline of production rows (a period, or the previous window without a reference), the
+    production table's columns."""
+    production = window_sql.stored_columns(con, model, "production")
+    if baseline_kind != "reference" and not window_sql.has_rows(con, model, "reference"):
+        return [c for c in monitored_columns(model) if c.name in production or c.role == "target"]
     reference = window_sql.stored_columns(con, model, "reference")
-    both = reference & window_sql.stored_columns(con, model, "production")
+    if baseline_kind == "period":  # the baseline's rows are production rows, the target their labels
+        return [c for c in monitored_columns(model) if c.name in production or c.role == "target"]
+    both = reference & production
     return [c for c in monitored_columns(model) if c.name in (reference if c.role == "target" else both)]
 
 
@@ -140,68 +146,120 @@ def dataset_drift(records: list[dict], windows: list[int], share: float) -> list
 
 
 def drift_summaries(con, context, columns) -> tuple[dict, dict, dict]:
-    """(edges, reference counts, {window index as text: counts}) for the monitored `columns`.
-
-    The reference summary is kept for as long as its batches are unchanged, and each window's for
-    as long as its own batches (and the labels) are, so an ingest recomputes only the windows it
-    touched. Categorical counts are keyed by category, numeric ones are counts over the edges.
-    """
-    model = context.model
-    numeric = [c.sql_name for c in columns if c.kind == "numeric"]
-    categorical = [c.sql_name for c in columns if c.kind == "categorical"]
-    names = hashlib.sha1(repr((numeric, categorical)).encode()).hexdigest()[:12]
-
-    def reference() -> dict:
-        source, params = context.reference(con)
-        return drift_sql.reference_profile(con, source, params, numeric, categorical)
-
-    key = cache_key("drift", context, drift_sql.EDGE_BINS, names, "reference")
-    profile = for_reference(con, context, key, reference)
-    edges = profile["edges"]
-    tokens = window_tokens(con, context)
-    prefix = window_key_prefix("drift", context, drift_sql.EDGE_BINS, names)
-    keys = {prefix + str(window): window for window in tokens}
-    tokens = {k: tokens[w] for k, w in keys.items()}
-
-    def production(missing) -> dict:
-        wanted = {keys[k] for k in missing}
-        part = context.restricted([w for w in context.windows if w.key in wanted])
-        source, params = part.production(con)
-        found = drift_sql.grouped_counts(con, source, params, window_sql.WINDOW, edges, categorical)
-        return {prefix + str(window): summary for window, summary in found.items()}
-
-    found = cached_for(con, model.id, tokens, production)
-    windows = {str(context.index_of(keys[k])): summary for k, summary in found.items()}
-    return edges, profile["counts"], windows
+    """(edges, reference counts, {window index as text: counts}) of the (filtered) whole
+    population: what the distributions page draws (see summaries.py for the slices)."""
+    found = summaries(con, context, columns)
+    windows = {str(index): slices.get(WHOLE, {}) for index, slices in found.windows.items()}
+    return found.edges, found.reference.get(WHOLE, {}), windows
 
 
 def drift_section(con, context) -> dict:
-    """The report's `drift` and `dataset_drift` sections (plus `multivariate_drift` on request)."""
+    """The report's `drift` and `dataset_drift` sections (plus `multivariate_drift` on request),
+    for the whole population and, when grouped, for each value of the grouping column."""
     empty = {"drift": [], "dataset_drift": []}
-    settings = context.settings
-    columns = comparable_columns(con, context.model)
-    if not context.windows or not columns or not window_sql.has_rows(con, context.model, "reference"):
+    columns = comparable_columns(con, context.model, context.baseline.kind)
+    has_reference = window_sql.has_rows(con, context.model, "reference")
+    if not context.windows or not columns or (context.baseline.kind == "reference" and not has_reference):
         return empty
-    edges, ref_summary, windows = drift_summaries(con, context, columns)
-    plan = plan_columns(columns, edges, ref_summary, settings.drift_method)
-    lines = _thresholds(con, context, columns, plan, edges, ref_summary)
-    records = []
-    for window in context.windows:
-        summary = windows.get(str(window.index), {})
-        found = [_evaluate(window.index, c, plan, lines, edges, ref_summary, summary) for c in columns]
-        correct_multiple_tests([r for r, corrects in found if corrects], settings.multiple_testing)
-        records += [r for r, _ in found]
-    result = {"drift": records}
-    result["dataset_drift"] = dataset_drift(
-        records, [w.index for w in context.windows], settings.dataset_drift_share
-    )
-    if settings.drift_method == "domain_classifier":
+    found = summaries(con, context, columns)
+    values = [WHOLE] + (context.segment_values if context.by else [])
+    lines = _all_thresholds(con, context, columns, found, values)
+    result = {"drift": [], "dataset_drift": []}
+    for value in values:
+        drift, dataset = _records_of(context, columns, found, value, lines.get(value, {}))
+        if context.by:
+            drift = [_tagged(context, r, value) for r in drift]
+            dataset = [_tagged(context, r, value) for r in dataset]
+        result["drift"] += drift
+        result["dataset_drift"] += dataset
+    if context.settings.drift_method == "domain_classifier":
         # imported here, not at the top: it imports scikit-learn, which is slow to load and only
         # this method needs
         from monitoring.drift.multivariate import multivariate_section
 
         result["multivariate_drift"] = multivariate_section(con, context, columns)
     return result
+
+
+def _tagged(context, record: dict, value) -> dict:
+    key = context.windows[record["window"]].key
+    return context.tag(record, key, value, whole=value == WHOLE)
+
+
+def _baseline_of(context, found, window, value) -> tuple[dict, dict]:
+    """(baseline counts, edges with the baseline's stats) of one slice in one window."""
+    if context.previous:
+        before = found.windows.get(window.index - 1, {}).get(value, {}) if window.index else {}
+        counts = before
+    else:
+        counts = found.reference.get(context.baseline_key(value), {})
+    key = value if context.previous else context.baseline_key(value)
+    sliced = key != WHOLE or context.segment is not None or context.previous
+    return counts, {name: info_for(info, counts.get(name), sliced) for name, info in found.edges.items()}
+
+
+def _records_of(context, columns, found, value, lines) -> tuple[list[dict], list[dict]]:
+    """Drift and dataset drift records of one slice (WHOLE or a value) in every window."""
+    settings, records = context.settings, []
+    windows = (
+        context.windows if value == WHOLE else [w for w in context.windows if context.holds(w.key, value)]
+    )
+    fixed = None if context.previous else _compared_with(context, columns, found, None, value, lines)
+    for window in windows:
+        current = found.windows.get(window.index, {}).get(value, {})
+        baseline, edges, plan, line_of = fixed or _compared_with(
+            context, columns, found, window, value, lines
+        )
+        judged = [_evaluate(window.index, c, plan, line_of, edges, baseline, current) for c in columns]
+        correct_multiple_tests([r for r, corrects in judged if corrects], settings.multiple_testing)
+        records += [r for r, _ in judged]
+    shares = dataset_drift(records, [w.index for w in windows], settings.dataset_drift_share)
+    return records, shares
+
+
+def _compared_with(context, columns, found, window, value, lines) -> tuple:
+    """(baseline counts, edges with its stats, plan, lines) of a slice: the same for every window
+    unless the baseline is the window before."""
+    baseline, edges = _baseline_of(context, found, window, value)
+    plan = plan_columns(columns, edges, baseline, context.settings.drift_method)
+    return baseline, edges, plan, lines or _fixed_lines(context, columns, plan)
+
+
+def _fixed_lines(context, columns, plan) -> dict:
+    lines = {c.name: (METHODS[plan[c.name][0]].threshold, "fixed default") for c in columns}
+    if context.previous and context.settings.drift_threshold == "calibrated":
+        lines = {
+            n: (line, "fixed default: calibration needs a reference or period baseline")
+            for n, (line, _) in lines.items()
+        }
+    for name, value in context.settings.column_thresholds.items():
+        if name in lines:
+            lines[name] = (float(value), "threshold set for this column")
+    return lines
+
+
+def _all_thresholds(con, context, columns, found, values) -> dict:
+    """{value: {column: (line, how)}} with a reference or period baseline ({} with previous: each
+    window's plan sets its fixed lines)."""
+    if context.previous:
+        return {}
+    lines = {}
+    plans = {}
+    for value in values:
+        baseline, edges = _baseline_of(context, found, None, value)
+        plans[value] = (
+            plan_columns(columns, edges, baseline, context.settings.drift_method),
+            edges,
+            baseline,
+        )
+        lines[value] = _fixed_lines(context, columns, plans[value][0])
+    if context.settings.drift_threshold == "calibrated":
+        calibrated = calibrated_lines(con, context, columns, plans)
+        for value, found_lines in calibrated.items():
+            kept = {n: lines[value][n] for n in context.settings.column_thresholds if n in lines[value]}
+            lines[value].update(found_lines)
+            lines[value].update(kept)
+    return lines
 
 
 def _evaluate(index, column, plan, lines, edges, ref_summary, summary) -> tuple[dict, bool]:
@@ -222,15 +280,3 @@ def _evaluate(index, column, plan, lines, edges, ref_summary, summary) -> tuple[
     _judge(record, how.startswith("calibrated"))
     corrects = column.role == "feature" and how.startswith("fixed default") and METHODS[method].p_value
     return record, corrects
-
-
-def _thresholds(con, context, columns, plan, edges, ref_summary) -> dict:
-    """{column: (line, how)}: a per-column override, a calibrated line or the method default."""
-    settings = context.settings
-    lines = {c.name: (METHODS[plan[c.name][0]].threshold, "fixed default") for c in columns}
-    if settings.drift_threshold == "calibrated":
-        lines.update(calibrated_lines(con, context, columns, plan, edges, ref_summary))
-    for name, value in settings.column_thresholds.items():
-        if name in lines:
-            lines[name] = (float(value), "threshold set for this column")
-    return lines

@@ -1,14 +1,16 @@
-"""Model performance per window against the reference baseline, from counts DuckDB computes.
+"""Model performance per window against the baseline, from counts DuckDB computes.
 
-DuckDB turns rows into confusion, per-score and error-sum counts per window; the metrics are the
-pure functions of `metrics.py`. `performance_section` builds the report's `performance` and
-`confusion_matrix` records, `business_value_section` its `business_value` records (value.py), both
-from one computation per window. Estimated values for unlabelled windows come from `estimation.py`
-(binary), `multiclass_estimation.py` and `loss_estimation.py` (regression).
+DuckDB turns rows into confusion and per-score counts per window (and per value of the grouping
+column); the metrics are the pure functions of `metrics.py`. `performance_section` builds the
+report's `performance` and `confusion_matrix` records, `business_value_section` its
+`business_value` records (value.py), both from one computation per window. Classifiers are here,
+regressors in `regression.py`; estimated values for unlabelled windows come from `estimation.py`
+(binary) and `multiclass_estimation.py`.
 """
 
 import numpy as np
 
+from monitoring.context import WHOLE
 from monitoring.performance import value
 from monitoring.performance.classes import (
     class_score_columns,
@@ -18,13 +20,11 @@ from monitoring.performance.classes import (
     score_column,
 )
 from monitoring.performance.estimation import estimate_binary, fit_calibration
-from monitoring.performance.loss_estimation import regression_estimates
 from monitoring.performance.metrics import (
     average_precision_from_counts,
     binary_scores,
     log_loss_from_counts,
     multiclass_scores,
-    regression_scores,
     roc_auc_from_counts,
 )
 from monitoring.performance.multiclass_estimation import (
@@ -34,10 +34,10 @@ from monitoring.performance.multiclass_estimation import (
     macro_auc,
     realized_auc,
 )
+from monitoring.performance.records import estimated_records, kept_reference, record, tag_all
+from monitoring.performance.regression import regression_section
 from monitoring.store import estimation_sql, metrics_sql
-from monitoring.store.catalog import table_columns
-from monitoring.store.window_sql import has_rows
-from monitoring.window_cache import cache_key, for_reference, per_window
+from monitoring.window_cache import per_window
 
 
 def classification_metrics(
@@ -82,86 +82,76 @@ def _window_keys(values) -> list:
     return [v.item() if hasattr(v, "item") else v for v in values]
 
 
-def _record(window, metric, value, baseline, kind, labelled, lower=None, upper=None) -> dict:
-    change = value - baseline if value is not None and baseline is not None else None
-    return {
-        "window": window,
-        "metric": metric,
-        "value": value,
-        "baseline": baseline,
-        "change": change,
-        "kind": kind,
-        "lower": lower,
-        "upper": upper,
-        "labelled_rows": labelled,
-    }
-
-
 BINARY_METRICS = ("accuracy_score", "precision_score", "recall_score", "f1_score")
 SCORE_METRICS = ("roc_auc_score", "average_precision_score", "log_loss")
-REGRESSION_METRICS = (
-    "mean_absolute_error",
-    "mean_squared_error",
-    "root_mean_squared_error",
-    "mean_absolute_percentage_error",
-    "r2_score",
-    "mean_residual",
-)
 
 
 def _metric_names(task: str, has_score: bool) -> tuple[str, ...]:
-    if task == "regression":
-        return REGRESSION_METRICS
     if task == "binary":
         return BINARY_METRICS + (SCORE_METRICS if has_score else ())
     return tuple(multiclass_scores(np.zeros((1, 1)))) + (("roc_auc_macro_score",) if has_score else ())
-
-
-def _reference_summary(con, context, key: str, compute) -> dict:
-    """Baseline metrics (and calibration) of the reference, kept while its batches are unchanged."""
-    model = context.model
-    needed = {c.name for c in model.columns_with("prediction", "score")}
-    if not has_rows(con, model, "reference") or not needed <= set(
-        table_columns(con, model.table("reference"))
-    ):
-        return {"baseline": {}, "calibration": [[], []]}
-    return for_reference(con, context, cache_key("performance", context, key), compute)
 
 
 def _classification_reference(con, context, classes, positive, predicted, score, class_scores) -> dict:
     def compute():
         source, params = context.reference(con)
         counts = metrics_sql.classification_counts(
-            con, source, params, window=False, predicted=predicted, score=score, classes=classes
+            con,
+            source,
+            params,
+            window=False,
+            predicted=predicted,
+            score=score,
+            classes=classes,
+            segments=_named(context)[1:] if context.baseline_by else None,
         )
-        baseline, matrix, _ = classification_metrics(counts, classes, positive)
-        calibration = [[], []]
-        if positive is not None and score is not None:
-            usable = (counts["y"] != None) & np.isfinite(counts["s"].astype(float))  # noqa: E711
-            is_pos = (counts["y"][usable] == positive).astype(bool)
-            rows = counts["n"][usable].astype(float)
-            calibration = list(fit_calibration(counts["s"][usable], rows * is_pos, rows * ~is_pos))
-        calibrated, class_rows = [], 0.0
+        groups = _groups(counts["g"], _named(context)) if context.baseline_by else []
+        parts = [(WHOLE, np.arange(len(counts["n"])))] + groups
+        found = [
+            [group, _baseline_of(_slice(counts, mask), classes, positive, score)] for group, mask in parts
+        ]
         if class_scores:
-            found = estimation_sql.class_score_counts(
-                con, source, params, scores=class_scores, classes=classes
-            )
-            calibrated = fit_class_calibrations(found, classes)
-            class_rows = float(found["labelled"][found["k"] == 1].sum())
-            positives = found["positives"].astype(float)
-            baseline["roc_auc_macro_score"] = macro_auc(
-                found["k"], found["step"], positives, found["labelled"] - positives
-            )
-        return {
-            "baseline": baseline,
-            "calibration": calibration,
-            "class_calibrations": calibrated,
-            "class_rows": class_rows,
-            "matrix": matrix.tolist(),
-        }
+            _add_class_reference(con, source, params, class_scores, classes, found[0][1])
+        return found
 
-    key = f"v3:{predicted}:{score}:{class_scores}:{','.join(classes)}"
-    return _reference_summary(con, context, key, compute)
+    key = f"v4:{predicted}:{score}:{class_scores}:{','.join(classes)}"
+    return kept_reference(con, context, key, compute)
+
+
+def _named(context) -> list:
+    """The grouping column's values by their code in `classification_counts` (0: missing)."""
+    return [None, *[v for v in context.segment_values if v is not None]]
+
+
+def _groups(codes: np.ndarray, names: list) -> list[tuple]:
+    """(value, positions of its rows) for each value code present, without a loop over the rows."""
+    return [(names[int(code)], positions) for code, positions in _by_window(codes).items() if code >= 0]
+
+
+def _baseline_of(counts: dict, classes, positive, score) -> dict:
+    baseline, matrix, _ = classification_metrics(counts, classes, positive)
+    calibration = [[], []]
+    if positive is not None and score is not None:
+        calibration = _calibration(counts, positive)
+    return {"baseline": baseline, "calibration": calibration, "matrix": matrix.tolist()}
+
+
+def _add_class_reference(con, source: str, params: list, class_scores, classes, reference: dict) -> None:
+    """Add the multiclass estimator's calibrations, fitted on the baseline's class scores, and its
+    macro ROC AUC to the whole baseline's `reference`."""
+    found = estimation_sql.class_score_counts(con, source, params, scores=class_scores, classes=classes)
+    positives = found["positives"].astype(float)
+    auc = macro_auc(found["k"], found["step"], positives, found["labelled"] - positives)
+    reference["baseline"]["roc_auc_macro_score"] = auc
+    reference["class_calibrations"] = fit_class_calibrations(found, classes)
+    reference["class_rows"] = float(found["labelled"][found["k"] == 1].sum())
+
+
+def _calibration(counts: dict, positive: str) -> list:
+    usable = (counts["y"] != None) & np.isfinite(counts["s"].astype(float))  # noqa: E711
+    is_pos = (counts["y"][usable] == positive).astype(bool)
+    rows = counts["n"][usable].astype(float)
+    return list(fit_calibration(counts["s"][usable], rows * is_pos, rows * ~is_pos))
 
 
 def _by_window(values: np.ndarray) -> dict:
@@ -172,6 +162,20 @@ def _by_window(values: np.ndarray) -> dict:
     order = np.argsort(inverse.ravel(), kind="stable")
     bounds = np.cumsum(np.bincount(inverse.ravel(), minlength=len(unique)))[:-1]
     return dict(zip(_window_keys(unique), np.split(order, bounds), strict=True))
+
+
+def _slices(context, counts: dict) -> list[tuple]:
+    """(value, window, positions of its rows) for the whole population and each value of the
+    grouping column, in every window that holds rows of it."""
+    rows_of = _by_window(counts["w"])
+    found = [(WHOLE, w, rows_of.get(w.key, [])) for w in context.windows]
+    if not context.by:
+        return found
+    names = _named(context)
+    for window in context.windows:
+        positions = np.asarray(rows_of.get(window.key, []), dtype=int)
+        found += [(value, window, positions[part]) for value, part in _groups(counts["g"][positions], names)]
+    return found
 
 
 def _multiclass_sums(con, context, classes, predicted, class_scores, calibrated) -> dict:
@@ -188,13 +192,6 @@ def _multiclass_sums(con, context, classes, predicted, class_scores, calibrated)
         for key, rows in _by_window(mine["w"]).items():
             parts.setdefault(key, [None, None])[part] = _slice(mine, rows)
     return parts
-
-
-def _estimated_records(window, estimates: dict, baseline: dict, labelled: int) -> list[dict]:
-    return [
-        _record(window, name, v, baseline.get(name), "estimated", labelled, lower, upper)
-        for name, (v, lower, upper) in estimates.items()
-    ]
 
 
 def _estimate(part: dict, sums, reference: dict, classes, positive, score) -> tuple | None:
@@ -216,45 +213,81 @@ def _classification_section(con, context, classes: list[str]) -> dict:
     predicted = predicted_sql(context, classes)
     score = score_column(context, positive) if binary else None
     class_scores = None if binary or len(classes) > MAX_CLASSES else class_score_columns(context, classes)
-    reference = _classification_reference(con, context, classes, positive, predicted, score, class_scores)
-    baseline = reference["baseline"]
+    references = _classification_reference(con, context, classes, positive, predicted, score, class_scores)
+    whole = references.get(WHOLE, {})
     cells = value.cell_values(context.settings.value_matrix, classes, positive)
     unit = None
-    if cells is not None and reference.get("matrix"):
-        unit = value.per_row(np.array(reference["matrix"]), cells)
+    if cells is not None and whole.get("matrix"):
+        unit = value.per_row(np.array(whole["matrix"]), cells)
     source, params = context.production(con)
     counts = metrics_sql.classification_counts(
-        con, source, params, window=True, predicted=predicted, score=score, classes=classes
+        con,
+        source,
+        params,
+        window=True,
+        predicted=predicted,
+        score=score,
+        classes=classes,
+        segments=_named(context)[1:] if context.by else None,
     )
-    rows_of = _by_window(counts["w"])
     sums = {}
     if class_scores:
-        calibrated = reference.get("class_calibrations") or []
+        calibrated = whole.get("class_calibrations") or []
         sums = _multiclass_sums(con, context, classes, predicted, class_scores, calibrated)
     names = _metric_names(task, score is not None or class_scores is not None)
-    records, matrices, worth = [], [], []
-    for window in context.windows:
-        part = _slice(counts, np.array(rows_of.get(window.key, []), dtype=int))
+    records, matrices, worth, before = [], [], [], {}
+    for group, window, rows in _slices(context, counts):
+        part = _slice(counts, np.array(rows, dtype=int))
         metrics, matrix, labelled = classification_metrics(part, classes, positive)
         enough = labelled >= context.settings.min_labels
-        auc_part, confusion_part = sums.get(window.key, (None, None))
-        if auc_part is not None and metrics:
-            metrics["roc_auc_macro_score"] = realized_auc(auc_part)
-        for name in names:
-            metric = metrics.get(name) if enough else None
-            records.append(_record(window.index, name, metric, baseline.get(name), "realized", labelled))
-        matrices += _matrix_records(window.index, matrix, classes)
-        if cells is not None:
-            worth.append(value.realized(window.index, matrix, cells, unit, enough))
-        found = _estimate(part, sums.get(window.key), reference, classes, positive, score)
-        if not found:
-            continue
-        estimates, expected, simulated, widen = found
-        records += _estimated_records(window.index, estimates, baseline, labelled)
-        if cells is not None:
-            table = value.binary_cells(cells, classes, positive) if binary else cells
-            worth.append(value.estimated(window.index, expected, simulated, table, unit, widen))
+        reference = _baseline_for(context, references, before, group, window, positive)
+        before[group] = (window.index, metrics if enough else {}, part if enough else None)
+        whole_slice = group == WHOLE
+        window_sums = sums.get(window.key) if whole_slice else None
+        if window_sums is not None and window_sums[0] is not None and metrics:
+            metrics["roc_auc_macro_score"] = realized_auc(window_sums[0])
+        baseline = reference["baseline"]
+        found = [
+            record(
+                window.index,
+                name,
+                metrics.get(name) if enough else None,
+                baseline.get(name),
+                "realized",
+                labelled,
+            )
+            for name in names
+        ]
+        mine = (
+            [value.realized(window.index, matrix, cells, unit, enough)]
+            if cells is not None and whole_slice
+            else []
+        )
+        # a segment's estimate only where its labels are too few: simulated bands cost per slice
+        wanted = not enough or (whole_slice and context.segment is None)
+        estimate = _estimate(part, window_sums, reference, classes, positive, score) if wanted else None
+        if estimate:
+            estimates, expected, simulated, widen = estimate
+            found += estimated_records(window.index, estimates, baseline, labelled)
+            if cells is not None and whole_slice:
+                table = value.binary_cells(cells, classes, positive) if binary else cells
+                mine.append(value.estimated(window.index, expected, simulated, table, unit, widen))
+        records += tag_all(context, found, window, group)
+        matrices += tag_all(context, _matrix_records(window.index, matrix, classes), window, group)
+        worth += tag_all(context, mine, window, group)
     return {"performance": records, "confusion_matrix": matrices, "business_value": worth}
+
+
+def _baseline_for(context, references: dict, before: dict, value, window, positive) -> dict:
+    """The slice's baseline: the reference's (or the period's), or with `previous` the realized
+    metrics of the window before and a calibration fitted on its labelled rows."""
+    if not context.previous:
+        return references.get(context.baseline_key(value), {"baseline": {}, "calibration": [[], []]})
+    index, metrics, part = before.get(value, (None, {}, None))
+    if index != window.index - 1:
+        return {"baseline": {}, "calibration": [[], []]}
+    calibration = _calibration(part, positive) if part is not None and positive is not None else [[], []]
+    return {"baseline": metrics, "calibration": calibration}
 
 
 def _matrix_records(window, matrix: np.ndarray, classes: list[str]) -> list[dict]:
@@ -264,50 +297,6 @@ def _matrix_records(window, matrix: np.ndarray, classes: list[str]) -> list[dict
         for j, p in enumerate(classes)
         if matrix.sum() > 0
     ]
-
-
-def _regression_section(con, context) -> dict:
-    prediction = context.model.column("prediction").name
-
-    def compute():
-        source, params = context.reference(con)
-        rows = metrics_sql.regression_sums(con, source, params, window=False, prediction=prediction)
-        return {"baseline": regression_scores(*rows[0][2:]) if rows else {}}
-
-    baseline = _reference_summary(con, context, prediction, compute)["baseline"]
-    cost = context.settings.value_matrix.get(value.REGRESSION_COST)
-    unit = (
-        None
-        if cost is None or baseline.get("mean_absolute_error") is None
-        else -cost * baseline["mean_absolute_error"]
-    )
-    source, params = context.production(con)
-    by_key = {
-        row[0]: row
-        for row in metrics_sql.regression_sums(con, source, params, window=True, prediction=prediction)
-    }
-    estimates = regression_estimates(con, context)
-    records, worth = [], []
-    for window in context.windows:
-        _, _, labelled, *sums = by_key.get(window.key, (None, 0, 0, 0, 0, 0, 0, 0, 0))
-        enough = labelled >= context.settings.min_labels
-        metrics = regression_scores(labelled, *sums) if enough else {}
-        for name in REGRESSION_METRICS:
-            records.append(
-                _record(window.index, name, metrics.get(name), baseline.get(name), "realized", labelled)
-            )
-        records.append(
-            _record(window.index, "zero_target_rows", labelled - sums[-1], None, "realized", labelled)
-        )
-        if cost is not None:
-            worth.append(value.regression_realized(window.index, labelled, sums[0], cost, unit, enough))
-        rows, found = estimates.get(window.key, (0, {}))
-        records += _estimated_records(window.index, found, baseline, labelled)
-        if cost is not None and "mean_absolute_error" in found:
-            worth.append(
-                value.regression_estimated(window.index, rows, found["mean_absolute_error"], cost, unit)
-            )
-    return {"performance": records, "confusion_matrix": [], "business_value": worth}
 
 
 KEYS = ("performance", "confusion_matrix", "business_value")
@@ -321,7 +310,7 @@ def _performance(con, context) -> dict:
     if model.column("prediction") is None and (model.task != "binary" or model.column("score") is None):
         found = {key: [] for key in KEYS}
     elif model.task == "regression":
-        found = per_window(con, context, "performance", _regression_section, KEYS)
+        found = per_window(con, context, "performance", regression_section, KEYS)
     else:
         classes = classes_of(con, context)  # of the whole period: every window's matrix has them all
 

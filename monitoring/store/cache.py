@@ -58,16 +58,33 @@ def cached_for(con, model_id: int, tokens: dict[str, str | None], compute_missin
 
 
 def _store(con, model_id: int, entries: dict[str, str]) -> None:
-    """Write {key: payload} in one statement and commit it at once.
+    """Write {key: payload} in statements of at most STATEMENT_BYTES each, committed at once.
 
     The write goes through its own connection (a cursor), outside any transaction `con` is in:
     a report reads one snapshot (see report.build_report), and a write there could collide at its
-    commit with entries other reports stored since the snapshot began.
+    commit with entries other reports stored since the snapshot began. Large payloads (a window's
+    counts per value of a grouping column) go in several statements, so that no statement needs
+    more memory than DuckDB's limit allows.
     """
     if not entries:
         return
     with _CACHE_WRITES, con.cursor() as writer:
-        writer.execute(
-            "INSERT OR REPLACE INTO summary_cache SELECT ?, unnest(?::VARCHAR[]), ?, unnest(?::VARCHAR[])",
-            [model_id, list(entries), CONTENT_VERSION, list(entries.values())],
-        )
+        for part in _parts(entries):
+            writer.execute(
+                "INSERT OR REPLACE INTO summary_cache SELECT ?, unnest(?::VARCHAR[]), ?, unnest(?::VARCHAR[])",
+                [model_id, list(part), CONTENT_VERSION, list(part.values())],
+            )
+
+
+STATEMENT_BYTES = 8 * 2**20
+
+
+def _parts(entries: dict[str, str]) -> list[dict[str, str]]:
+    parts, current, size = [], {}, 0
+    for key, payload in entries.items():
+        if current and size + len(payload) > STATEMENT_BYTES:
+            parts.append(current)
+            current, size = {}, 0
+        current[key] = payload
+        size += len(payload)
+    return parts + [current]

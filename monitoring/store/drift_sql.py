@@ -121,7 +121,7 @@ def _profile(con, source: str, params: list, name: str, stats: dict, edges: list
     }
 
 
-def _numeric_parts(edges: dict, excess: bool) -> tuple[list[str], list]:
+def _numeric_parts(edges: dict, excess: bool, stats: bool) -> tuple[list[str], list]:
     parts, bound = [], []
     for name, info in edges.items():
         col = f"CAST({quote(name)} AS DOUBLE)"
@@ -133,6 +133,8 @@ def _numeric_parts(edges: dict, excess: bool) -> tuple[list[str], list]:
                 f"coalesce(sum(greatest({col} - ?, 0)), 0)",
             ]
             bound += [info["edges"][0], info["edges"][-1]]
+        if stats:
+            parts += [f"count({col})", f"avg({col})", f"var_pop({col})"]
     return parts, bound
 
 
@@ -144,28 +146,35 @@ def grouped_counts(
     con,
     source: str,
     params: list,
-    group: str | None,
+    group: str | list[str] | None,
     edges: dict,
     categorical: list[str],
     excess: bool = True,
+    stats: bool = False,
 ) -> dict:
     """Bin counts for numeric columns and category counts, per group, in one pass over `source`.
 
-    `group` None makes one group, keyed None; `excess` False skips the sums beyond the edges (0 when the edges span the values).
+    `group` None makes one group, keyed None; a list of expressions makes groups keyed by tuples.
+    `excess` False skips the sums beyond the edges (0 when the edges span the values); `stats`
+    adds each numeric column's count, mean and population std ("rows", "mean", "std").
     Returns {group_key: {column: summary}} where a numeric summary is
     {"counts": [len(edges) + 1 ints], "below": float, "above": float} and a categorical one is
     {category: count}. NULLs are left out (missing values belong to data quality).
     """
     edges = {n: e for n, e in edges.items() if e["edges"]}
     if getattr(con, "engine", "duckdb") == "spark" and con.runs_on_spark(source):  # no histogram() there
-        return portable_grouped_counts(con, source, params, group, edges, categorical, excess)
-    numeric, bound = _numeric_parts(edges, excess)
-    select = [f"{group or 'NULL'} AS __group"] + numeric + _categorical_parts(categorical)
-    grouping = " GROUP BY ALL ORDER BY 1" if group else ""  # one group: the faster plain aggregate
+        return portable_grouped_counts(con, source, params, group, edges, categorical, excess, stats)
+    numeric, bound = _numeric_parts(edges, excess, stats)
+    keys = [] if group is None else [group] if isinstance(group, str) else list(group)
+    named = [f"{key} AS __group{i}" for i, key in enumerate(keys)] or ["NULL AS __group0"]
+    select = named + numeric + _categorical_parts(categorical)
+    order = ", ".join(str(i + 1) for i in range(len(keys)))
+    grouping = f" GROUP BY ALL ORDER BY {order}" if keys else ""  # one group: the faster plain aggregate
     rows = con.execute(f"SELECT {', '.join(select)} FROM ({source}){grouping}", bound + params).fetchall()
+    width = max(1, len(keys))
     result = {}
     for row in rows:
-        summary, values = {}, iter(row[1:])
+        summary, values = {}, iter(row[width:])
         for name, info in edges.items():
             histogram = next(values)
             below, above = (next(values), next(values)) if excess else (0.0, 0.0)
@@ -174,61 +183,89 @@ def grouped_counts(
                 "below": float(below),
                 "above": float(above),
             }
+            if stats:
+                count, mean, variance = next(values), next(values), next(values)
+                summary[name].update(rows=int(count), mean=mean, std=math.sqrt(max(variance or 0.0, 0.0)))
         for name in categorical:
             summary[name] = {str(k): int(v) for k, v in (next(values) or {}).items()}
-        result[row[0]] = summary
+        result[row[0] if width == 1 else tuple(row[:width])] = summary
     return result
 
 
-def portable_grouped_counts(con, source, params, group, edges, categorical, excess) -> dict:
+def portable_grouped_counts(con, source, params, group, edges, categorical, excess, stats=False) -> dict:
     """grouped_counts as GROUP BY counts of (group, column, bin or category): one unpivoted pass,
-    plus one for the sums beyond the edges. The engine puts each numeric value in its bin
-    (`con.binned`: edges[i-1] < x <= edges[i] is bin i, above the last edge bin len(edges))."""
+    plus one for the sums beyond the edges and the stats. The engine puts each numeric value in
+    its bin (`con.binned`: edges[i-1] < x <= edges[i] is bin i, above the last edge bin len(edges))."""
+    keys = [] if group is None else [group] if isinstance(group, str) else list(group)
+    named = [f"{key} AS __group{i}" for i, key in enumerate(keys)] or ["NULL AS __group0"]
+    groups = ", ".join(f"__group{i}" for i in range(max(1, len(keys))))
     names = list(edges) + list(categorical)
     result: dict = {}
     if names:
         binned = con.binned(
-            source, params, group, {n: info["edges"] for n, info in edges.items()}, categorical
+            source, params, named, {n: info["edges"] for n, info in edges.items()}, categorical
         )
         cells = ", ".join(f"c{i}" for i in range(len(names)))
-        query = f"SELECT __group, k, v, count(*) AS n FROM {binned} UNPIVOT (v FOR k IN ({cells})) GROUP BY __group, k, v"
-        for key, column, value, count in con.execute(query).fetchall():
-            result.setdefault(key, {}).setdefault(names[int(column[1:])], {})[value] = int(count)
-    sums = _excess_sums(con, source, params, group, edges) if excess and edges else {}
-    keys = sorted(set(result) | set(sums), key=lambda k: (k is None, k))
-    return {key: _as_summary(result.get(key, {}), edges, categorical, sums.get(key)) for key in keys}
+        query = (
+            f"SELECT {groups}, k, v, count(*) AS n FROM {binned} UNPIVOT (v FOR k IN ({cells})) GROUP BY ALL"
+        )
+        for *key, column, value, count in con.execute(query).fetchall():
+            found = result.setdefault(key[0] if len(key) == 1 else tuple(key), {})
+            found.setdefault(names[int(column[1:])], {})[value] = int(count)
+    sums = _sums(con, source, params, named, edges, excess, stats) if (excess or stats) and edges else {}
+    ordered = sorted(
+        set(result) | set(sums),
+        key=lambda k: tuple((v is None, v) for v in (k if isinstance(k, tuple) else (k,))),
+    )
+    return {
+        key: _as_summary(result.get(key, {}), edges, categorical, sums.get(key), excess, stats)
+        for key in ordered
+    }
 
 
-def binned_select(group: str | None, numeric: list[str], categorical: list[str]) -> str:
-    """The columns `con.binned` starts from: __group, the numeric columns as x0.. (DOUBLE) and the
-    categorical ones as c<n>.. (text)."""
-    parts = [f"{group or 'NULL'} AS __group"]
+def binned_select(named: list[str], numeric: list[str], categorical: list[str]) -> str:
+    """The columns `con.binned` starts from: the groups, the numeric columns as x0.. (DOUBLE) and
+    the categorical ones as c<n>.. (text)."""
+    parts = list(named)
     parts += [f"CAST({quote(name)} AS DOUBLE) AS x{i}" for i, name in enumerate(numeric)]
     parts += [f"CAST({quote(name)} AS VARCHAR) AS c{len(numeric) + j}" for j, name in enumerate(categorical)]
     return ", ".join(parts)
 
 
-def _excess_sums(con, source, params, group, edges) -> dict:
+def _sums(con, source, params, named, edges, excess, stats) -> dict:
+    """Per group: the sums beyond the first and last edge, and count, mean and variance."""
     parts, bound = [], []
     for name, info in edges.items():
         col = _double(name)
-        parts += [f"coalesce(sum(greatest(? - {col}, 0)), 0)", f"coalesce(sum(greatest({col} - ?, 0)), 0)"]
-        bound += [info["edges"][0], info["edges"][-1]]
-    grouping = " GROUP BY 1" if group else ""
-    rows = con.execute(
-        f"SELECT {group or 'NULL'}, {', '.join(parts)} FROM ({source}){grouping}", bound + params
+        if excess:
+            parts += [
+                f"coalesce(sum(greatest(? - {col}, 0)), 0)",
+                f"coalesce(sum(greatest({col} - ?, 0)), 0)",
+            ]
+            bound += [info["edges"][0], info["edges"][-1]]
+        if stats:
+            parts += [f"count({col})", f"avg({col})", f"var_pop({col})"]
+    width = len(named)
+    grouping = (
+        f" GROUP BY {', '.join(str(i + 1) for i in range(width))}" if named[0] != "NULL AS __group0" else ""
     )
-    return {row[0]: row[1:] for row in rows.fetchall()}
+    rows = con.execute(
+        f"SELECT {', '.join(named + parts)} FROM ({source}){grouping}", bound + params
+    ).fetchall()
+    return {(row[0] if width == 1 else tuple(row[:width])): row[width:] for row in rows}
 
 
-def _as_summary(found: dict, edges: dict, categorical: list[str], sums) -> dict:
-    summary = {}
-    for i, (name, info) in enumerate(edges.items()):
+def _as_summary(found: dict, edges: dict, categorical: list[str], sums, excess: bool, stats: bool) -> dict:
+    summary, values = {}, iter(sums or ())
+    for name, info in edges.items():
         counts = [0] * (len(info["edges"]) + 1)
         for position, count in found.get(name, {}).items():
             counts[int(position)] = count
-        below, above = (sums[2 * i], sums[2 * i + 1]) if sums else (0.0, 0.0)
+        below, above = (next(values), next(values)) if excess and sums else (0.0, 0.0)
         summary[name] = {"counts": counts, "below": float(below), "above": float(above)}
+        if stats and sums:
+            count, mean, variance = next(values), next(values), next(values)
+            summary[name].update(rows=int(count), mean=mean, std=math.sqrt(max(variance or 0.0, 0.0)))
     for name in categorical:
         summary[name] = dict(sorted(found.get(name, {}).items()))
     return summary
@@ -241,9 +278,14 @@ def _to_counts(values, edges: list[float]) -> list[int]:
     return counts + [0] * (len(edges) + 1 - len(counts))
 
 
-def chunked_source(source: str, order: str | None, size: int) -> tuple[str, str]:
-    """Wrap a reference source so rows are numbered (in `order`) and cut into chunks of `size`."""
+def chunked_source(
+    source: str, order: str | None, size: int, partition: str | None = None
+) -> tuple[str, str]:
+    """Wrap a reference source so rows are numbered (in `order`, within each `partition` group)
+    and cut into chunks of `size`."""
     over = f"ORDER BY {order}" if order else ""
+    if partition:
+        over = f"PARTITION BY {partition} {over}"
     wrapped = f"SELECT *, (row_number() OVER ({over}) - 1) // {int(size)} AS __chunk FROM ({source})"
     return wrapped, "__chunk"
 
@@ -258,7 +300,8 @@ def bounded_sample(con, source: str, params: list, group: str, columns: list[str
     return con.execute(query, params).df()
 
 
-def chunk_rows(con, source: str, params: list, group: str) -> dict:
-    """Rows per group of `source`."""
-    rows = con.execute(f"SELECT {group}, count(*) FROM ({source}) GROUP BY ALL", params).fetchall()
-    return dict(rows)
+def chunk_rows(con, source: str, params: list, group: str | list[str]) -> dict:
+    """Rows per group of `source` (keyed by tuples when `group` is a list of expressions)."""
+    keys = [group] if isinstance(group, str) else list(group)
+    rows = con.execute(f"SELECT {', '.join(keys)}, count(*) FROM ({source}) GROUP BY ALL", params).fetchall()
+    return {row[0] if len(keys) == 1 else tuple(row[:-1]): row[-1] for row in rows}

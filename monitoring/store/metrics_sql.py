@@ -7,6 +7,7 @@ Every query reads a source from `monitoring.store.window_sql` (production rows w
 import numpy as np
 
 from monitoring.store.connection import quote
+from monitoring.store.segment_sql import SEGMENT
 from monitoring.store.window_sql import LABEL, WINDOW
 
 MAX_CLASSES = 200
@@ -44,9 +45,19 @@ def _text(value: str) -> str:
 
 
 def classification_counts(
-    con, source: str, params: list, *, window: bool, predicted: str, score: str | None, classes: list[str]
+    con,
+    source: str,
+    params: list,
+    *,
+    window: bool,
+    predicted: str,
+    score: str | None,
+    classes: list[str],
+    segments: list[str] | None = None,
 ) -> dict[str, np.ndarray]:
     """Row counts grouped by (window, score, predicted class, label); label None = not labelled yet.
+    With `segments` (the values of the grouping column) also by that value: `g` is its position in
+    `segments` from 1, 0 where missing, -1 for a value not in `segments` (all 0 without).
 
     Grouping by each distinct score value keeps ROC AUC, average precision and log loss exact.
     Classes travel as their position in `classes` and come back as shared strings: with one row per
@@ -54,15 +65,19 @@ def classification_counts(
     """
     key = WINDOW if window else "0"
     score_sql = quote(score) if score else "NULL::DOUBLE"
+    group, bound = "0", []
+    if segments is not None:  # a position, not the text: one row per distinct score makes text costly
+        position = f"coalesce(list_position(?::VARCHAR[], {SEGMENT}), -1)"
+        group, bound = f"CASE WHEN {SEGMENT} IS NULL THEN 0 ELSE {position} END", [list(segments)]
     result = con.execute(
-        f"SELECT {key} AS w, {score_sql} AS s, "
+        f"SELECT {key} AS w, {group}::INTEGER AS g, {score_sql} AS s, "
         f"coalesce(list_position(?::VARCHAR[], {predicted}), 0)::INTEGER AS p, "
         f"coalesce(list_position(?::VARCHAR[], CAST({LABEL} AS VARCHAR)), 0)::INTEGER AS y, "
         f"count(*) AS n FROM ({source}) GROUP BY ALL",
-        [list(classes), list(classes), *params],
+        [*bound, list(classes), list(classes), *params],
     ).fetchnumpy()
     names = np.array([None, *classes], dtype=object)
-    found = {name: _unmask(result[name]) for name in ("w", "s", "n")}
+    found = {name: _unmask(result[name]) for name in ("w", "g", "s", "n")}
     found["p"], found["y"] = names[np.asarray(result["p"])], names[np.asarray(result["y"])]
     return found
 
@@ -77,20 +92,31 @@ def _unmask(values) -> np.ndarray:
     return data
 
 
-def regression_sums(con, source: str, params: list, *, window: bool, prediction: str) -> list[tuple]:
-    """Per window: rows, labelled rows, sums of errors, SST, and the MAPE terms (zero targets skipped)."""
+def regression_sums(
+    con, source: str, params: list, *, window: bool, prediction: str, segment: bool = False
+) -> list[tuple]:
+    """Per window: rows, labelled rows, sums of errors, SST, and the MAPE terms (zero targets skipped).
+
+    With `segment` each row is (window, value of the grouping column, whole, sums...): one row per
+    window for all its rows (whole true) and one per value in it, in one pass (grouping sets).
+    """
     key = WINDOW if window else "0"
     y, p = f"CAST({LABEL} AS DOUBLE)", quote(prediction)
     labelled = f"{y} IS NOT NULL AND {p} IS NOT NULL"
+    keys, grouping = f"{key} AS w", "GROUP BY ALL ORDER BY 1"
+    if segment:
+        keys = f"{key} AS w, {SEGMENT} AS g, grouping({SEGMENT}) = 1 AS whole"
+        by = f"({WINDOW}), ({WINDOW}, {SEGMENT})" if window else f"(), ({SEGMENT})"
+        grouping = f"GROUP BY GROUPING SETS ({by}) ORDER BY 1, 3 DESC, 2"
     return con.execute(
-        f"SELECT {key} AS w, count(*), count_if({labelled})::BIGINT, "
+        f"SELECT {keys}, count(*), count_if({labelled})::BIGINT, "
         f"sum(CASE WHEN {labelled} THEN abs({p} - {y}) END), "
         f"sum(CASE WHEN {labelled} THEN ({p} - {y}) * ({p} - {y}) END), "
         f"sum(CASE WHEN {labelled} THEN {p} - {y} END), "
         f"var_pop(CASE WHEN {labelled} THEN {y} END), "
         f"sum(CASE WHEN {labelled} AND {y} <> 0 THEN abs({p} - {y}) / abs({y}) END), "
         f"count_if({labelled} AND {y} <> 0)::BIGINT "
-        f"FROM ({source}) GROUP BY ALL ORDER BY 1",
+        f"FROM ({source}) {grouping}",
         params,
     ).fetchall()
 
@@ -101,37 +127,58 @@ def group_expression(attributes: list[str]) -> str:
     return " || ' | ' || ".join(parts)
 
 
+def _fairness_grouping(segment: bool) -> tuple[str, str]:
+    """(keys, GROUP BY) of the fairness counts: per (window, group) and per group over the whole
+    period (window NULL); with `segment` the same again per value of the grouping column, keys
+    (window, value, whole, group)."""
+    if not segment:
+        return f"{WINDOW}, g", f"GROUPING SETS (({WINDOW}, g), (g)) ORDER BY {WINDOW} NULLS FIRST, g"
+    sets = f"({WINDOW}, g), (g), ({WINDOW}, {SEGMENT}, g), ({SEGMENT}, g)"
+    keys = f"{WINDOW}, {SEGMENT}, grouping({SEGMENT}) = 1 AS whole, g"
+    return keys, f"GROUPING SETS ({sets}) ORDER BY {WINDOW} NULLS FIRST, 3 DESC, {SEGMENT}, g"
+
+
 def fairness_classification_counts(
-    con, source: str, params: list, *, attributes: list[str], predicted: str, positive: str
+    con,
+    source: str,
+    params: list,
+    *,
+    attributes: list[str],
+    predicted: str,
+    positive: str,
+    segment: bool = False,
 ) -> list[tuple]:
     """Per (window, group), and per group over the whole period (window NULL):
-    rows, selected, labelled, TP, FP, FN, TN, correct."""
+    rows, selected, labelled, TP, FP, FN, TN, correct (after the keys of `_fairness_grouping`)."""
     y, pos = f"CAST({LABEL} AS VARCHAR)", f"'{_text(positive)}'"
     sel = f"({predicted}) = {pos}"
     has = f"{y} IS NOT NULL AND ({predicted}) IS NOT NULL"
+    keys, grouping = _fairness_grouping(segment)
     return con.execute(
-        f"SELECT {WINDOW}, g, count(*)::BIGINT, count_if(coalesce({sel}, false))::BIGINT, count_if({has})::BIGINT, "
+        f"SELECT {keys}, count(*)::BIGINT, count_if(coalesce({sel}, false))::BIGINT, count_if({has})::BIGINT, "
         f"count_if({has} AND {sel} AND {y} = {pos})::BIGINT, "
         f"count_if({has} AND {sel} AND {y} <> {pos})::BIGINT, "
         f"count_if({has} AND NOT {sel} AND {y} = {pos})::BIGINT, "
         f"count_if({has} AND NOT {sel} AND {y} <> {pos})::BIGINT, "
         f"count_if({has} AND ({predicted}) = {y})::BIGINT "
         f"FROM (SELECT *, {group_expression(attributes)} AS g FROM ({source})) "
-        f"GROUP BY GROUPING SETS (({WINDOW}, g), (g)) ORDER BY {WINDOW} NULLS FIRST, g",
+        f"GROUP BY {grouping}",
         params,
     ).fetchall()
 
 
 def fairness_regression_sums(
-    con, source: str, params: list, *, attributes: list[str], prediction: str
+    con, source: str, params: list, *, attributes: list[str], prediction: str, segment: bool = False
 ) -> list[tuple]:
-    """Per (window, group) and per group (window NULL): rows, labelled rows, sum |error|, sum prediction."""
+    """Per (window, group) and per group (window NULL): rows, labelled rows, sum |error|, sum prediction
+    (after the keys of `_fairness_grouping`)."""
     y, p = f"CAST({LABEL} AS DOUBLE)", quote(prediction)
     has = f"{y} IS NOT NULL AND {p} IS NOT NULL"
+    keys, grouping = _fairness_grouping(segment)
     return con.execute(
-        f"SELECT {WINDOW}, g, count(*)::BIGINT, count_if({has})::BIGINT, "
+        f"SELECT {keys}, count(*)::BIGINT, count_if({has})::BIGINT, "
         f"sum(CASE WHEN {has} THEN abs({p} - {y}) END), avg({p}) "
         f"FROM (SELECT *, {group_expression(attributes)} AS g FROM ({source})) "
-        f"GROUP BY GROUPING SETS (({WINDOW}, g), (g)) ORDER BY {WINDOW} NULLS FIRST, g",
+        f"GROUP BY {grouping}",
         params,
     ).fetchall()

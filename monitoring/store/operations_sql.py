@@ -1,6 +1,7 @@
 """SQL for operations: per-window latency quantiles, throughput and error counts."""
 
 from monitoring.store.connection import quote
+from monitoring.store.segment_sql import SEGMENT
 from monitoring.store.window_sql import WINDOW
 
 ERROR_STATUSES = [
@@ -33,13 +34,29 @@ def error_condition(column: str, kind: str) -> tuple[str, list]:
     return f"(list_contains(?, {text}) OR coalesce(TRY_CAST({text} AS DOUBLE) >= 500, false))", [words]
 
 
-def operations_by_window(con, source: str, params: list, *, latency: str | None, status=None) -> list[tuple]:
-    """Per window: rows, rows with latency, p50, p95, p99, max latency (exact), error rows."""
+def operations_by_window(
+    con, source: str, params: list, *, latency: str | None, status=None, segment: bool = False
+) -> list[tuple]:
+    """Per window: rows, rows with latency, p50, p95, p99, max latency (exact), error rows.
+
+    With `segment` each row starts (window, value of the grouping column, whole): one row per
+    window for all its rows (whole true) and one per value in it. Two passes, not grouping sets:
+    exact quantiles hold every value of their group, and two groupings at once would hold them twice.
+    """
     lat = quote(latency) if latency else "NULL::DOUBLE"
     errors, error_params = ("false", []) if status is None else error_condition(*status)
-    return con.execute(
-        f"SELECT {WINDOW}, count(*)::BIGINT, count({lat})::BIGINT, "
-        f"quantile_cont({lat}, [0.5, 0.95, 0.99]), max({lat}), count_if(coalesce({errors}, false))::BIGINT "
-        f"FROM ({source}) GROUP BY {WINDOW} ORDER BY {WINDOW}",
+    figures = (
+        f"count(*)::BIGINT, count({lat})::BIGINT, quantile_cont({lat}, [0.5, 0.95, 0.99]), max({lat}), "
+        f"count_if(coalesce({errors}, false))::BIGINT"
+    )
+    whole = con.execute(
+        f"SELECT {WINDOW}, {figures} FROM ({source}) GROUP BY {WINDOW} ORDER BY {WINDOW}",
         error_params + params,
     ).fetchall()
+    if not segment:
+        return whole
+    parts = con.execute(
+        f"SELECT {WINDOW}, {SEGMENT}, false, {figures} FROM ({source}) GROUP BY ALL ORDER BY 1, 2",
+        error_params + params,
+    ).fetchall()
+    return [(row[0], None, True, *row[1:]) for row in whole] + parts

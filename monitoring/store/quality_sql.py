@@ -3,7 +3,17 @@ unseen categories and duplicate ids."""
 
 from monitoring.store.connection import quote
 from monitoring.store.drift_sql import hash_sample
+from monitoring.store.segment_sql import SEGMENT
 from monitoring.store.window_sql import WINDOW
+
+
+def _keys(segment: bool, extra: str = "") -> tuple[str, str]:
+    """(keys, GROUP BY ... ORDER BY): per window, or with `segment` per window and value of the
+    grouping column, keys (window, value, false): every figure here is a count, so the whole
+    window is the sum of its values (monitoring/data_quality.py adds them up)."""
+    if not segment:
+        return WINDOW, f"GROUP BY {WINDOW}{extra} ORDER BY {WINDOW}"
+    return f"{WINDOW}, {SEGMENT}, false", f"GROUP BY {WINDOW}, {SEGMENT}{extra} ORDER BY 1, 2"
 
 
 def reference_ranges(con, source: str, params: list, columns: list[str], low: float, high: float) -> dict:
@@ -25,19 +35,32 @@ def reference_ranges(con, source: str, params: list, columns: list[str], low: fl
 
 
 def quality_counts(
-    con, source: str, params: list, columns: list[str], ranges: dict, since: dict[str, int]
+    con,
+    source: str,
+    params: list,
+    columns: list[str],
+    ranges: dict,
+    since: dict[str, int],
+    *,
+    segment: bool = False,
+    previous: tuple[float, float] | None = None,
 ) -> list[tuple]:
-    """Per window: rows, then per column: rows that could hold it (those of the batch that added
-    the column, `since`, and later ones), non-null values, values out of range, unparsable values."""
-    parts, values = [], []
-    for column in columns:
+    """Per window (keys of `_keys`): rows, then per column: rows that could hold it (those of the
+    batch that added the column, `since`, and later ones), non-null values, values out of range,
+    unparsable values. The range is `ranges[column]`, or with `previous` (low, high quantiles)
+    the approximate quantiles of the window before (none for the first)."""
+    parts, values, bounds = [], [], []
+    for i, column in enumerate(columns):
         name = quote(column)
         parts.append("count_if(__batch >= ?)::BIGINT")
         values.append(since.get(column, 0))
-        bounds = ranges.get(column)
-        if bounds and None not in bounds:
+        found = ranges.get(column)
+        if previous is not None and column in ranges:
+            outside = f"count_if(coalesce({name} < __b{i}[1] OR {name} > __b{i}[2], false))::BIGINT"
+            bounds.append((i, name))
+        elif found and None not in found:
             outside = f"count_if(coalesce({name} < ? OR {name} > ?, false))::BIGINT"
-            values += list(bounds)
+            values += list(found)
         else:
             outside = "0::BIGINT"
         parts += [
@@ -46,32 +69,74 @@ def quality_counts(
             "count_if(coalesce(list_contains(__invalid, ?), false))::BIGINT",
         ]
         values.append(column)
+    keys, grouping = _keys(segment)
+    rows = f"({source})"
+    if bounds:
+        rows, params = _with_previous_bounds(source, params, bounds, previous)
     return con.execute(
-        f"SELECT {WINDOW}, count(*)::BIGINT, {', '.join(parts)} FROM ({source}) GROUP BY {WINDOW} ORDER BY {WINDOW}",
-        values + params,
+        f"SELECT {keys}, count(*)::BIGINT, {', '.join(parts)} FROM {rows} {grouping}", values + params
     ).fetchall()
+
+
+def _with_previous_bounds(source: str, params: list, bounds: list, quantiles: tuple) -> tuple[str, list]:
+    """`source` joined with each window's __b<i>: the (low, high) approximate quantiles of column i
+    in the window before it."""
+    low, high = float(quantiles[0]), float(quantiles[1])
+    found = ", ".join(f"approx_quantile({name}, [{low!r}, {high!r}]) AS __q{i}" for i, name in bounds)
+    lagged = ", ".join(f"lag(__q{i}) OVER (ORDER BY {WINDOW}) AS __b{i}" for i, _ in bounds)
+    sql = (
+        f"(SELECT * FROM ({source}) JOIN (SELECT {WINDOW}, {lagged} FROM (SELECT {WINDOW}, {found} "
+        f"FROM ({source}) GROUP BY {WINDOW})) USING ({WINDOW}))"
+    )
+    return sql, params + params
 
 
 def unseen_categories(
-    con, production: tuple[str, list], reference: tuple[str, list], column: str
+    con,
+    production: tuple[str, list],
+    reference: tuple[str, list],
+    column: str,
+    *,
+    segment: bool = False,
+    previous: list[tuple] | None = None,
 ) -> list[tuple]:
-    """Per window, the values of `column` never seen in the reference, with their row counts."""
+    """Per window (keys of `_keys`) and value of `column` never seen in the reference: its rows.
+    With `previous` [(window key, key of the window before)], values never seen in the window
+    before instead (windows without one are left out)."""
     name = quote(column)
     (source, params), (ref, ref_params) = production, reference
+    keys, grouping = _keys(segment, ", v")
+    if previous is None:
+        known = f"NOT EXISTS (SELECT 1 FROM ({ref}) r WHERE r.{name} = p.{name})"
+        rows, bound = f"({source}) p", params + ref_params
+    else:
+        known = (
+            f"NOT EXISTS (SELECT 1 FROM ({source}) r WHERE r.{WINDOW} = b.__before AND r.{name} = p.{name})"
+        )
+        rows = (
+            f"({source}) p JOIN (SELECT unnest(?) AS __key, unnest(?) AS __before) b ON b.__key = p.{WINDOW}"
+        )
+        bound = params + [[k for k, _ in previous], [b for _, b in previous]] + params
     return con.execute(
-        f"SELECT {WINDOW}, CAST({name} AS VARCHAR) AS v, count(*)::BIGINT FROM ({source}) p "
-        f"WHERE {name} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ({ref}) r WHERE r.{name} = p.{name}) "
-        f"GROUP BY ALL ORDER BY {WINDOW}, 3 DESC, v",
-        params + ref_params,
+        f"SELECT {keys}, v, count(*)::BIGINT FROM (SELECT p.*, CAST(p.{name} AS VARCHAR) AS v FROM {rows} "
+        f"WHERE p.{name} IS NOT NULL AND {known}) {grouping}",
+        bound,
     ).fetchall()
 
 
-def duplicate_ids(con, source: str, params: list, id_column: str) -> list[tuple]:
-    """Per window: rows whose id occurs more than once in the period's production rows."""
+def duplicate_ids(
+    con, source: str, params: list, id_column: str, *, version: str | None = None, segment: bool = False
+) -> list[tuple]:
+    """Per window (keys of `_keys`): rows whose id occurs more than once in the period's production
+    rows; with a `version` column, more than once for the same version (another version scoring
+    the same id, shadow traffic, is not a duplicate)."""
     name = quote(id_column)
+    keys, grouping = _keys(segment)
+    inner = f"{WINDOW}, {SEGMENT}" if segment else WINDOW
+    partition = name if version is None else f"{name}, {quote(version)}"
     return con.execute(
-        f"SELECT {WINDOW}, count_if(n > 1)::BIGINT FROM (SELECT {WINDOW}, "
-        f"count(*) OVER (PARTITION BY {name}) AS n FROM ({source}) WHERE {name} IS NOT NULL) "
-        f"GROUP BY {WINDOW} ORDER BY {WINDOW}",
+        f"SELECT {keys}, count_if(n > 1)::BIGINT FROM (SELECT {inner}, "
+        f"count(*) OVER (PARTITION BY {partition}) AS n FROM ({source}) WHERE {name} IS NOT NULL) "
+        f"{grouping}",
         params,
     ).fetchall()

@@ -140,9 +140,14 @@ class SparkConnection:
         return SparkResult(self.spark.sql(to_spark(text)))
 
     def binned(
-        self, source: str, params: list, group, edges: dict[str, list[float]], categorical: list[str]
+        self,
+        source: str,
+        params: list,
+        named: list[str],
+        edges: dict[str, list[float]],
+        categorical: list[str],
     ) -> str:
-        """A temp view of (__group, c0.. as text): numeric values as their histogram bin, found by
+        """A temp view of (__group0.., c0.. as text): numeric values as their histogram bin, found by
         Spark ML's Bucketizer (a binary search; a SQL search tree outgrows Spark's code generator),
         then the categorical values. Bucketizer's buckets are [a, b), the histogram's (a, b]: so it
         buckets -x over the negated edges, and bin = len(edges) - bucket."""
@@ -151,7 +156,7 @@ class SparkConnection:
         from monitoring.store.drift_sql import binned_select
 
         numeric = list(edges)
-        query = f"SELECT {binned_select(group, numeric, categorical)} FROM ({source})"
+        query = f"SELECT {binned_select(named, numeric, categorical)} FROM ({source})"
         frame = self.execute(query, params)._frame
         if numeric:
             for i in range(len(numeric)):
@@ -168,7 +173,9 @@ class SparkConnection:
             for i, found in enumerate(edges.values()):
                 bin_of = f"CASE WHEN x{i} IS NULL THEN NULL ELSE CAST({len(found)} - CAST(j{i} AS INT) AS STRING) END"
                 frame = frame.withColumn(f"c{i}", _expr(bin_of))
-        cells = ["__group"] + [f"c{i}" for i in range(len(numeric) + len(categorical))]
+        cells = [f"__group{i}" for i in range(len(named))] + [
+            f"c{i}" for i in range(len(numeric) + len(categorical))
+        ]
         name = f"monitoring_binned_{len(self._views)}"
         self._views[name] = name
         frame.select(*cells).createOrReplaceTempView(name)

@@ -78,8 +78,13 @@ def _window_key(model: Model, spec: WindowSpec) -> str:
     return f"date_trunc('{spec.unit}', {ts})"
 
 
-def production_source(con, model: Model, spec: WindowSpec, period: Period = WHOLE_PERIOD) -> tuple[str, list]:
-    """SQL for production rows in the period, with __label (joined labels) and __window (key)."""
+def production_source(
+    con, model: Model, spec: WindowSpec, period: Period = WHOLE_PERIOD, span: Period | None = None
+) -> tuple[str, list]:
+    """SQL for production rows in the period, with __label (joined labels) and __window (key).
+
+    `span` narrows the rows further by time (the windows a part of a report is about), as a
+    condition on the stored timestamp that DuckDB can answer from its row-group statistics."""
     if not has_rows(con, model, "production"):
         raise InputError(f"model {model.name!r} has no production data yet; ingest a production file")
     stored = stored_columns(con, model, "production")
@@ -96,6 +101,10 @@ def production_source(con, model: Model, spec: WindowSpec, period: Period = WHOL
         if period.end is not None:
             conditions.append(f"{ts} < ?")
             params.append(period.end)
+        for bound, operator in ((span and span.start, ">="), (span and span.end, "<")):
+            if bound is not None:
+                conditions.append(f"{ts} {operator} ?")
+                params.append(bound)
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     absent = _absent_columns(model, stored)
     rows = f"SELECT p.*{absent}, {label} AS {LABEL} FROM {model.table('production')} p{join}"
@@ -108,9 +117,9 @@ def only_windows(source: str, params: list, keys: tuple) -> tuple[str, list]:
     return f"SELECT * FROM ({source}) WHERE {WINDOW} IN (SELECT unnest(?))", [*params, list(keys)]
 
 
-def list_windows(con, model: Model, spec: WindowSpec, period: Period = WHOLE_PERIOD) -> list[Window]:
-    """The windows that hold production rows in the period, oldest first, indexed from 0."""
-    source, params = production_source(con, model, spec, period)
+def list_windows(con, model: Model, spec: WindowSpec, source: str, params: list) -> list[Window]:
+    """The windows that hold rows of `source` (production rows keyed by window), oldest first,
+    indexed from 0."""
     timestamp = model.column("timestamp")
     ts = quote(timestamp.name) if timestamp else "NULL"
     rows = con.execute(
@@ -122,6 +131,12 @@ def list_windows(con, model: Model, spec: WindowSpec, period: Period = WHOLE_PER
         Window(i, key, *_bounds(spec, key, first, last), count)
         for i, (key, first, last, count) in enumerate(rows)
     ]
+
+
+def group_rows(con, source: str, params: list, keys: list[str]) -> dict:
+    """{(key values): rows} of `source` grouped by the `keys` expressions."""
+    found = con.execute(f"SELECT {', '.join(keys)}, count(*) FROM ({source}) GROUP BY ALL", params).fetchall()
+    return {tuple(row[:-1]): row[-1] for row in found}
 
 
 def _bounds(spec: WindowSpec, key, first, last):
