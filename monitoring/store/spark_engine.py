@@ -27,6 +27,7 @@ from monitoring.store.catalog import table_exists
 
 SPARK_REMOTE_ENV_VAR = "SPARK_REMOTE"
 DEFAULT_MASTER = "local[*]"
+DRIVER_MEMORY_ENV_VAR = "MONITORING_SPARK_DRIVER_MEMORY"
 SUBMITTED_ENV_VAR = "PYSPARK_GATEWAY_PORT"  # set when spark-submit started this Python process
 SPARK_KINDS = ("production", "labels", "reference")
 ROUTED_KINDS = ("production", "labels")  # a query that reads these runs on Spark
@@ -53,6 +54,7 @@ def spark_session(master: str | None = None):
         .config("spark.sql.timestampType", "TIMESTAMP_NTZ")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.memory", os.environ.get(DRIVER_MEMORY_ENV_VAR, "4g"))  # local: all of Spark
         .getOrCreate()
     )
     if not remote:
@@ -74,9 +76,30 @@ class SparkResult:
         return pd.DataFrame(rows, columns=self._frame.columns)
 
     def fetchnumpy(self) -> dict:
-        rows = self.fetchall()
-        columns = list(zip(*rows, strict=True)) if rows else [()] * len(self._frame.columns)
-        return {name: _array(values) for name, values in zip(self._frame.columns, columns, strict=True)}
+        """Columns through Arrow: the results fetched this way (a row per distinct score) can be
+        millions of rows, too many for Python row objects."""
+        table = self._frame.toArrow()
+        return {name: _from_arrow(table.column(name)) for name in table.column_names}
+
+
+def _from_arrow(column) -> np.ndarray:
+    """An Arrow column as DuckDB's fetchnumpy gives it: typed, NULLs masked."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    column = column.combine_chunks() if hasattr(column, "combine_chunks") else column
+    if pa.types.is_decimal(column.type):
+        column = column.cast(pa.float64())
+    missing = column.is_null().to_numpy(zero_copy_only=False)
+    if (
+        pa.types.is_integer(column.type)
+        or pa.types.is_floating(column.type)
+        or pa.types.is_timestamp(column.type)
+    ):
+        filled = pc.fill_null(column, pa.scalar(0, column.type)) if missing.any() else column
+        data = filled.to_numpy(zero_copy_only=False)
+        return np.ma.masked_array(data, mask=missing) if missing.any() else data
+    return np.array(column.to_pylist(), dtype=object)
 
 
 def _plain(value):
@@ -88,21 +111,6 @@ def _plain(value):
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     return value
-
-
-def _array(values) -> np.ndarray:
-    """A column as DuckDB's fetchnumpy gives it: numbers and times typed, NULLs masked."""
-    present = [v for v in values if v is not None]
-    missing = [v is None for v in values]
-    if present and all(isinstance(v, datetime) for v in present):
-        data = np.array([np.datetime64(v, "us") if v is not None else np.datetime64("NaT") for v in values])
-    elif present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
-        data = np.array([0 if v is None else v for v in values], dtype=np.int64)
-    elif present and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
-        data = np.array([np.nan if v is None else v for v in values], dtype=float)
-    else:
-        return np.array(list(values), dtype=object)
-    return np.ma.masked_array(data, mask=missing) if any(missing) else data
 
 
 class SparkConnection:
