@@ -10,7 +10,7 @@ from monitoring.ingest.roles import RoleOverrides
 from monitoring.performance.value import check_fits_task
 from monitoring.schema import Model
 from monitoring.settings import ModelSettings
-from monitoring.store import alerts_sql, catalog, window_sql
+from monitoring.store import alerts_sql, attached_sql, catalog, window_sql
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,13 @@ def batches(store, name: str):
     with store.connect() as con:
         frame = catalog.list_batches(con, name)
     return frame.iloc[::-1].reset_index(drop=True)
+
+
+def attached(store, name: str):
+    """The model's attached Parquet datasets as a DataFrame (kind, path, files, partitioned, batch)."""
+    with store.connect() as con:
+        catalog.get_model(con, name)
+        return attached_sql.list_attached(con, name)
 
 
 def schema_changes(store, name: str):

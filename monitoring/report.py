@@ -27,7 +27,7 @@ from monitoring.operations import operations_section
 from monitoring.performance.section import business_value_section, performance_section
 from monitoring.progress import Progress, silent
 from monitoring.settings import ModelSettings
-from monitoring.store import window_sql
+from monitoring.store import catalog, window_sql
 from monitoring.store.cache import as_stored
 from monitoring.store.connection import read_snapshot
 from monitoring.versions import versions_section
@@ -244,6 +244,10 @@ def build_report(store, request: ReportRequest, progress: Progress = silent) -> 
     it (store/cache.py).
     """
     with store.connect() as con, read_snapshot(con):
+        if request.engine == "spark":
+            from monitoring.store.spark_engine import open_spark  # defers pyspark
+
+            con = open_spark(con, catalog.get_model(con, request.model), request.spark_master)
         context = make_context(con, request)
         data = {
             "model": context.model.name,

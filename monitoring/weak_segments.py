@@ -133,7 +133,9 @@ def _in_rank_order(records: list[dict], regression: bool) -> list[dict]:
 
     def worse(record):
         d = record["difference"]
-        return -np.inf if d is None else (d if regression else -d)
+        # to 12 digits: slices with the same rows tie whatever order their sums were added in
+        # (DuckDB and Spark differ in the last bits), and the tie goes by name
+        return -np.inf if d is None else float(f"{d if regression else -d:.12g}")
 
     ordered = sorted(records, key=lambda r: (r["flag"] == SMALL, -worse(r), r["segment"]))
     for rank, record in enumerate(ordered, 1):

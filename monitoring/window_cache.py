@@ -12,7 +12,7 @@ drift summaries and for the sections whose records each belong to one window.
 import hashlib
 import json
 
-from monitoring.store import catalog, window_sql
+from monitoring.store import attached_sql, catalog, window_sql
 from monitoring.store.cache import as_stored, cached_for
 
 
@@ -60,6 +60,7 @@ def _window_tokens(con, context) -> dict:
     batches = window_sql.group_batches(con, source, params, window_sql.WINDOW)
     labels = catalog.batch_token(con, model.id, "labels")
     reference = baseline_token(con, context)
+    production = attached_sql.attached_token(con, model.id, "production")  # '' when stored
     by_index = {w.index: w for w in context.windows}
     tokens = {}
     # only the context's windows: one that appeared since they were listed is not in this report
@@ -67,7 +68,9 @@ def _window_tokens(con, context) -> dict:
         found = batches.get(window.key)
         if found is None:
             continue
-        tokens[window.key] = f"{found}|labels:{labels}|reference:{reference}"
+        tokens[window.key] = f"{found}|labels:{labels}|reference:{reference}" + (
+            f"|{production}" if production else ""
+        )
         before = by_index.get(window.index - 1)
         if context.previous and before is not None:  # its baseline is the window before
             tokens[window.key] += f"|previous:{batches.get(before.key)}"

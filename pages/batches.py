@@ -22,6 +22,7 @@ view = header("Batches and settings", "The files stored for this model and how i
 store = common.get_store()
 with common.shown_errors():
     batches = catalog_api.batches(store, view.model)
+    attached = catalog_api.attached(store, view.model)
     model = catalog_api.get_model(store, view.model)
 
 st.subheader("Batches")
@@ -42,6 +43,25 @@ st.dataframe(
     },
 )
 table_download(listed, f"{view.model}-batches")
+if not attached.empty:
+    st.subheader("Attached datasets")
+    st.caption(
+        "Parquet files read in place, never copied: files added to the dataset are in the next report. "
+        "Deleting the dataset's batch detaches it; the files stay where they are."
+    )
+    st.dataframe(
+        attached,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "kind": "Kind",
+            "path": "Path",
+            "files": st.column_config.NumberColumn("Files", format="localized"),
+            "partitioned": "Partitioned",
+            "batch_id": "Batch",
+            "attached_at": st.column_config.DatetimeColumn("Attached", format="YYYY-MM-DD HH:mm"),
+        },
+    )
 if can_edit() and not batches.empty:
     with st.expander("Delete a batch", icon=":material/delete:"):
         labels = {

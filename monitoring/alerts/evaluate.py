@@ -29,6 +29,8 @@ def evaluate_model(
     background: bool = False,
     at: datetime | None = None,
     progress: Progress = silent,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
 ) -> SyncResult:
     """Build the model's report (the sections its rules read), evaluate its rules, store the
     alerts and send notifications.
@@ -42,7 +44,10 @@ def evaluate_model(
     with store.connect() as con:
         rules = load_rules(con, catalog.get_model(con, model_name))
     whole = [r for r in rules if not r.segment and not r.version]
-    report = build_report(store, ReportRequest(model=model_name, sections=sections_for(whole)), progress)
+    request = ReportRequest(
+        model=model_name, sections=sections_for(whole), engine=engine, spark_master=spark_master
+    )
+    report = build_report(store, request, progress)
     findings = evaluate(report, whole)
     findings += scoped_findings(store, model_name, rules, report.settings.min_segment_rows)
     with store.transaction() as con:

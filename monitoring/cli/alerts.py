@@ -6,7 +6,7 @@ import time
 
 from monitoring.alerts.history import at_or_above, change_status, list_alerts
 from monitoring.alerts.rules import SEVERITIES, default_rules, get_rules, save_rules
-from monitoring.cli.arguments import add_model
+from monitoring.cli.arguments import add_engine, add_model
 from monitoring.cli.output import say
 from monitoring.cli.registry import command
 from monitoring.errors import MonitoringError
@@ -54,6 +54,7 @@ def _check_args(parser):
         default="high",
         help="exit 1 when an open alert is this severe or worse",
     )
+    add_engine(parser)
 
 
 @command("check", "evaluate the alert rules; exit 1 if an alert at or above --fail-on is open", _check_args)
@@ -61,7 +62,7 @@ def check(args) -> int:
     from monitoring.alerts.evaluate import evaluate_model  # defers building the report
 
     store = Store(args.db)
-    result = evaluate_model(store, args.model)
+    result = evaluate_model(store, args.model, engine=args.engine, spark_master=args.spark_master)
     failing = at_or_above([a for a in result.open if a["status"] == "open"], args.fail_on)
     others = [a for a in result.open if a not in failing]
     if failing:

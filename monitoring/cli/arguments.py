@@ -56,3 +56,18 @@ def _day(text: str | None, flag: str) -> datetime | None:
         raise InputError(
             f"{flag} {text!r} is not a date ({error}); use an ISO date such as 2024-03-01"
         ) from None
+
+
+def add_engine(parser):
+    parser.add_argument(
+        "--engine",
+        choices=["duckdb", "spark"],
+        default="duckdb",
+        help="where the scans of the production rows run: the local DuckDB file (default) or Apache Spark",
+    )
+    parser.add_argument(
+        "--spark-master",
+        metavar="URL",
+        help="Spark master for --engine spark, e.g. local[4] or spark://host:7077 "
+        "(default: $SPARK_REMOTE for Spark Connect, else local[*])",
+    )

@@ -16,7 +16,7 @@ from monitoring.ingest.names import class_of_score
 from monitoring.progress import TerminalBar
 from monitoring.schema import BATCH_KINDS
 from monitoring.settings import VALUE_MATRIX_HELP, parse_value_matrix
-from monitoring.store import Store, catalog
+from monitoring.store import Store, attached_sql, catalog
 
 
 def _ingest_args(parser):
@@ -59,6 +59,23 @@ def ingest(args) -> int:
     return 0
 
 
+def _attach_args(parser):
+    add_model(parser)
+    parser.add_argument("path", metavar="PATH", help="a Parquet file, a glob, or a (Hive-partitioned) folder")
+    parser.add_argument("--kind", required=True, choices=BATCH_KINDS)
+    add_roles(parser)
+
+
+@command("attach", "register a Parquet dataset as a model's rows, read in place (never copied)", _attach_args)
+def attach(args) -> int:
+    from monitoring.ingest.attach import attach_dataset  # defers the reading and ingest modules
+
+    store = Store(args.db)
+    result = attach_dataset(store, args.path, model=args.model, kind=args.kind, overrides=overrides(args))
+    say(result.summary())
+    return 0
+
+
 @command("models", "list the models and their columns")
 def models(args) -> int:
     with Store(args.db).connect() as con:
@@ -80,6 +97,11 @@ def batches(args) -> int:
     with Store(args.db).connect() as con:
         catalog.get_model(con, args.model)
         frame = catalog.list_batches(con, args.model)
+        attached = attached_sql.list_attached(con, args.model)
+    for row in attached.itertuples():
+        say(
+            f"attached {row.kind} dataset (batch {row.batch_id}): {row.path}, {row.files} file(s), read in place"
+        )
     if len(frame):
         table = frame.drop(columns=["content_hash"]).to_string(index=False)
         say(table, keep="\n")  # the table's own line breaks (pandas shows a newline in a cell as \n)

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from monitoring.cli.arguments import add_model, add_period, period
+from monitoring.cli.arguments import add_engine, add_model, add_period, period
 from monitoring.cli.output import say
 from monitoring.cli.registry import command
 from monitoring.context import ReportRequest
@@ -35,6 +35,7 @@ def _report_args(parser):
         "--baseline", metavar="BASELINE", help=BASELINE_HELP + " (default: the model's setting)"
     )
     parser.add_argument("--sections", help="comma-separated sections (default: all), e.g. drift")
+    add_engine(parser)
     parser.add_argument("--format", choices=["json", "html"], default="json")
     parser.add_argument("-o", "--output", metavar="FILE")
 
@@ -60,6 +61,8 @@ def report(args) -> int:
         method=args.method,
         threshold=args.threshold,
         sections=_sections(args.sections),
+        engine=args.engine,
+        spark_master=args.spark_master,
         segment=args.segment,
         by=args.by,
         baseline=args.baseline,

@@ -20,7 +20,7 @@ from monitoring.ingest.roles import RoleOverrides, build_columns, infer_task, ki
 from monitoring.progress import Progress, silent
 from monitoring.schema import BATCH_KINDS, Column, ColumnProfile, Model
 from monitoring.settings import ModelSettings
-from monitoring.store import catalog
+from monitoring.store import attached_sql, catalog
 from monitoring.store import ingest_sql as sql
 
 REQUIRED_ROLES = {
@@ -110,6 +110,12 @@ def explained(error: Exception, path: str, file_format: FileFormat, file_name: s
 def _ingest(con, path, file_format, digest, model_name, kind, overrides, file_name, keep_bad, progress):
     rows, profiles = stage_rows(con, path, file_format, file_name)
     model = catalog.get_model(con, model_name) if catalog.model_exists(con, model_name) else None
+    if model and attached_sql.attachments(con, model.id).get(kind):
+        path = attached_sql.attachments(con, model.id)[kind]["path"]
+        raise InputError(
+            f"model {model_name!r} reads its {kind} rows from the attached dataset {path}; put "
+            f"{file_name} there as Parquet (the next report reads it), or ingest into another model"
+        )
     if model:
         earlier = catalog.find_batch_by_hash(con, model.id, kind, digest())
         if earlier:

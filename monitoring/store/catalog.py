@@ -5,6 +5,7 @@ import json
 from monitoring.errors import InputError, NotFoundError
 from monitoring.schema import TASKS, Column, Model
 from monitoring.settings import ModelSettings
+from monitoring.store import attached_sql
 from monitoring.store.connection import quote
 from monitoring.windows import WindowSpec
 
@@ -122,7 +123,9 @@ def batch_token(con, model_id: int, kind: str, batch_id: int | None = None) -> s
     rows = con.execute(
         f"SELECT id FROM batches WHERE model_id = ? AND kind = ?{where} ORDER BY id", params
     ).fetchall()
-    return ",".join(str(r[0]) for r in rows)
+    token = ",".join(str(r[0]) for r in rows)
+    attached = attached_sql.attached_token(con, model_id, kind)  # new files change an attached kind
+    return f"{token}|{attached}" if attached else token
 
 
 def update_batch(con, batch_id: int, rows: int, start_ts, end_ts) -> None:
@@ -184,7 +187,9 @@ def delete_batch(con, model: Model, batch_id: int) -> int:
         raise NotFoundError(f"model {model.name!r} has no batch {batch_id}")
     kind, rows = found[0]
     table = model.table(kind)
-    if table_exists(con, table):
+    if attached_sql.attachments(con, model.id).get(kind, {}).get("batch") == batch_id:
+        attached_sql.detach(con, model.id, table, batch_id)  # the files stay where they are
+    elif table_exists(con, table):
         con.execute(f"DELETE FROM {table} WHERE __batch = ?", [batch_id])
     added = con.execute(
         "SELECT column_name FROM schema_changes WHERE batch_id = ? AND change = 'added'", [batch_id]
@@ -233,6 +238,11 @@ def unconvertible(con, model: Model, name: str, kind: str) -> tuple[int, str | N
 def convert_column(con, model: Model, name: str, kind: str) -> None:
     """Store `name` as numbers (DOUBLE) or as text, in every table that holds it; whole numbers
     become text without a fraction ('1', not '1.0'), as an ingest writes class labels."""
+    if any(attached_sql.view_definition(con, t) for t in _tables_with(con, model, name)):
+        raise InputError(
+            f"column {name!r} of model {model.name!r} is read from an attached Parquet dataset, whose "
+            "types are fixed when it is attached; delete its batch and attach it again with --numeric or --categorical"
+        )
     column = quote(name)
     as_text = f"CASE WHEN {column} = floor({column}) THEN CAST(CAST({column} AS BIGINT) AS VARCHAR) ELSE CAST({column} AS VARCHAR) END"
     for table in _tables_with(con, model, name):
@@ -265,8 +275,9 @@ def delete_model(con, model: Model) -> None:
     """Everything of the model, and nothing of any other: its row tables, and its rows in every
     catalog table that has a model_id (alert events and schema changes through their alerts and
     batches). Call inside a transaction."""
+    attached = attached_sql.attachments(con, model.id)
     for kind in ("reference", "production", "labels"):
-        con.execute(f"DROP TABLE IF EXISTS {model.table(kind)}")
+        con.execute(f"DROP {'VIEW' if kind in attached else 'TABLE'} IF EXISTS {model.table(kind)}")
     con.execute(
         "DELETE FROM alert_events WHERE alert_id IN (SELECT id FROM alerts WHERE model_id = ?)", [model.id]
     )

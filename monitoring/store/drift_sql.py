@@ -162,6 +162,8 @@ def grouped_counts(
     {category: count}. NULLs are left out (missing values belong to data quality).
     """
     edges = {n: e for n, e in edges.items() if e["edges"]}
+    if getattr(con, "engine", "duckdb") == "spark" and con.runs_on_spark(source):  # no histogram() there
+        return portable_grouped_counts(con, source, params, group, edges, categorical, excess, stats)
     numeric, bound = _numeric_parts(edges, excess, stats)
     keys = [] if group is None else [group] if isinstance(group, str) else list(group)
     named = [f"{key} AS __group{i}" for i, key in enumerate(keys)] or ["NULL AS __group0"]
@@ -188,6 +190,85 @@ def grouped_counts(
             summary[name] = {str(k): int(v) for k, v in (next(values) or {}).items()}
         result[row[0] if width == 1 else tuple(row[:width])] = summary
     return result
+
+
+def portable_grouped_counts(con, source, params, group, edges, categorical, excess, stats=False) -> dict:
+    """grouped_counts as GROUP BY counts of (group, column, bin or category): one unpivoted pass,
+    plus one for the sums beyond the edges and the stats. The engine puts each numeric value in
+    its bin (`con.binned`: edges[i-1] < x <= edges[i] is bin i, above the last edge bin len(edges))."""
+    keys = [] if group is None else [group] if isinstance(group, str) else list(group)
+    named = [f"{key} AS __group{i}" for i, key in enumerate(keys)] or ["NULL AS __group0"]
+    groups = ", ".join(f"__group{i}" for i in range(max(1, len(keys))))
+    names = list(edges) + list(categorical)
+    result: dict = {}
+    if names:
+        binned = con.binned(
+            source, params, named, {n: info["edges"] for n, info in edges.items()}, categorical
+        )
+        cells = ", ".join(f"c{i}" for i in range(len(names)))
+        query = (
+            f"SELECT {groups}, k, v, count(*) AS n FROM {binned} UNPIVOT (v FOR k IN ({cells})) GROUP BY ALL"
+        )
+        for *key, column, value, count in con.execute(query).fetchall():
+            found = result.setdefault(key[0] if len(key) == 1 else tuple(key), {})
+            found.setdefault(names[int(column[1:])], {})[value] = int(count)
+    sums = _sums(con, source, params, named, edges, excess, stats) if (excess or stats) and edges else {}
+    ordered = sorted(
+        set(result) | set(sums),
+        key=lambda k: tuple((v is None, v) for v in (k if isinstance(k, tuple) else (k,))),
+    )
+    return {
+        key: _as_summary(result.get(key, {}), edges, categorical, sums.get(key), excess, stats)
+        for key in ordered
+    }
+
+
+def binned_select(named: list[str], numeric: list[str], categorical: list[str]) -> str:
+    """The columns `con.binned` starts from: the groups, the numeric columns as x0.. (DOUBLE) and
+    the categorical ones as c<n>.. (text)."""
+    parts = list(named)
+    parts += [f"CAST({quote(name)} AS DOUBLE) AS x{i}" for i, name in enumerate(numeric)]
+    parts += [f"CAST({quote(name)} AS VARCHAR) AS c{len(numeric) + j}" for j, name in enumerate(categorical)]
+    return ", ".join(parts)
+
+
+def _sums(con, source, params, named, edges, excess, stats) -> dict:
+    """Per group: the sums beyond the first and last edge, and count, mean and variance."""
+    parts, bound = [], []
+    for name, info in edges.items():
+        col = _double(name)
+        if excess:
+            parts += [
+                f"coalesce(sum(greatest(? - {col}, 0)), 0)",
+                f"coalesce(sum(greatest({col} - ?, 0)), 0)",
+            ]
+            bound += [info["edges"][0], info["edges"][-1]]
+        if stats:
+            parts += [f"count({col})", f"avg({col})", f"var_pop({col})"]
+    width = len(named)
+    grouping = (
+        f" GROUP BY {', '.join(str(i + 1) for i in range(width))}" if named[0] != "NULL AS __group0" else ""
+    )
+    rows = con.execute(
+        f"SELECT {', '.join(named + parts)} FROM ({source}){grouping}", bound + params
+    ).fetchall()
+    return {(row[0] if width == 1 else tuple(row[:width])): row[width:] for row in rows}
+
+
+def _as_summary(found: dict, edges: dict, categorical: list[str], sums, excess: bool, stats: bool) -> dict:
+    summary, values = {}, iter(sums or ())
+    for name, info in edges.items():
+        counts = [0] * (len(info["edges"]) + 1)
+        for position, count in found.get(name, {}).items():
+            counts[int(position)] = count
+        below, above = (next(values), next(values)) if excess and sums else (0.0, 0.0)
+        summary[name] = {"counts": counts, "below": float(below), "above": float(above)}
+        if stats and sums:
+            count, mean, variance = next(values), next(values), next(values)
+            summary[name].update(rows=int(count), mean=mean, std=math.sqrt(max(variance or 0.0, 0.0)))
+    for name in categorical:
+        summary[name] = dict(sorted(found.get(name, {}).items()))
+    return summary
 
 
 def _to_counts(values, edges: list[float]) -> list[int]:

@@ -108,6 +108,11 @@ MIGRATIONS = [BASE_TABLES]
 MIGRATIONS.append(ALERT_TABLES)  # 2: alert rules, alert history and webhooks
 MIGRATIONS.append("ALTER TABLE alerts ADD COLUMN action VARCHAR;")  # 3: the rule's recommended action
 MIGRATIONS.append(SEGMENT_TABLES)  # 4: saved segments (slices) per model
+MIGRATIONS.append(  # 5: Parquet datasets read in place (see attached_sql.py)
+    "CREATE TABLE IF NOT EXISTS attached_datasets (model_id INTEGER NOT NULL, kind VARCHAR NOT NULL, "
+    "path VARCHAR NOT NULL, pattern VARCHAR NOT NULL, hive BOOLEAN NOT NULL, batch_id INTEGER NOT NULL, "
+    "attached_at TIMESTAMP NOT NULL, PRIMARY KEY (model_id, kind));"
+)
 
 
 def schema_version(con) -> int:

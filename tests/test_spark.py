@@ -1,0 +1,161 @@
+"""`report --engine spark`: the same report as DuckDB's, computed on Apache Spark (local[2]).
+
+Real Spark, no mocks: a module-wide session (Java 17 is needed; without it these tests fail and
+say so). Counts must be equal, statistics equal to 1e-9, and drift verdicts and alerts the same.
+"""
+
+import math
+import shutil
+
+import pytest
+from lake import credit_lake, regression_lake, ticket_lake
+
+from monitoring.alerts.findings import evaluate
+from monitoring.alerts.rules import default_rules
+from monitoring.context import ReportRequest
+from monitoring.demo import credit_roles
+from monitoring.demo_tickets import ticket_roles
+from monitoring.ingest.attach import attach_dataset
+from monitoring.ingest.pipeline import ingest_file
+from monitoring.ingest.roles import RoleOverrides
+from monitoring.report import build_report
+from monitoring.store import Store, catalog
+
+pytestmark = pytest.mark.spark
+
+CLOCK_KEYS = {
+    "generated_at",
+    "checked_at",
+    "hours_since_production",
+    "hours_since_batch",
+    "hours_since_label",
+}
+REGRESSION_ROLES = RoleOverrides(
+    id="request_id",
+    timestamp="timestamp",
+    target="loan_amount",
+    prediction="predicted_amount",
+    sensitive=["gender"],
+    version="model_version",
+    task="regression",
+)
+
+
+@pytest.fixture(scope="module")
+def spark():
+    if shutil.which("java") is None:
+        pytest.fail(
+            "the Spark tests need Java 17 (apt-get install -y openjdk-17-jre-headless); none is on PATH",
+            pytrace=False,
+        )
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        pytest.fail(
+            "pyspark is not installed: pip install -r requirements-spark.txt (.ci/run does)", pytrace=False
+        )
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.timestampType", "TIMESTAMP_NTZ")
+        .config("spark.sql.shuffle.partitions", "2")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def _attached(lake: dict, model: str, roles: RoleOverrides) -> Store:
+    store = Store(":memory:")
+    for kind in ("reference", "production", "labels"):
+        if kind in lake:
+            fitting = roles.only(set(lake["frames"][kind].columns))
+            attach_dataset(store, lake[kind], model=model, kind=kind, overrides=fitting)
+    return store
+
+
+def _fresh_report(store: Store, request: ReportRequest) -> dict:
+    """The report computed from the rows (kept summaries of an earlier report forgotten)."""
+    with store.transaction() as con:
+        catalog.forget_summaries(con, catalog.get_model(con, request.model).id)
+    return build_report(store, request)
+
+
+def differences(duck, spark, path="") -> list:
+    """Where two reports differ: ints and texts exactly, floats beyond 1e-9 (relative)."""
+    if isinstance(duck, dict) and isinstance(spark, dict):
+        keys = (set(duck) | set(spark)) - CLOCK_KEYS
+        return [
+            d for k in sorted(keys, key=str) for d in differences(duck.get(k), spark.get(k), f"{path}.{k}")
+        ]
+    if isinstance(duck, list) and isinstance(spark, list):
+        if len(duck) != len(spark):
+            return [(path, f"{len(duck)} items", f"{len(spark)} items")]
+        return [
+            d
+            for i, (a, b) in enumerate(zip(duck, spark, strict=True))
+            for d in differences(a, b, f"{path}[{i}]")
+        ]
+    if isinstance(duck, float) or isinstance(spark, float):
+        if isinstance(duck, (int, float)) and isinstance(spark, (int, float)) and not isinstance(duck, bool):
+            if math.isclose(duck, spark, rel_tol=1e-9, abs_tol=1e-12):
+                return []
+    if duck != spark or type(duck) is not type(spark):
+        return [(path, duck, spark)]
+    return []
+
+
+def _alerts(report) -> list[tuple]:
+    rules = default_rules(report.to_dict()["task"], report.settings.latency_slo_ms)
+    return [(f.rule.name, f.scope, f.window, f.active, f.message) for f in evaluate(report, rules)]
+
+
+def _same_report(store: Store, model: str, window: str) -> dict:
+    duck = _fresh_report(store, ReportRequest(model, window=window))
+    spark = _fresh_report(store, ReportRequest(model, window=window, engine="spark"))
+    assert differences(duck.to_dict(), spark.to_dict()) == []
+    assert _alerts(duck) == _alerts(spark)
+    return duck.to_dict()
+
+
+@pytest.fixture(scope="module")
+def credit(tmp_path_factory):
+    return _attached(credit_lake(tmp_path_factory.mktemp("credit"), days=6), "credit", credit_roles())
+
+
+@pytest.mark.parametrize("window", ["day", "rows:150"])
+def test_a_binary_model_with_labels_reports_the_same_on_spark_as_on_duckdb(spark, credit, window):
+    report = _same_report(credit, "credit", window)
+    assert len(report["windows"]) >= 3 and report["drift"] and report["fairness"] and report["operations"]
+    assert {r["column"] for r in report["drift"]} >= {"age", "region", "gender", "score"}
+    assert any(r["drifted"] for r in report["drift"]) and any(not r["drifted"] for r in report["drift"])
+
+
+def test_a_regression_model_with_targets_in_its_log_reports_the_same_on_spark(spark, tmp_path):
+    store = _attached(regression_lake(tmp_path / "regression"), "amounts", REGRESSION_ROLES)
+    report = _same_report(store, "amounts", "day")
+    assert {r["metric"] for r in report["performance"]} >= {
+        "mean_absolute_error",
+        "mean_absolute_percentage_error",
+    }
+
+
+def test_a_multiclass_model_with_class_probabilities_reports_the_same_on_spark(spark, tmp_path):
+    store = _attached(ticket_lake(tmp_path / "tickets"), "tickets", ticket_roles())
+    report = _same_report(store, "tickets", "day")
+    assert report["confusion_matrix"] and report["performance"]
+
+
+def test_a_stored_model_reports_the_same_on_spark_from_a_copy_of_its_rows(spark, tmp_path):
+    lake = credit_lake(tmp_path / "stored", days=3)
+    store = Store(":memory:")
+    for kind in ("reference", "production", "labels"):
+        path = tmp_path / f"{kind}.parquet"
+        lake["frames"][kind].to_parquet(path, index=False)
+        fitting = credit_roles().only(set(lake["frames"][kind].columns))
+        ingest_file(store, str(path), model="credit", kind=kind, overrides=fitting)
+    _same_report(store, "credit", "day")
