@@ -71,11 +71,11 @@ def _attach(con, path, files, model_name, kind, overrides) -> AttachResult:
     hive = attached_sql.is_partitioned(files)
     attached_sql.stage_sample(con, files, hive)
     staged = sql.stage_columns(con)
-    if sql.stage_row_count(con) == 0:
+    sampled, profiles = sql.profile_stage(con, staged)
+    if sampled == 0:
         raise InputError(f"{path} has no rows; attach a dataset with data")
     checks.check_overrides(overrides, [name for name, _ in staged], path)
     overrides = _partitions_ignored(overrides, attached_sql.partition_columns(files) if hive else [])
-    profiles = sql.profile_stage(con, staged)
     if model is None:
         model = _create_model(con, model_name, kind, profiles, overrides)
     pattern = attached_sql.reader_pattern(path)
