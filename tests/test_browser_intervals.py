@@ -42,7 +42,7 @@ def test_a_picked_drift_cell_shows_its_statistic_with_the_noise_line(page, app_u
     wait_done(page)
     page.get_by_text("Dotted: the reference's sampling noise").first.wait_for(timeout=60_000)
     before = page.get_by_test_id("stVegaLiteChart").count()
-    chart = page.get_by_test_id("stVegaLiteChart").first
+    chart = page.locator(".st-key-drift_heatmap").get_by_test_id("stVegaLiteChart")  # after "What changed"
     chart.scroll_into_view_if_needed()
     box = chart.locator("canvas, svg").first.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + 12)
