@@ -13,7 +13,7 @@ from functools import lru_cache
 import altair as alt
 import pandas as pd
 
-from monitoring import charts, summary
+from monitoring import charts, retraining, segment_summary, summary
 from monitoring.alerts.history import list_alerts
 from monitoring.distributions import column_distribution
 from monitoring.report import build_report
@@ -107,7 +107,7 @@ def _summary_html(report, slo_ms: float | None) -> str:
             f'<div class="status"><span class="pill" style="background:{color}">{_esc(status.status)}</span>'
             f"<b>{_esc(status.area.capitalize())}</b> {_esc(status.sentence)}</div>"
         )
-    retrain = summary.retraining(report)
+    retrain = retraining.retraining(report)
     items.append(f"<p><b>Retraining:</b> {_esc(retrain.sentence)}</p>")
     worth = summary.value_headline(report)
     if worth:
@@ -119,7 +119,7 @@ def _summary_html(report, slo_ms: float | None) -> str:
     if not top.empty:
         names = ", ".join(_esc(c) for c in top["column"])
         items.append(f"<p>Inputs that changed most: {names}.</p>")
-    for sentence in (summary.segment_sentence(report), summary.challenger_sentence(report)):
+    for sentence in (segment_summary.segment_sentence(report), segment_summary.challenger_sentence(report)):
         if sentence:
             items.append(f"<p>{_esc(sentence)}</p>")
     return "\n".join(items)

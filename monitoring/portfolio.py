@@ -6,7 +6,7 @@ from urllib.parse import quote as url_quote
 
 import pandas as pd
 
-from monitoring import summary
+from monitoring import retraining, summary
 from monitoring.alerts.rules import SEVERITIES
 from monitoring.freshness import model_freshness, utc_now
 from monitoring.store import alerts_sql, catalog
@@ -63,7 +63,7 @@ def model_row(store, name: str, report, open_counts: dict[str, int], now=None) -
         "hours_since_production": fresh["hours_since_production"],
         "overdue_unlabelled_share": fresh["overdue_unlabelled_share"],
         **{severity: open_counts.get(severity, 0) for severity in SEVERITIES},
-        "retraining": summary.retraining(report).verdict,
+        "retraining": retraining.retraining(report).verdict,
     }
     row["worst"] = max(RANK[statuses[area]] for area in summary.AREAS)
     return row

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from monitoring import segment_api, segment_charts, summary
+from monitoring import segment_api, segment_charts, segment_summary, summary
 from pages import common
 from pages.access import can_edit
 from pages.frame import PAGES
@@ -30,7 +30,7 @@ when = st.selectbox(
 )
 rows = weak[weak["window"].isna()] if when is None else weak[weak["window"] == when]
 metric = summary.NAMES.get(rows["metric"].iloc[0], rows["metric"].iloc[0]) if not rows.empty else ""
-sentence = summary.segment_sentence(report)
+sentence = segment_summary.segment_sentence(report)
 if sentence:
     st.info(literal(sentence), icon=":material/target:")
 

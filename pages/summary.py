@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from monitoring import charts, summary
+from monitoring import charts, retraining, segment_summary, summary
 from monitoring.alerts.history import list_alerts
 from monitoring.freshness import model_freshness
 from monitoring.portfolio import since
@@ -32,7 +32,7 @@ for col, status in zip(cols, summary.statuses(report, slo), strict=True):
         st.badge(status.status, color=color, icon=icon)
         st.write(literal(status.sentence))  # names columns and categories from the user's files
 
-retrain = summary.retraining(report)
+retrain = retraining.retraining(report)
 SAY = {
     "retrain now": st.warning,
     "wait for labels": st.info,
@@ -106,7 +106,11 @@ if worth:
     )
     st.caption(worth["sentence"])
 
-where = [found for found in (summary.segment_sentence(report), summary.challenger_sentence(report)) if found]
+where = [
+    found
+    for found in (segment_summary.segment_sentence(report), segment_summary.challenger_sentence(report))
+    if found
+]
 if where:
     st.subheader("Where it goes wrong")
     for sentence, target, icon in zip(

@@ -4,7 +4,7 @@ comparison (paired by id on shadow traffic), latency, errors and drift per versi
 import pandas as pd
 import streamlit as st
 
-from monitoring import catalog_api, segment_charts, summary, versions
+from monitoring import catalog_api, segment_charts, segment_summary, summary, versions
 from pages import common
 from pages.page import section_page, show_chart, show_table
 from pages.text import literal
@@ -19,7 +19,7 @@ view, report, compared = page.view, page.report, page.records
 with common.shown_errors():
     column = catalog_api.get_model(common.get_store(), view.model).column("version")
 grouped = common.report(view, by=column.name)
-sentence = summary.challenger_sentence(report)
+sentence = segment_summary.challenger_sentence(report)
 if sentence:
     st.info(literal(sentence), icon=":material/compare_arrows:")
 

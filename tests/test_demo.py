@@ -61,7 +61,7 @@ def test_the_readme_names_every_performance_metric_and_the_business_value_record
 
 
 def test_demo_plants_a_weak_region_and_a_shadow_challenger_and_the_summary_points_at_both(demo_store):
-    from monitoring import summary
+    from monitoring import segment_summary
     from monitoring.demo import CHALLENGER, COLLAPSE_DAY, SHIFT_DAY, START, WEAK_REGION
     from monitoring.report import ReportRequest, build_report
 
@@ -86,9 +86,11 @@ def test_demo_plants_a_weak_region_and_a_shadow_challenger_and_the_summary_point
         whole, weak = accuracy[(week, None)], accuracy[(week, f"region={WEAK_REGION}")]
         assert whole["baseline"] - whole["value"] < 0.05
         assert weak["baseline"] - weak["value"] > 0.2 and weak["flag"] is None
-    assert summary.weakest_segment(report)["segment"] == f"region={WEAK_REGION}"
-    assert summary.segment_sentence(report).startswith(f"Weakest segment: region={WEAK_REGION}, accuracy")
-    found = summary.challenger(report)
+    assert segment_summary.weakest_segment(report)["segment"] == f"region={WEAK_REGION}"
+    assert segment_summary.segment_sentence(report).startswith(
+        f"Weakest segment: region={WEAK_REGION}, accuracy"
+    )
+    found = segment_summary.challenger(report)
     assert found["version_b"] == CHALLENGER and found["paired"] and found["test"] == "mcnemar_exact"
     assert found["difference"] > 0 and found["p_value"] < 0.01
-    assert summary.challenger_sentence(report).startswith(f"Version {CHALLENGER} on shadow traffic")
+    assert segment_summary.challenger_sentence(report).startswith(f"Version {CHALLENGER} on shadow traffic")

@@ -15,7 +15,7 @@ from monitoring.alerts.rules import Rule, default_rules, get_rules, save_rules
 from monitoring.alerts.rules_file import dumps, loads
 from monitoring.html_report import build_html_report
 from monitoring.report import Report, ReportRequest
-from monitoring.summary import retraining
+from monitoring.retraining import retraining
 
 
 def test_default_actions_follow_the_severity_ladder():
