@@ -17,8 +17,8 @@ from monitoring.ingest.pipeline import (
     _check_case,
     _check_values,
     _create_model,
-    _label_sources,
     _require,
+    label_expressions,
     merge_columns,
 )
 from monitoring.ingest.roles import RoleOverrides
@@ -132,19 +132,5 @@ def _row_view(con, model, kind, profiles, overrides, path):
 
 
 def _label_view(con, model, profiles, overrides, path):
-    id_column, target_name, observed = _label_sources(model, profiles, overrides, path)
-    by_name = {p.name: p for p in profiles}
-    target_kind = "numeric" if model.task == "regression" else "categorical"
-    columns = list(model.columns)
-    if model.column("target") is None:
-        columns.append(Column(target_name, "target", target_kind, inferred=overrides.target is None))
-    target_column = Column(target_name, "target", target_kind)
-    checked = [target_column] + ([Column(observed, "observed_at", "timestamp")] if observed else [])
-    _check_values(con, checked, by_name, path, False, model)
-    expressions = {
-        "id": sql.cast_expression(id_column.name, "id", by_name[id_column.name].sql_type),
-        "target": _cast(target_column, by_name[target_name], model.task),
-    }
-    if observed:
-        expressions["observed_at"] = sql.cast_expression(observed, "timestamp", by_name[observed].sql_type)
+    _, columns, expressions = label_expressions(con, model, profiles, overrides, path)
     return columns, expressions

@@ -357,9 +357,10 @@ def _label_sources(model, profiles, overrides, file_name) -> tuple[Column, str, 
     return id_column, target_name, observed
 
 
-def _store_labels(con, model, profiles, overrides, staged, keep_bad) -> IngestResult:
-    file_name = staged.file_name
-    id_column, target_name, observed = _label_sources(model, profiles, overrides, file_name)
+def label_expressions(con, model, profiles, overrides, source: str) -> tuple[Column, list[Column], dict]:
+    """The labels' id column, the model's columns (the target added when it is new) and the casts
+    of id, target and observed_at from the file's columns, after checking the file's values."""
+    id_column, target_name, observed = _label_sources(model, profiles, overrides, source)
     by_name = {p.name: p for p in profiles}
     target_kind = "numeric" if model.task == "regression" else "categorical"
     columns = list(model.columns)
@@ -367,14 +368,22 @@ def _store_labels(con, model, profiles, overrides, staged, keep_bad) -> IngestRe
         columns.append(Column(target_name, "target", target_kind, inferred=overrides.target is None))
     target_column = Column(target_name, "target", target_kind)
     checked = [target_column] + ([Column(observed, "observed_at", "timestamp")] if observed else [])
-    _check_values(con, checked, by_name, file_name, False, model)
+    _check_values(con, checked, by_name, source, False, model)
     expressions = {
         "id": sql.cast_expression(id_column.name, "id", by_name[id_column.name].sql_type),
         "target": _cast(target_column, by_name[target_name], model.task),
     }
-    label_columns = [Column("id", "id", "id"), Column("target", "target", target_kind)]
     if observed:
         expressions["observed_at"] = sql.cast_expression(observed, "timestamp", by_name[observed].sql_type)
+    return id_column, columns, expressions
+
+
+def _store_labels(con, model, profiles, overrides, staged, keep_bad) -> IngestResult:
+    file_name = staged.file_name
+    id_column, columns, expressions = label_expressions(con, model, profiles, overrides, file_name)
+    target_kind = "numeric" if model.task == "regression" else "categorical"
+    label_columns = [Column("id", "id", "id"), Column("target", "target", target_kind)]
+    if "observed_at" in expressions:
         label_columns.append(Column("observed_at", "observed_at", "timestamp"))
     table = model.table("labels")
     sql.ensure_row_table(con, table, label_columns)
