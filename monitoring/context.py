@@ -42,7 +42,7 @@ class ReportRequest:
     reference_batch: int | None = None
     sections: tuple[str, ...] | None = None  # None: every registered section
     engine: str = "duckdb"  # or "spark": the production scans run on Spark (store/spark_engine.py)
-    spark_master: str | None = None  # None: $SPARK_REMOTE (Spark Connect), else local[*]
+    spark_master: str | None = None  # sc://: Spark Connect; None: $SPARK_REMOTE, else local[*]
     segment: str | None = None  # a slice (region=north, ...) or the name of a saved one
     by: str | None = None  # a categorical column: every record also per value of it
     baseline: str | None = None  # reference, previous or period:A..B (None: the model's setting)

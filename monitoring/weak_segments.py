@@ -133,9 +133,13 @@ def _in_rank_order(records: list[dict], regression: bool) -> list[dict]:
 
     def worse(record):
         d = record["difference"]
-        # to 12 digits: slices with the same rows tie whatever order their sums were added in
-        # (DuckDB and Spark differ in the last bits), and the tie goes by name
-        return -np.inf if d is None else float(f"{d if regression else -d:.12g}")
+        if d is None:
+            return -np.inf
+        # to 12 decimals of the figures compared: slices with the same rows tie whatever order
+        # their sums were added in (DuckDB and Spark differ in the last bits), and the tie goes by
+        # name. Relative to the difference itself would not do: near zero it is all last bits.
+        scale = max(abs(record["value"] or 0.0), abs(record["rest_value"] or 0.0)) or 1.0
+        return round((d if regression else -d) / scale, 12)
 
     ordered = sorted(records, key=lambda r: (r["flag"] == SMALL, -worse(r), r["segment"]))
     for rank, record in enumerate(ordered, 1):

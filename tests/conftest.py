@@ -79,3 +79,14 @@ def browser():
         chromium = launch_chromium(pw)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local[2] Spark session for every Spark test (a JVM start and its warm-up are the costly
+    part). Java 17 is needed: without it the Spark tests fail and say so rather than skip."""
+    from spark_setup import start_spark
+
+    session = start_spark()
+    yield session
+    session.stop()

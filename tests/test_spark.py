@@ -1,11 +1,12 @@
 """`report --engine spark`: the same report as DuckDB's, computed on Apache Spark (local[2]).
 
-Real Spark, no mocks: a module-wide session (Java 17 is needed; without it these tests fail and
-say so). Counts must be equal, statistics equal to 1e-9, and drift verdicts and alerts the same.
+Real Spark, no mocks: one session for the whole test run (tests/spark_setup.py; Java 17 is needed,
+without it these tests fail and say so). Counts must be equal, statistics equal to 1e-9, and drift
+verdicts and alerts the same. One Spark report per case: the cases share one small attached credit
+model, and the slice, grouping and baseline options ride on its cases.
 """
 
 import math
-import shutil
 
 import pytest
 from lake import credit_lake, regression_lake, ticket_lake
@@ -19,6 +20,7 @@ from monitoring.ingest.attach import attach_dataset
 from monitoring.ingest.pipeline import ingest_file
 from monitoring.ingest.roles import RoleOverrides
 from monitoring.report import build_report
+from monitoring.segment_api import save_segment
 from monitoring.store import Store, catalog
 
 pytestmark = pytest.mark.spark
@@ -41,36 +43,8 @@ REGRESSION_ROLES = RoleOverrides(
 )
 
 
-@pytest.fixture(scope="module")
-def spark():
-    if shutil.which("java") is None:
-        pytest.fail(
-            "the Spark tests need Java 17 (apt-get install -y openjdk-17-jre-headless); none is on PATH",
-            pytrace=False,
-        )
-    try:
-        from pyspark.sql import SparkSession
-    except ImportError:
-        pytest.fail(
-            "pyspark is not installed: pip install -r requirements-spark.txt (.ci/run does)", pytrace=False
-        )
-
-    session = (
-        SparkSession.builder.master("local[2]")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.timestampType", "TIMESTAMP_NTZ")
-        .config("spark.sql.shuffle.partitions", "2")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
-
-
-def _attached(lake: dict, model: str, roles: RoleOverrides) -> Store:
-    store = Store(":memory:")
+def _attached(lake: dict, model: str, roles: RoleOverrides, store: Store | None = None) -> Store:
+    store = store or Store(":memory:")
     for kind in ("reference", "production", "labels"):
         if kind in lake:
             fitting = roles.only(set(lake["frames"][kind].columns))
@@ -114,9 +88,9 @@ def _alerts(report) -> list[tuple]:
     return [(f.rule.name, f.scope, f.window, f.active, f.message) for f in evaluate(report, rules)]
 
 
-def _same_report(store: Store, model: str, window: str) -> dict:
-    duck = _fresh_report(store, ReportRequest(model, window=window))
-    spark = _fresh_report(store, ReportRequest(model, window=window, engine="spark"))
+def _same_report(store: Store, model: str, window: str, **options) -> dict:
+    duck = _fresh_report(store, ReportRequest(model, window=window, **options))
+    spark = _fresh_report(store, ReportRequest(model, window=window, engine="spark", **options))
     assert differences(duck.to_dict(), spark.to_dict()) == []
     assert _alerts(duck) == _alerts(spark)
     return duck.to_dict()
@@ -124,7 +98,9 @@ def _same_report(store: Store, model: str, window: str) -> dict:
 
 @pytest.fixture(scope="module")
 def credit(tmp_path_factory):
-    return _attached(credit_lake(tmp_path_factory.mktemp("credit"), days=6), "credit", credit_roles())
+    store = _attached(credit_lake(tmp_path_factory.mktemp("credit"), days=6), "credit", credit_roles())
+    save_segment(store, "credit", "north_women", "region=north & gender=F")
+    return store
 
 
 @pytest.mark.parametrize("window", ["day", "rows:150"])
@@ -132,6 +108,20 @@ def test_a_binary_model_with_labels_reports_the_same_on_spark_as_on_duckdb(spark
     report = _same_report(credit, "credit", window)
     assert len(report["windows"]) >= 3 and report["drift"] and report["fairness"] and report["operations"]
     assert {r["column"] for r in report["drift"]} >= {"age", "region", "gender", "score"}
+    assert any(r["drifted"] for r in report["drift"]) and any(not r["drifted"] for r in report["drift"])
+
+
+def test_a_saved_segment_against_the_previous_window_reports_the_same_on_spark(spark, credit):
+    report = _same_report(credit, "credit", "day", segment="north_women", baseline="previous")
+    assert report["segment"] == "north_women" and report["baseline"] == "previous"
+    assert report["drift"] and report["performance"]
+    assert sum(w["rows"] for w in report["windows"]) < 360 / 4  # only the slice's rows
+
+
+def test_every_figure_by_region_against_a_period_baseline_reports_the_same_on_spark(spark, credit):
+    report = _same_report(credit, "credit", "day", by="region", baseline="period:2024-03-01..2024-03-02")
+    assert report["by"] == "region" and report["baseline"].startswith("period")
+    assert {r.get("segment") for r in report["drift"]} >= {"north", "south", "islands"}
     assert any(r["drifted"] for r in report["drift"]) and any(not r["drifted"] for r in report["drift"])
 
 

@@ -76,3 +76,22 @@ def test_windows_without_labels_rank_on_the_expected_accuracy(store, ingest_fram
     assert earlier == {"realized"}
     record = next(r for r in found["weak_segments"] if r["window"] == last and r["segment"] == "gender=F")
     assert record["lower"] <= record["difference"] <= record["upper"]
+
+
+def test_slices_with_the_same_rows_tie_by_name_even_when_their_difference_is_near_zero():
+    from monitoring.weak_segments import _in_rank_order
+
+    # region=west and region=west&model_version=1.4.0 hold the same rows: DuckDB and Spark add
+    # their sums in other orders, so the differences (near zero) differ in the last bits
+    def record(segment, difference):
+        return {
+            "segment": segment,
+            "flag": None,
+            "value": 0.81,
+            "rest_value": 0.80998,
+            "difference": difference,
+        }
+
+    for first, second in [(1.6965467604546092e-05, 1.6965467604657114e-05), (1.696546760499018e-05,) * 2]:
+        ordered = _in_rank_order([record("region=west&v=1", first), record("region=west", second)], False)
+        assert [r["segment"] for r in ordered] == ["region=west", "region=west&v=1"]

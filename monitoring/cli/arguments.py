@@ -68,6 +68,6 @@ def add_engine(parser):
     parser.add_argument(
         "--spark-master",
         metavar="URL",
-        help="Spark master for --engine spark, e.g. local[4] or spark://host:7077 "
-        "(default: $SPARK_REMOTE for Spark Connect, else local[*])",
+        help="Spark master for --engine spark, e.g. local[4], spark://host:7077 or a Spark Connect "
+        "server sc://host:15002 (default: $SPARK_REMOTE for Spark Connect, else local[*])",
     )

@@ -35,26 +35,30 @@ CATALOG_TABLES = ("batches",)  # catalog tables a routed query may join
 
 
 def spark_session(master: str | None = None):
-    """A Spark session: Spark Connect at $SPARK_REMOTE, else `master` (default local[*])."""
+    """A Spark session: Spark Connect at an sc:// `master` or $SPARK_REMOTE, else `master`
+    (default local[*])."""
     try:
         from pyspark.sql import SparkSession
     except ImportError:
         raise InputError(
             "--engine spark needs pyspark; pip install -r requirements-spark.txt (and Java 17)"
         ) from None
-    remote = None if master else os.environ.get(SPARK_REMOTE_ENV_VAR)
-    builder = SparkSession.builder
-    if remote:
+    remote = master if master and master.startswith("sc://") else None
+    remote = remote or (None if master else os.environ.get(SPARK_REMOTE_ENV_VAR))
+    builder = SparkSession.builder.appName("monitoring-report")
+    if remote:  # the server owns the JVM: only session settings can be set from here
         builder = builder.remote(remote)
-    elif master or SUBMITTED_ENV_VAR not in os.environ:  # else spark-submit's --master stands
-        builder = builder.master(master or DEFAULT_MASTER)
+    else:
+        if master or SUBMITTED_ENV_VAR not in os.environ:  # else spark-submit's --master stands
+            builder = builder.master(master or DEFAULT_MASTER)
+        builder = (
+            builder.config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.driver.memory", os.environ.get(DRIVER_MEMORY_ENV_VAR, "4g"))  # local: all of Spark
+        )
     session = (
-        builder.appName("monitoring-report")
-        .config("spark.sql.session.timeZone", "UTC")
+        builder.config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.timestampType", "TIMESTAMP_NTZ")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.driver.memory", os.environ.get(DRIVER_MEMORY_ENV_VAR, "4g"))  # local: all of Spark
         .getOrCreate()
     )
     if not remote:
@@ -67,9 +71,13 @@ class SparkResult:
 
     def __init__(self, frame):
         self._frame = frame
+        self._rows: list[tuple] | None = None
+        self._arrow = None
 
     def fetchall(self) -> list[tuple]:
-        return [tuple(_plain(v) for v in row) for row in self._frame.collect()]
+        if self._rows is None:
+            self._rows = [tuple(_plain(v) for v in row) for row in self._frame.collect()]
+        return list(self._rows)
 
     def df(self) -> pd.DataFrame:
         rows = self.fetchall()
@@ -78,7 +86,9 @@ class SparkResult:
     def fetchnumpy(self) -> dict:
         """Columns through Arrow: the results fetched this way (a row per distinct score) can be
         millions of rows, too many for Python row objects."""
-        table = self._frame.toArrow()
+        if self._arrow is None:
+            self._arrow = self._frame.toArrow()
+        table = self._arrow
         return {name: _from_arrow(table.column(name)) for name in table.column_names}
 
 
@@ -123,6 +133,7 @@ class SparkConnection:
         self._scratch = scratch
         self._tables = {model.table(kind): kind for kind in SPARK_KINDS}
         self._views: dict[str, str] = {}
+        self._results: dict[str, SparkResult] = {}  # one snapshot: the same query, the same rows
 
     def __getattr__(self, name):
         return getattr(self._con, name)
@@ -145,7 +156,10 @@ class SparkConnection:
         for table in CATALOG_TABLES:
             if re.search(rf"\bFROM {table}\b", text):
                 text = re.sub(rf"\bFROM {table}\b", f"FROM {self._catalog_view(table)}", text)
-        return SparkResult(self.spark.sql(to_spark(text)))
+        text = to_spark(text)
+        if text not in self._results:  # a query several sections ask is one Spark job, not several
+            self._results[text] = SparkResult(self.spark.sql(text))
+        return self._results[text]
 
     def binned(
         self,
