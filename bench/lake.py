@@ -94,24 +94,35 @@ def descendants_rss(pid: int) -> int:
     return total
 
 
-def measured(argv: list[str], output: Path | None = None) -> dict:
-    """Run `python -m monitoring argv`; wall seconds and peak MB of its process tree."""
+def measured(argv: list[str], output: Path | None = None, stop_at: float | None = None) -> dict:
+    """Run `python -m monitoring argv`; wall seconds and peak MB of its process tree. A step still
+    running at `stop_at` (epoch seconds) or after TIME_LIMIT is stopped and reported unfinished."""
     start, peak = time.time(), 0
+    limit = min(start + TIME_LIMIT, stop_at or math.inf)
     sink = open(output, "w") if output else subprocess.DEVNULL  # noqa: SIM115 (closed below)
     child = subprocess.Popen(
-        [sys.executable, "-m", "monitoring", *argv], cwd=ROOT, stdout=sink, stderr=subprocess.PIPE
+        [sys.executable, "-m", "monitoring", *argv],
+        cwd=ROOT,
+        stdout=sink,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # stopping it stops its Spark JVM too
     )
+    stopped = False
     while child.poll() is None:
         peak = max(peak, descendants_rss(child.pid))
-        if time.time() - start > TIME_LIMIT:
-            child.kill()
+        if time.time() > limit and not stopped:
+            os.killpg(child.pid, 9)
+            stopped = True
         time.sleep(0.2)
     if output:
         sink.close()
+    found = {"seconds": round(time.time() - start, 1), "peak_mb": round(peak / 2**20)}
+    if stopped:
+        return {**found, "finished": False}
     error = child.stderr.read().decode()[-2000:]
     if child.returncode != 0:
         raise RuntimeError(f"{argv[0]} failed ({child.returncode}): {error}")
-    return {"seconds": round(time.time() - start, 1), "peak_mb": round(peak / 2**20)}
+    return {**found, "finished": True}
 
 
 def differences(a, b, path="") -> list:
@@ -139,11 +150,13 @@ def differences(a, b, path="") -> list:
     return [] if a == b else [path]
 
 
-def run_size(rows: int) -> dict:
+def run_size(rows: int, stop_at: float | None = None) -> dict:
+    started = time.time()
     lake, reference = write_lake(rows), write_reference()
     files = sum(1 for _ in lake.rglob("*.parquet"))
     megabytes = sum(p.stat().st_size for p in lake.rglob("*.parquet")) / 2**20
-    found = {"rows": rows, "files": files, "mb": round(megabytes)}
+    found = {"rows": rows, "files": files, "mb": round(megabytes), "write_s": round(time.time() - started)}
+    print(json.dumps(found), flush=True)
     for engine in ("duckdb", "spark"):
         db = OUT / f"{engine}_{size_label(rows)}.duckdb"
         db.unlink(missing_ok=True)
@@ -157,8 +170,13 @@ def run_size(rows: int) -> dict:
         extra = ["--engine", "spark", "--spark-master", "local[2]"] if engine == "spark" else []
         report = OUT / f"report_{engine}_{size_label(rows)}.json"
         found[engine] = measured(
-            ["report", "--db", str(db), "--model", "m", "--window", "day", *extra], report
+            ["report", "--db", str(db), "--model", "m", "--window", "day", *extra],
+            report,
+            stop_at if engine == "spark" else None,
         )
+        print(json.dumps({engine: found[engine], "at": time.strftime("%H:%M:%S")}), flush=True)
+        if not found[engine]["finished"]:
+            return found
     duck = json.loads((OUT / f"report_duckdb_{size_label(rows)}.json").read_text())
     spark = json.loads((OUT / f"report_spark_{size_label(rows)}.json").read_text())
     found["differences"] = len(differences(duck, spark))
@@ -192,11 +210,20 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--sizes", default="10m")
     parser.add_argument("--no-write", action="store_true", help="print, do not touch RESULTS.md")
+    parser.add_argument(
+        "--stop-at",
+        metavar="HH:MM",
+        help="UTC time of day: a Spark step still running then is stopped and "
+        "reported unfinished (with how long it ran), and RESULTS.md is left alone",
+    )
     args = parser.parse_args(argv)
+    stop_at = _epoch(args.stop_at) if args.stop_at else None
     results = []
     for size in args.sizes.split(","):
-        results.append(run_size(parse_size(size)))
+        results.append(run_size(parse_size(size), stop_at))
         print(json.dumps(results[-1]), flush=True)
+    if any(not r.get(e, {}).get("finished", False) for r in results for e in ("duckdb", "spark")):
+        return  # an unfinished step: the figures above are recorded by hand, not as a table row
     text = section(results)
     print(text)
     if not args.no_write:
@@ -207,6 +234,13 @@ def main(argv=None) -> None:
             end = current.find("\n## ", start + 1)
             current = current[:start] + current[end + 1 :] if end >= 0 else current[:start]
         path.write_text(current.rstrip("\n") + "\n\n" + text)
+
+
+def _epoch(clock: str) -> float:
+    """Today's HH:MM (UTC) as epoch seconds."""
+    hours, minutes = (int(part) for part in clock.split(":"))
+    now = time.gmtime()
+    return time.mktime((now.tm_year, now.tm_mon, now.tm_mday, hours, minutes, 0, 0, 0, 0)) - time.timezone
 
 
 if __name__ == "__main__":

@@ -86,6 +86,32 @@ def delete_batch(store, name: str, batch_id: int) -> int:
         return catalog.delete_batch(con, model, batch_id)
 
 
+FILES_STAY = "nothing was copied, so no rows are deleted and its files stay where they are"
+
+
+def delete_batch_prompt(label: str, attached: bool) -> str:
+    """The confirmation for deleting a batch: an attached dataset's batch is only detached."""
+    if attached:
+        return f"Yes, detach {label}: only its registration is removed ({FILES_STAY})"
+    return f"Yes, delete {label} and its rows"
+
+
+def deleted_batch_message(batch_id: int, removed: int, attached: bool) -> str:
+    if attached:
+        return f"Detached batch {batch_id}; {FILES_STAY}."
+    return f"Deleted batch {batch_id} ({removed:,} rows)."
+
+
+def delete_model_warning(store, name: str) -> str:
+    """What deleting the model removes: stored rows are deleted, attached datasets only detached."""
+    with store.connect() as con:
+        model = catalog.get_model(con, name)
+        attached = bool(attached_sql.attachments(con, model.id))
+    if attached:
+        return "its stored rows, batches, alerts and rules (attached datasets are detached: their files stay)"
+    return "all its rows, batches, alerts and rules"
+
+
 def save_settings(store, name: str, settings: ModelSettings) -> None:
     """Store new settings for the model (validated by ModelSettings.from_dict first, and the value
     matrix against the model's task)."""

@@ -69,12 +69,16 @@ if can_edit() and not batches.empty:
             for r in batches.itertuples()
         }
         doomed = st.selectbox("Batch", list(labels), format_func=labels.get, key="delete_batch")
-        sure = st.checkbox(f"Yes, delete {literal(labels[doomed])} and its rows", key="delete_sure")
-        if st.button("Delete", type="primary", disabled=not sure, icon=":material/delete:"):
+        detach = not attached.empty and doomed in set(attached["batch_id"])
+        prompt = catalog_api.delete_batch_prompt(literal(labels[doomed]), detach)
+        sure = st.checkbox(prompt, key="delete_sure")
+        if st.button(
+            "Detach" if detach else "Delete", type="primary", disabled=not sure, icon=":material/delete:"
+        ):
             if can_edit():
                 with common.shown_errors():
                     removed = catalog_api.delete_batch(store, view.model, doomed)
-                st.toast(f"Deleted batch {doomed} ({removed:,} rows).")
+                st.toast(catalog_api.deleted_batch_message(doomed, removed, detach))
                 st.rerun()
 
 st.subheader("Columns")

@@ -62,8 +62,8 @@ def rename_or_delete(store, model: Model) -> None:
             st.rerun()
         st.divider()
         typed = st.text_input(
-            f"Type the model's name, {literal(model.name)}, to delete it with all its rows, batches, alerts "
-            "and rules",
+            f"Type the model's name, {literal(model.name)}, to delete it with "
+            + catalog_api.delete_model_warning(store, model.name),
             key="delete_model_name",
         )
         if st.button(

@@ -1,9 +1,9 @@
 """The Spark session of the Spark tests: local[2], tuned for many small queries.
 
 Only settings that change speed, never results: the session time zone and timestamp type are the
-engine's own (store/spark_engine.py); 2 shuffle partitions instead of 200; no UI; the JVM's quick
-C1 compiler only (a test runs thousands of short-lived generated classes, which the slower C2
-never pays back)."""
+engine's own (store/spark_engine.py); 2 shuffle partitions instead of 200, no adaptive re-planning;
+no UI; the JVM's quick C1 compiler only (a test runs thousands of short-lived generated classes,
+which the slower C2 never pays back)."""
 
 import os
 import shutil
@@ -16,6 +16,7 @@ TEST_CONF = {
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.timestampType": "TIMESTAMP_NTZ",
     "spark.sql.shuffle.partitions": "2",
+    "spark.sql.adaptive.enabled": "false",  # re-planning after each stage costs more than it saves here
     "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
 }
 

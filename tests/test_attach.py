@@ -286,3 +286,36 @@ def test_the_app_pages_read_an_attached_model_and_the_batches_page_lists_its_dat
         listed = at.dataframe[1].value
         assert sorted(listed["kind"]) == ["labels", "production", "reference"]
         assert listed.set_index("kind").loc["production", "files"] == 20
+
+
+def test_deleting_an_attached_dataset_says_it_only_detaches_it_and_its_files_stay(
+    lake, tmp_path, monkeypatch, capsys
+):
+    from streamlit.testing.v1 import AppTest
+
+    from monitoring.catalog_api import attached
+    from monitoring.settings import DB_ENV_VAR
+
+    db = tmp_path / "app.duckdb"
+    store = attached_store(lake, str(db))
+    production = int(attached(store, "credit").set_index("kind").loc["production", "batch_id"])
+    files = sorted(p for p in (tmp_path.parent).rglob("*.parquet") if lake["production"] in str(p))
+    monkeypatch.setenv(DB_ENV_VAR, str(db))
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.query_params["model"] = "credit"
+    at.run()
+    at = at.switch_page("pages/batches.py").run()
+    at.selectbox(key="delete_batch").set_value(production).run()
+    prompt = at.checkbox(key="delete_sure").label
+    assert "its rows" not in prompt and "detach" in prompt and "files stay" in prompt
+    at.checkbox(key="delete_sure").check().run()
+    next(b for b in at.button if b.label == "Detach").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [t.value for t in at.toast] == [
+        f"Detached batch {production}; nothing was copied, so no rows are deleted and its files stay where they are."
+    ]
+    assert "production" not in set(attached(Store(str(db)), "credit")["kind"])
+    assert all(p.exists() for p in files) and files
+
+    code, _, err = _run(capsys, "delete-model", "credit", "--db", db)
+    assert code == 2 and "its rows" not in err and "attached datasets are detached: their files stay" in err

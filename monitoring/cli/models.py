@@ -59,9 +59,8 @@ def _delete_args(parser):
 @command("delete-model", "delete a model and everything of it (needs --yes)", _delete_args)
 def delete_model(args) -> int:
     if not args.yes:
-        raise InputError(
-            f"deleting {args.model!r} removes all its rows, batches, alerts and rules; add --yes"
-        )
+        warning = catalog_api.delete_model_warning(Store(args.db), args.model)
+        raise InputError(f"deleting {args.model!r} removes {warning}; add --yes")
     catalog_api.delete_model(Store(args.db), args.model)
     say(f"deleted model {args.model!r} and everything of it")
     return 0
