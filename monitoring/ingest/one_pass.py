@@ -45,12 +45,15 @@ def _user_settled(name: str, overrides) -> bool:
     return role in ("prediction", "target") and overrides.task is not None
 
 
-def guarded_expressions(stored, by_name, expressions: dict[str, str], keep_bad: bool) -> tuple[dict, dict]:
-    """(the casts with their row checks, the __invalid checks of values kept as missing).
+def guarded_expressions(
+    stored, by_name, expressions: dict[str, str], keep_bad: bool
+) -> tuple[dict, dict, tuple]:
+    """(the casts with their row checks, the __invalid checks of values kept as missing, the
+    inner projections that parse text once).
 
     A value that does not fit its type stops the insert, except with `keep_bad` in a column that
     is not strict (features), where it is stored as missing and named in __invalid."""
-    guarded, invalid = {}, {}
+    guarded, invalid, parsed = {}, {}, []
     for column in stored:
         profile = by_name[column.name]
         strict = column.kind == "timestamp" or column.role in ("prediction", "score", "target")
@@ -58,6 +61,11 @@ def guarded_expressions(stored, by_name, expressions: dict[str, str], keep_bad: 
         if keep:
             cast = sql.parse_expression(column.name, column.kind, profile.sql_type)
             invalid[column.name] = f"{sql._as_text(column.name)} IS NOT NULL AND {cast} IS NULL"
+        if sql.parsed_apart(column.kind, profile.sql_type):
+            alias = f"__parsed{len(parsed)}"
+            parsed.append(sql.parse_apart(column.name, column.kind, alias))
+            guarded[column.name] = sql.checked_parse(column.name, column.kind, alias, not keep)
+            continue
         guarded[column.name] = sql.guarded(
             column.name,
             column.kind,
@@ -66,7 +74,7 @@ def guarded_expressions(stored, by_name, expressions: dict[str, str], keep_bad: 
             not keep,
             checks.MAX_LABEL_CHARS,
         )
-    return guarded, invalid
+    return guarded, invalid, tuple(parsed)
 
 
 def explain_refusal(con, stage, refuse, file_name: str, column: str):

@@ -276,7 +276,7 @@ def _store_rows(con, model, kind, profiles, overrides, staged, keep_bad) -> Inge
     sql.ensure_row_table(con, table, [c for c in columns if c.role != "ignore"])
     batch_id = catalog.insert_batch(con, model.id, kind, file_name, "", 0, None, None)
     casts = {c.name: _cast(c, by_name[c.name], model.task) for c in stored}
-    expressions, invalid = one_pass.guarded_expressions(stored, by_name, casts, keep_bad)
+    expressions, invalid, parsed = one_pass.guarded_expressions(stored, by_name, casts, keep_bad)
 
     def refuse(cursor, exact: dict) -> None:  # the checks that once ran before the insert
         staged.raise_if_stored(cursor, model, kind)
@@ -284,7 +284,8 @@ def _store_rows(con, model, kind, profiles, overrides, staged, keep_bad) -> Inge
         checks.check_ids(id_column, exact.get(id_column.name) if id_column else None, kind, file_name)
         checks.check_text_lengths(cursor, stored, exact, file_name)
 
-    rows = _insert(con, table, expressions, batch_id, sql.invalid_list_expression(invalid), staged, refuse)
+    invalid = sql.invalid_list_expression(invalid)
+    rows = _insert(con, table, expressions, batch_id, invalid, staged, refuse, parsed)
     staged.raise_if_stored(con, model, kind, batch_id)
     if id_column is not None and by_name[id_column.name].non_null == 0:  # none in the sample: count them all
         exact = replace(
@@ -302,12 +303,12 @@ def _store_rows(con, model, kind, profiles, overrides, staged, keep_bad) -> Inge
     return _finish(con, model, columns, changes, kind, file_name, rows, batch_id, warnings)
 
 
-def _insert(con, table, expressions, batch_id, invalid, staged, refuse) -> int:
+def _insert(con, table, expressions, batch_id, invalid, staged, refuse, parsed=()) -> int:
     """Store the staged rows (their count); if a row breaks a rule, raise what `refuse` finds."""
     rows = f"{staged.known_rows:,} rows" if staged.known_rows is not None else "the rows"
     staged.progress(f"storing {rows} of {staged.file_name}", 0.3)
     try:
-        return sql.insert_rows(con, table, expressions, batch_id, invalid)
+        return sql.insert_rows(con, table, expressions, batch_id, invalid, parsed)
     except sql.RowCheckFailed as failed:
         one_pass.explain_refusal(con, staged.stage, refuse, staged.file_name, str(failed))
 

@@ -94,10 +94,13 @@ def is_time_type(sql_type: str) -> bool:
     return sql_type.startswith("TIMESTAMP") or sql_type == "DATE"
 
 
-def _text_to_time(text: str) -> str:
+def _text_to_time(text: str, numbers_tried: bool = False) -> str:
     """Text as TIMESTAMPTZ, or NULL; only text starting with a digit is tried (dates always do),
-    which spares the slow cast on ids and labels."""
-    return f"CASE WHEN {text} >= '0' AND {text} < ':' THEN TRY_CAST({text} AS TIMESTAMPTZ) END"
+    which spares the slow cast on ids and labels. With `numbers_tried` (the profile, which reads
+    every column as a number anyway), text that reads as a number is not tried either: a number
+    is never a date (a date needs two separators), so both forms accept the same values."""
+    number = f" AND TRY_CAST({text} AS DOUBLE) IS NULL" if numbers_tried else ""
+    return f"CASE WHEN {text} >= '0' AND {text} < ':'{number} THEN TRY_CAST({text} AS TIMESTAMPTZ) END"
 
 
 def _profile_parts(name: str, sql_type: str, i: int) -> tuple[str, list[str]]:
@@ -120,7 +123,7 @@ def _profile_parts(name: str, sql_type: str, i: int) -> tuple[str, list[str]]:
         f"count({number})",
         f"count_if({number} = floor({number}))",
         f"approx_count_distinct({value})",
-        f"count({_text_to_time(value)})",
+        f"count({_text_to_time(value, numbers_tried=True)})",
         f"max(length({value}))",
     ]
     text = _text_of(name, sql_type)
@@ -246,6 +249,34 @@ def guarded(
     return f"CASE WHEN {' OR '.join(problems)} THEN {stop} ELSE {expression} END"
 
 
+def parsed_apart(kind: str, sql_type: str) -> bool:
+    """Text read as a number or a time: parsed once in an inner projection (see parse_apart), as
+    the stored value, its check and its finiteness all read the parsed value."""
+    return sql_type == "VARCHAR" and kind in ("numeric", "timestamp")
+
+
+def parse_apart(name: str, kind: str, alias: str) -> str:
+    """The inner projection `alias` of a text column read as `kind` (what parse_expression reads:
+    the cast skips blanks around a number itself, so the trimmed text is cast only where the
+    value alone does not read)."""
+    if kind == "numeric":
+        value = quote(name)
+        # trim written once: DuckDB would compute a repeated subexpression for every row
+        return f"coalesce(TRY_CAST({value} AS DOUBLE), TRY_CAST(trim({value}) AS DOUBLE)) AS {alias}"
+    return f"{parse_expression(name, kind, 'VARCHAR')} AS {alias}"
+
+
+def checked_parse(name: str, kind: str, alias: str, refuse_bad: bool) -> str:
+    """The stored value of a column parsed apart as `alias`: NULL for numbers that are not finite,
+    and (with `refuse_bad`) the statement stopped at the first text that does not read."""
+    whens = []
+    if refuse_bad:
+        bad = f"{alias} IS NULL AND {quote(name)} IS NOT NULL AND trim({quote(name)}) <> ''"
+        whens.append(f"WHEN {bad} THEN error({literal(ROW_CHECK + name)})")
+    whens.append(f"WHEN isfinite({alias}) THEN {alias}" if kind == "numeric" else f"ELSE {alias}")
+    return f"CASE {' '.join(whens)} END"
+
+
 def stage_row_count(con) -> int:
     """The staged file's rows (for Parquet from its footer, without reading the data)."""
     return con.execute(f"SELECT count(*) FROM {STAGE}").fetchall()[0][0]
@@ -328,10 +359,13 @@ def use_ingest_memory(con) -> None:
     con.execute("SET memory_limit = ?", [ingest_memory_limit()])
 
 
-def insert_rows(con, table: str, expressions: dict[str, str], batch_id: int, invalid: str) -> int:
+def insert_rows(
+    con, table: str, expressions: dict[str, str], batch_id: int, invalid: str, parsed: tuple = ()
+) -> int:
     """Append the staged rows and return how many: `expressions` maps each stored column to its
     cast of the file. Raises RowCheckFailed when a guarded expression stops the statement (the
-    transaction is then aborted: only a rollback is left).
+    transaction is then aborted: only a rollback is left). `parsed` are inner projections (see
+    parse_apart) the expressions may read.
 
     The rows may land in another order than the file's (both cores write row groups as they come,
     and closing the database then needs no reordering); every query that shows rows orders them."""
@@ -339,7 +373,8 @@ def insert_rows(con, table: str, expressions: dict[str, str], batch_id: int, inv
     values = list(expressions.values()) + [str(int(batch_id)), invalid]
     con.execute("SET preserve_insertion_order = false")
     try:
-        query = f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(values)} FROM {STAGE}"
+        source = f"(SELECT *, {', '.join(parsed)} FROM {STAGE})" if parsed else STAGE
+        query = f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(values)} FROM {source}"
         return con.execute(query).fetchall()[0][0]
     except duckdb.InvalidInputException as error:
         if ROW_CHECK not in str(error):
