@@ -7,6 +7,7 @@ import pytest
 
 from monitoring.errors import InputError, SchemaError
 from monitoring.ingest.pipeline import ingest_file
+from monitoring.ingest.roles import RoleOverrides
 from monitoring.store import Store
 from monitoring.store.connection import ingest_memory_limit
 
@@ -197,3 +198,15 @@ def test_the_same_file_again_is_found_by_its_hash_after_the_insert_and_leaves_no
     with store.connect() as con:
         assert con.execute('SELECT count(*) FROM "m1_production"').fetchall() == [(200,)]
         assert con.execute("SELECT count(*) FROM batches WHERE content_hash = ''").fetchall() == [(0,)]
+
+
+def test_numbers_in_text_read_once_keep_their_blanks_rule_and_non_finite_numbers_become_missing(tmp_path):
+    frame = _frame(6)
+    frame["x"] = [" 1.5 ", "\u00a02.5", "inf", "", "NaN", "7"]
+    path = tmp_path / "logs.csv"
+    frame.to_csv(path, index=False)
+    store = Store(str(tmp_path / "db.duckdb"))
+    ingest_file(store, str(path), model="m", kind="production", overrides=RoleOverrides(numeric=["x"]))
+    with store.connect() as con:
+        stored = con.execute('SELECT x FROM "m1_production" ORDER BY id').fetchall()
+    assert [row[0] for row in stored] == [1.5, 2.5, None, None, None, 7.0]
