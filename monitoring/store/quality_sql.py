@@ -146,3 +146,37 @@ def duplicate_ids(
         f"WHERE p.{name} IS NOT NULL {grouping}",
         params + params,
     ).fetchall()
+
+
+def duplicate_ids_joining(
+    con,
+    source: str,
+    params: list,
+    id_column: str,
+    new_batches: list[int],
+    *,
+    version: str | None = None,
+    segment: bool = False,
+) -> list[tuple]:
+    """What `duplicate_ids` adds per window when the production batches `new_batches` join the
+    period's other rows: their rows whose id now occurs more than once, and the older rows whose
+    id occurred once before them and now again (rows counted before stay counted).
+
+    Only the new batches' ids are looked up (a semi-join of the period's rows against them), so
+    the cost is one scan of the id column, not a hash aggregate over every id of the period."""
+    name = quote(id_column)
+    keys, grouping = _keys(segment)
+    parts = [name] if version is None else [name, quote(version)]
+    fresh = f"__batch IN ({', '.join(str(int(b)) for b in new_batches)})"
+    matched = " AND ".join(f"c.{part} IS NOT DISTINCT FROM n.{part}" for part in parts)
+    kept = [WINDOW] + ([SEGMENT] if segment else []) + parts
+    return con.execute(
+        f"WITH new_ids AS (SELECT DISTINCT {', '.join(parts)} FROM ({source}) WHERE {name} IS NOT NULL AND {fresh}), "
+        f"candidates AS MATERIALIZED (SELECT {', '.join('c.' + k for k in kept)}, c.{fresh} AS __fresh "
+        f"FROM ({source}) c SEMI JOIN new_ids n ON {matched}), "
+        f"ids AS (SELECT {', '.join(parts)}, count(*) AS __total, count_if(NOT __fresh) AS __before "
+        f"FROM candidates GROUP BY {', '.join(parts)}) "
+        f"SELECT {keys}, count(*)::BIGINT FROM candidates c JOIN ids n ON {matched} "
+        f"WHERE n.__total > 1 AND (c.__fresh OR n.__before = 1) {grouping}",
+        params + params,
+    ).fetchall()
