@@ -16,6 +16,7 @@ RESULTS = BENCH / "RESULTS.md"
 SECTION = "## Full pipeline"
 COMPARISONS = [
     "evidently_drift",
+    "evidently_drift_once",
     "nannyml_drift",
     "nannyml_cbpe",
     "fairlearn_metricframe",
@@ -81,6 +82,7 @@ WHAT = {
     "ours_next_day": "one more day: ingest it (alert rules evaluated) and the drift report (wall s includes "
     "yesterday's untimed ingest; the targets block has the timed part)",
     "evidently_drift": "Evidently DataDriftPreset, one Report per day",
+    "evidently_drift_once": "Evidently DataDriftPreset, one Report over the whole production file",
     "evidently_classification": "Evidently ClassificationPreset, one Report per day",
     "nannyml_drift": "NannyML UnivariateDriftCalculator, chunk_period='D'",
     "nannyml_cbpe": "NannyML CBPE (roc_auc, f1, accuracy), chunk_period='D'",

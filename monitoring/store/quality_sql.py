@@ -105,22 +105,29 @@ def unseen_categories(
     before instead (windows without one are left out)."""
     name = quote(column)
     (source, params), (ref, ref_params) = production, reference
-    keys, grouping = _keys(segment, ", v")
+    keys = f"{WINDOW}, {SEGMENT}, false" if segment else WINDOW
+    grouped = f"p.{WINDOW}" + (f", p.{SEGMENT}" if segment else "")
     if previous is None:
-        known = f"NOT EXISTS (SELECT 1 FROM ({ref}) r WHERE r.{name} = p.{name})"
+        known = f"NOT EXISTS (SELECT 1 FROM ({ref}) r WHERE CAST(r.{name} AS VARCHAR) = q.v)"
         rows, bound = f"({source}) p", params + ref_params
     else:
         known = (
-            f"NOT EXISTS (SELECT 1 FROM ({source}) r WHERE r.{WINDOW} = b.__before AND r.{name} = p.{name})"
+            f"NOT EXISTS (SELECT 1 FROM ({source}) r "
+            f"WHERE r.{WINDOW} = q.__before AND CAST(r.{name} AS VARCHAR) = q.v)"
         )
         rows = (
             f"({source}) p JOIN (SELECT unnest(?) AS __key, unnest(?) AS __before) b ON b.__key = p.{WINDOW}"
         )
+        grouped += ", b.__before"
         bound = params + [[k for k, _ in previous], [b for _, b in previous]] + params
+    # count each window's values first, then look the few distinct ones up in the baseline
+    counted = (
+        f"SELECT {grouped}, CAST(p.{name} AS VARCHAR) AS v, count(*)::BIGINT AS n FROM {rows} "
+        f"WHERE p.{name} IS NOT NULL GROUP BY ALL"
+    )
+    order = "1, 2" if segment else "1"
     return con.execute(
-        f"SELECT {keys}, v, count(*)::BIGINT FROM (SELECT p.*, CAST(p.{name} AS VARCHAR) AS v FROM {rows} "
-        f"WHERE p.{name} IS NOT NULL AND {known}) {grouping}",
-        bound,
+        f"SELECT {keys}, v, n FROM ({counted}) q WHERE {known} ORDER BY {order}", bound
     ).fetchall()
 
 
