@@ -14,6 +14,7 @@ Shares (`value`) and the rows behind them (`count`):
 """
 
 from monitoring.context import WHOLE
+from monitoring.duplicates import duplicate_rows
 from monitoring.store import catalog, quality_sql, window_sql
 from monitoring.store.window_sql import has_rows
 from monitoring.window_cache import cache_key, for_reference, per_window
@@ -164,15 +165,7 @@ def _duplicate_records(con, context) -> list[dict]:
     if id_column is None:
         return []
     version = context.model.column("version")
-    source, params = context.production(con)
-    rows = quality_sql.duplicate_ids(
-        con,
-        source,
-        params,
-        id_column.name,
-        version=version.name if version else None,
-        segment=bool(context.by),
-    )
+    rows = duplicate_rows(con, context, id_column.name, version.name if version else None)
     counts = {cell: found[0] for cell, found in _cells(rows, bool(context.by)).items()}
     records = []
     for window, value in _slices(context):

@@ -222,7 +222,7 @@ def _drift_shares(con, context, columns) -> dict:
     shares: dict = {}
     for column in columns:
         grouped = context if context.by == column else grouped_by(con, context, column)
-        for record in drift_section(con, grouped)["dataset_drift"]:
+        for record in drift_section(con, grouped, shares_only=True)["dataset_drift"]:
             if record.get("segment") is not None:
                 shares[(record["window"], record["segment"])] = record["share_drifted"]
     whole: dict = {}

@@ -3,7 +3,7 @@
 Importance without the model object: a surrogate (scikit-learn's HistGradientBoosting, categorical
 features as categories, fixed seed, one thread) learns the stored score (else the prediction) from
 the features on a repeatable hash sample of at most SAMPLE_ROWS reference rows; a quarter of the
-sample is held out, and permutation importance on it (sklearn.inspection.permutation_importance,
+sample is held out (at most HELD_OUT_ROWS rows), and permutation importance on it (sklearn.inspection.permutation_importance,
 REPEATS shuffles) says how much the surrogate's fit drops without each input. The fit itself (R²
 for a numeric output, ROC AUC for a class) says how far to trust the importances. Kept per
 reference version.
@@ -29,6 +29,7 @@ from monitoring.drift.reference_rows import SAMPLE_ROWS, reference_rows, surroga
 from monitoring.window_cache import cache_key, for_reference
 
 REPEATS = 5
+HELD_OUT_ROWS = 5_000  # permutation importance predicts these rows REPEATS times per input
 SEED = 20240301
 MAX_CATEGORIES = 250  # HistGradientBoosting's limit is 255 bins; rarer values count as missing
 MIN_ROWS = 100
@@ -68,7 +69,7 @@ def fit_importance(
 
     sample = sample[sample["__output"].notna()]
     held = np.arange(len(sample)) % 4 == 0  # the sample is in hash order: a repeatable quarter
-    train, test = sample[~held], sample[held]
+    train, test = sample[~held], sample[held].iloc[:HELD_OUT_ROWS]
     if len(train) < MIN_ROWS or len(test) < MIN_ROWS // 4 or not (numeric or categorical):
         return None
     categories = {c: [str(v) for v in train[c].value_counts().index[:MAX_CATEGORIES]] for c in categorical}
@@ -121,7 +122,9 @@ def importances(con, context, features) -> dict | None:
     numeric = [c.sql_name for c in features if c.kind == "numeric"]
     categorical = [c.sql_name for c in features if c.kind == "categorical"]
     numeric_output = target[1] == "numeric"
-    key = cache_key("importance", context, SAMPLE_ROWS, REPEATS, target, numeric, categorical, _versions())
+    key = cache_key(
+        "importance", context, SAMPLE_ROWS, REPEATS, HELD_OUT_ROWS, target, numeric, categorical, _versions()
+    )
 
     def compute():
         sample = reference_rows(con, context, numeric, categorical)

@@ -153,10 +153,11 @@ def drift_summaries(con, context, columns) -> tuple[dict, dict, dict]:
     return found.edges, found.reference.get(WHOLE, {}), windows
 
 
-def drift_section(con, context) -> dict:
+def drift_section(con, context, shares_only: bool = False) -> dict:
     """The report's `drift`, `dataset_drift` and `multivariate_drift` sections, for the whole
     population and, when grouped, for each value of the grouping column (multivariate drift: the
-    whole population only)."""
+    whole population only). `shares_only` leaves out what the shares of drifted inputs do not
+    need (each column's noise line and the multivariate drift): weak segments' drift shares."""
     empty = {"drift": [], "dataset_drift": []}
     columns = comparable_columns(con, context.model, context.baseline.kind)
     has_reference = window_sql.has_rows(con, context.model, "reference")
@@ -164,7 +165,7 @@ def drift_section(con, context) -> dict:
         return empty
     found = summaries(con, context, columns)
     values = [WHOLE] + (context.segment_values if context.by else [])
-    lines, noise = _all_thresholds(con, context, columns, found, values)
+    lines, noise = _all_thresholds(con, context, columns, found, values, not shares_only)
     result = {"drift": [], "dataset_drift": []}
     for value in values:
         drift, dataset = _records_of(context, columns, found, value, lines.get(value, {}))
@@ -175,6 +176,11 @@ def drift_section(con, context) -> dict:
             dataset = [_tagged(context, r, value) for r in dataset]
         result["drift"] += drift
         result["dataset_drift"] += dataset
+    result["multivariate_drift"] = [] if shares_only else _multivariate(con, context, columns)
+    return result
+
+
+def _multivariate(con, context, columns) -> list[dict]:
     # imported here, not at the top: they import scikit-learn, which is slow to load
     multivariate = []
     if context.settings.multivariate_drift == "pca_reconstruction":
@@ -185,8 +191,7 @@ def drift_section(con, context) -> dict:
         from monitoring.drift.multivariate import multivariate_section
 
         multivariate += multivariate_section(con, context, columns)
-    result["multivariate_drift"] = multivariate
-    return result
+    return multivariate
 
 
 def _tagged(context, record: dict, value) -> dict:
@@ -246,7 +251,7 @@ def _fixed_lines(context, columns, plan) -> dict:
     return lines
 
 
-def _all_thresholds(con, context, columns, found, values) -> tuple[dict, dict]:
+def _all_thresholds(con, context, columns, found, values, noise: bool = True) -> tuple[dict, dict]:
     """({value: {column: (line, how)}}, {value: {column: noise}}) with a reference or period
     baseline ({}, {} with previous: each window's plan sets its fixed lines, and no noise)."""
     if context.previous:
@@ -267,7 +272,7 @@ def _all_thresholds(con, context, columns, found, values) -> tuple[dict, dict]:
             kept = {n: lines[value][n] for n in context.settings.column_thresholds if n in lines[value]}
             lines[value].update(found_lines)
             lines[value].update(kept)
-    return lines, noise_levels(con, context, columns, plans)
+    return lines, noise_levels(con, context, columns, plans) if noise else {}
 
 
 def _evaluate(index, column, plan, lines, edges, ref_summary, summary) -> tuple[dict, bool]:

@@ -1,12 +1,13 @@
 """Ingest one CSV or Parquet file as a batch: validate, infer roles, store, all or nothing."""
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
 
 from monitoring.errors import InputError, SchemaError
-from monitoring.ingest import checks
+from monitoring.ingest import checks, one_pass
 from monitoring.ingest.files import (
     FileFormat,
     check_column_names,
@@ -14,9 +15,13 @@ from monitoring.ingest.files import (
     hash_in_background,
     read_failure,
 )
+from monitoring.ingest.label_columns import label_expressions  # attach.py imports it from here
 from monitoring.ingest.limits import excerpt, first_long_line, long_line_error, out_of_memory_error
 from monitoring.ingest.proposals import target_proposal
-from monitoring.ingest.roles import RoleOverrides, build_columns, infer_task, kind_from_values
+from monitoring.ingest.roles import RoleOverrides, build_columns, infer_task
+from monitoring.ingest.values import cast_for as _cast  # attach.py imports it from here
+from monitoring.ingest.values import check_values as _check_values  # attach.py imports it from here
+from monitoring.ingest.values import type_changes
 from monitoring.progress import Progress, silent
 from monitoring.schema import BATCH_KINDS, Column, ColumnProfile, Model
 from monitoring.settings import ModelSettings
@@ -88,8 +93,18 @@ def ingest_file(
             progress(f"saving {file_name}", 0.9)
         progress(f"stored {file_name}", 1.0)
         return result
+    except AlreadyStored as found:  # raised inside the transaction, so what it had written is gone
+        return found.result
     except FILE_ERRORS as error:
         raise explained(error, path, file_format, file_name) from None
+
+
+class AlreadyStored(Exception):
+    """The file's content hash (known only once the rows are in) matches a stored batch."""
+
+    def __init__(self, result: IngestResult):
+        super().__init__(result.summary())
+        self.result = result
 
 
 # What DuckDB's readers raise for a malformed file; other DuckDB errors are our bugs and surface.
@@ -108,7 +123,7 @@ def explained(error: Exception, path: str, file_format: FileFormat, file_name: s
 
 
 def _ingest(con, path, file_format, digest, model_name, kind, overrides, file_name, keep_bad, progress):
-    rows, profiles = stage_rows(con, path, file_format, file_name)
+    sampled, profiles = stage_rows(con, path, file_format, file_name, one_pass.SAMPLE_ROWS)
     model = catalog.get_model(con, model_name) if catalog.model_exists(con, model_name) else None
     if model and attached_sql.attachments(con, model.id).get(kind):
         path = attached_sql.attachments(con, model.id)[kind]["path"]
@@ -116,14 +131,14 @@ def _ingest(con, path, file_format, digest, model_name, kind, overrides, file_na
             f"model {model_name!r} reads its {kind} rows from the attached dataset {path}; put "
             f"{file_name} there as Parquet (the next report reads it), or ingest into another model"
         )
-    if model:
-        earlier = catalog.find_batch_by_hash(con, model.id, kind, digest())
-        if earlier:
-            return IngestResult(model_name, kind, file_name, 0, None, duplicate_of=earlier[0])
     checks.check_overrides(overrides, [p.name for p in profiles], file_name)
+    known = {c.name for c in model.columns} if model else set()
+    profiles = one_pass.whole_file_where_needed(con, sampled, profiles, known, overrides)
+    existed = model is not None
     if model is None:
         model = _create_model(con, model_name, kind, profiles, overrides)
-    staged = Staged(rows, digest(), file_name, progress)
+    rows = sql.stage_row_count(con) if file_format.kind == "parquet" else None  # from the footer
+    staged = Staged(path, file_format, digest, file_name, progress, existed, rows)
     if kind == "labels":
         return _store_labels(con, model, profiles, overrides, staged, keep_bad)
     return _store_rows(con, model, kind, profiles, overrides, staged, keep_bad)
@@ -133,14 +148,31 @@ def _ingest(con, path, file_format, digest, model_name, kind, overrides, file_na
 class Staged:
     """What the store needs of the staged file besides its profile."""
 
-    rows: int
-    digest: str
+    path: str
+    file_format: FileFormat
+    digest: Callable[[], str]  # waits for the content hash, computed beside the insert
     file_name: str
     progress: Progress = silent
+    model_existed: bool = True
+    known_rows: int | None = None  # a Parquet file's rows, from its footer
+
+    def stage(self, con) -> None:
+        """The file as the view __stage on `con` (another connection, to explain a refusal)."""
+        _stage(con, self.path, self.file_format)
+
+    def raise_if_stored(self, con, model: Model, kind: str, batch_id: int | None = None) -> None:
+        """Raise AlreadyStored if a stored batch has this file's content; else keep the hash."""
+        content = self.digest()
+        earlier = catalog.find_batch_by_hash(con, model.id, kind, content) if self.model_existed else None
+        if earlier:
+            raise AlreadyStored(
+                IngestResult(model.name, kind, self.file_name, 0, None, duplicate_of=earlier[0])
+            )
+        if batch_id is not None:
+            sql.set_batch_hash(con, batch_id, content)
 
 
-def stage_rows(con, path: str, file_format: FileFormat, file_name: str) -> tuple[int, list[ColumnProfile]]:
-    """Stage the file and profile it in one pass: (its rows, a profile per column)."""
+def _stage(con, path: str, file_format: FileFormat) -> None:
     sql.stage_file(
         con,
         path,
@@ -150,10 +182,18 @@ def stage_rows(con, path: str, file_format: FileFormat, file_name: str) -> tuple
         file_format.columns,
         file_format.skip,
     )
+
+
+def stage_rows(
+    con, path: str, file_format: FileFormat, file_name: str, sample_rows: int | None = None
+) -> tuple[int, list[ColumnProfile]]:
+    """Stage the file and profile it in one pass: (its rows, a profile per column); with
+    `sample_rows`, only the file's first rows are profiled (and counted)."""
+    _stage(con, path, file_format)
     columns = sql.stage_columns(con)
     if file_format.kind == "jsonl":  # the keys are known only once DuckDB has read the lines
         check_column_names([name for name, _ in columns], file_name)
-    rows, profiles = sql.profile_stage(con, columns)
+    rows, profiles = sql.profile_stage(con, columns, sample_rows)
     if rows == 0:
         # DuckDB's reader skips a line longer than its buffer without a word
         long = first_long_line(path, file_format.gzip) if file_format.kind == "csv" else None
@@ -230,27 +270,47 @@ def _store_rows(con, model, kind, profiles, overrides, staged, keep_bad) -> Inge
     columns, changes = merge_columns(model, kind, profiles, overrides)
     by_name = {p.name: p for p in profiles}
     stored = [c for c in columns if c.name in present and c.role != "ignore"]
-    changes += _type_changes(stored, by_name)
-    invalid = _check_values(con, stored, by_name, file_name, keep_bad, model)
+    changes += type_changes(stored, by_name)
     id_column = next((c for c in stored if c.role == "id"), None)
-    checks.check_ids(id_column, by_name.get(id_column.name) if id_column else None, kind, file_name)
-    checks.check_text_lengths(con, stored, by_name, file_name)
     table = model.table(kind)
     sql.ensure_row_table(con, table, [c for c in columns if c.role != "ignore"])
-    batch_id = catalog.insert_batch(con, model.id, kind, file_name, staged.digest, 0, None, None)
-    expressions = {c.name: _cast(c, by_name[c.name], model.task) for c in stored}
-    staged.progress(f"storing {staged.rows:,} rows of {file_name}", 0.3)
-    sql.insert_rows(con, table, expressions, batch_id, sql.invalid_list_expression(invalid))
+    batch_id = catalog.insert_batch(con, model.id, kind, file_name, "", 0, None, None)
+    casts = {c.name: _cast(c, by_name[c.name], model.task) for c in stored}
+    expressions, invalid, parsed = one_pass.guarded_expressions(stored, by_name, casts, keep_bad)
+
+    def refuse(cursor, exact: dict) -> None:  # the checks that once ran before the insert
+        staged.raise_if_stored(cursor, model, kind)
+        _check_values(cursor, stored, exact, file_name, keep_bad, model)
+        checks.check_ids(id_column, exact.get(id_column.name) if id_column else None, kind, file_name)
+        checks.check_text_lengths(cursor, stored, exact, file_name)
+
+    invalid = sql.invalid_list_expression(invalid)
+    rows = _insert(con, table, expressions, batch_id, invalid, staged, refuse, parsed)
+    staged.raise_if_stored(con, model, kind, batch_id)
+    if id_column is not None and by_name[id_column.name].non_null == 0:  # none in the sample: count them all
+        exact = replace(
+            by_name[id_column.name], non_null=sql.non_null_count(con, table, id_column.name, batch_id)
+        )
+        checks.check_ids(id_column, exact, kind, file_name)
     staged.progress(f"checking the times of {file_name}", 0.8)
     timestamp = next((c for c in stored if c.role == "timestamp"), None)
     if timestamp is not None:
         checks.check_times(con, table, timestamp, by_name[timestamp.name], kind, batch_id, file_name)
     start, end = sql.batch_time_span(con, table, timestamp.name if timestamp else None, batch_id)
-    rows = staged.rows
     catalog.update_batch(con, batch_id, rows, start, end)
     proposal = target_proposal(con, model, kind, present)
     warnings = [f"{proposal.reason} ({proposal.command(model.name)})"] if proposal else []
     return _finish(con, model, columns, changes, kind, file_name, rows, batch_id, warnings)
+
+
+def _insert(con, table, expressions, batch_id, invalid, staged, refuse, parsed=()) -> int:
+    """Store the staged rows (their count); if a row breaks a rule, raise what `refuse` finds."""
+    rows = f"{staged.known_rows:,} rows" if staged.known_rows is not None else "the rows"
+    staged.progress(f"storing {rows} of {staged.file_name}", 0.3)
+    try:
+        return sql.insert_rows(con, table, expressions, batch_id, invalid, parsed)
+    except sql.RowCheckFailed as failed:
+        one_pass.explain_refusal(con, staged.stage, refuse, staged.file_name, str(failed))
 
 
 def _finish(con, model, columns, changes, kind, file_name, rows, batch_id, warnings) -> IngestResult:
@@ -269,128 +329,26 @@ def _finish(con, model, columns, changes, kind, file_name, rows, batch_id, warni
     )
 
 
-def _cast(column: Column, profile: ColumnProfile, task: str) -> str:
-    is_label = column.role in ("prediction", "target") and task != "regression"
-    return sql.cast_expression(column.name, column.kind, profile.sql_type, is_label)
-
-
-def _type_changes(stored: list[Column], by_name: dict) -> list[tuple[str, str, str]]:
-    """Columns whose values in this file look like another kind than the model keeps."""
-    changes = []
-    for column in stored:
-        profile = by_name[column.name]
-        if column.role not in ("feature", "sensitive", "segment") or not profile.non_null:
-            continue
-        looks = kind_from_values(profile)
-        if column.kind == "categorical" and looks == "numeric":
-            changes.append((column.name, "type changed", "values now look numeric, model keeps categorical"))
-        if column.kind == "numeric" and not profile.mostly_numeric:
-            changes.append((column.name, "type changed", "values are mostly text, model keeps numeric"))
-    return changes
-
-
-def _bad_count(column: Column, profile: ColumnProfile) -> int:
-    """Values the stored cast will refuse, from the profile's counts (no extra scan)."""
-    if column.kind == "numeric":
-        return profile.non_null - profile.numeric
-    if column.kind == "timestamp":
-        return profile.non_null - profile.timestamps
-    return 0
-
-
-def _check_values(con, stored, by_name, file_name, keep_bad, model) -> dict[str, str]:
-    """Refuse values that do not fit the column's type (or, if asked, keep them as missing)."""
-    checks = {}
-    for column in stored:
-        profile = by_name[column.name]
-        count = _bad_count(column, profile)
-        if count == 0:
-            continue
-        strict = column.kind == "timestamp" or column.role in ("prediction", "score", "target")
-        if keep_bad and not strict:
-            cast = sql.parse_expression(column.name, column.kind, profile.sql_type)
-            checks[column.name] = f"{sql._as_text(column.name)} IS NOT NULL AND {cast} IS NULL"
-            continue
-        row, value = sql.first_bad_value(con, column.name, column.kind, profile.sql_type) or ("?", "?")
-        raise SchemaError(_bad_value_message(file_name, column, count, row, value, model))
-    return checks
-
-
-def _bad_value_message(file_name, column, count, row, value, model) -> str:
-    if column.kind == "timestamp":
-        return (
-            f"{file_name}: timestamp column {column.name!r} has {count:,} value(s) that are not "
-            f"dates, e.g. {excerpt(repr(value), 80)} in row {row}; write them as ISO 8601 (2024-05-01 12:00:00)"
-        )
-    fix = "fix the file"
-    if column.role in ("feature", "sensitive", "segment"):
-        first_file = model.data_version == 0 or column.name not in {c.name for c in model.columns}
-        categorical = f", mark the column categorical (--categorical {column.name})" if first_file else ""
-        fix += f"{categorical}, or keep such values as missing (--keep-bad-values)"
-    return (
-        f"{file_name}: column {column.name!r} is numeric in model {model.name!r} but has "
-        f"{count:,} non-numeric value(s), e.g. {excerpt(repr(value), 80)} in row {row}; {fix}"
-    )
-
-
-def _label_sources(model, profiles, overrides, file_name) -> tuple[Column, str, str | None]:
-    """(the model's id column, the file's target column, its observed_at column or None)."""
-    id_column, target = model.column("id"), model.column("target")
-    if id_column is None:
-        raise SchemaError(
-            f"model {model.name!r} has no id column, so labels cannot be joined to predictions; "
-            "ingest production files with --id COL"
-        )
-    names = [p.name for p in profiles]
-    target_name = overrides.target or (target.name if target else None)
-    if target_name is None:
-        target_name = next((n for n in names if n.lower() in ("target", "label", "y_true", "actual")), None)
-    if any(n is None or n not in names for n in (id_column.name, target_name)):
-        raise SchemaError(
-            f"{file_name} needs the id column {id_column.name!r} and a target column "
-            f"({target_name or 'none found'}); it has {excerpt(', '.join(map(repr, names)))}; rename the "
-            "columns or name the target with --target COL"
-        )
-    observed = overrides.observed_at or next(
-        (n for n in names if n.lower() in ("observed_at", "label_time", "labelled_at")), None
-    )
-    return id_column, target_name, observed
-
-
-def label_expressions(con, model, profiles, overrides, source: str) -> tuple[Column, list[Column], dict]:
-    """The labels' id column, the model's columns (the target added when it is new) and the casts
-    of id, target and observed_at from the file's columns, after checking the file's values."""
-    id_column, target_name, observed = _label_sources(model, profiles, overrides, source)
-    by_name = {p.name: p for p in profiles}
-    target_kind = "numeric" if model.task == "regression" else "categorical"
-    columns = list(model.columns)
-    if model.column("target") is None:
-        columns.append(Column(target_name, "target", target_kind, inferred=overrides.target is None))
-    target_column = Column(target_name, "target", target_kind)
-    checked = [target_column] + ([Column(observed, "observed_at", "timestamp")] if observed else [])
-    _check_values(con, checked, by_name, source, False, model)
-    expressions = {
-        "id": sql.cast_expression(id_column.name, "id", by_name[id_column.name].sql_type),
-        "target": _cast(target_column, by_name[target_name], model.task),
-    }
-    if observed:
-        expressions["observed_at"] = sql.cast_expression(observed, "timestamp", by_name[observed].sql_type)
-    return id_column, columns, expressions
-
-
 def _store_labels(con, model, profiles, overrides, staged, keep_bad) -> IngestResult:
     file_name = staged.file_name
-    id_column, columns, expressions = label_expressions(con, model, profiles, overrides, file_name)
+    id_column, columns, expressions = label_expressions(
+        con, model, profiles, overrides, file_name, guard=True
+    )
     target_kind = "numeric" if model.task == "regression" else "categorical"
     label_columns = [Column("id", "id", "id"), Column("target", "target", target_kind)]
     if "observed_at" in expressions:
         label_columns.append(Column("observed_at", "observed_at", "timestamp"))
     table = model.table("labels")
     sql.ensure_row_table(con, table, label_columns)
-    batch_id = catalog.insert_batch(con, model.id, "labels", file_name, staged.digest, 0, None, None)
-    sql.insert_rows(con, table, expressions, batch_id, "NULL")
+    batch_id = catalog.insert_batch(con, model.id, "labels", file_name, "", 0, None, None)
+
+    def refuse(cursor, exact: dict) -> None:
+        staged.raise_if_stored(cursor, model, "labels")
+        label_expressions(cursor, model, list(exact.values()), overrides, file_name)
+
+    rows = _insert(con, table, expressions, batch_id, "NULL", staged, refuse)
+    staged.raise_if_stored(con, model, "labels", batch_id)
     checks.check_label_conflicts(con, table, batch_id, id_column.name, file_name)
-    rows = staged.rows
     catalog.update_batch(con, batch_id, rows, None, None)
     unmatched = sql.unmatched_label_count(con, table, model.table("production"), id_column.name, batch_id)
     warnings = []

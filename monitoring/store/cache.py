@@ -88,3 +88,21 @@ def _parts(entries: dict[str, str]) -> list[dict[str, str]]:
         current[key] = payload
         size += len(payload)
     return parts + [current]
+
+
+def kept_entry(con, model_id: int, key: str) -> tuple[str, object] | None:
+    """(token, value) stored under `key` whatever its token, or None: for a result that can be
+    brought up to date from an older one (see monitoring/duplicates.py)."""
+    rows = con.execute(
+        "SELECT payload FROM summary_cache WHERE model_id = ? AND data_version = ? AND key = ?",
+        [model_id, CONTENT_VERSION, key],
+    ).fetchall()
+    if not rows:
+        return None
+    entry = json.loads(rows[0][0])
+    return entry["token"], entry["value"]
+
+
+def keep(con, model_id: int, key: str, token: str, value) -> None:
+    """Store `value` under `key` with its `token` (replacing what was there)."""
+    _store(con, model_id, {key: json.dumps({"token": token, "value": value}, default=_plain)})

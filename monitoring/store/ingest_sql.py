@@ -1,5 +1,7 @@
 """SQL for ingest: stage a file as a view, profile it, find bad values, append its rows."""
 
+import duckdb
+
 from monitoring.schema import Column, ColumnProfile
 from monitoring.store.catalog import table_columns, table_exists
 from monitoring.store.connection import ingest_memory_limit, quote
@@ -69,6 +71,8 @@ def _text_of(name: str, sql_type: str) -> str:
     """The value as text: nested values as JSON (`[1, 2]`, `{"a": 1}`), so they are categories."""
     if is_nested_type(sql_type):
         return f"CAST(to_json({quote(name)}) AS VARCHAR)"
+    if is_number_type(sql_type) or is_time_type(sql_type) or sql_type == "BOOLEAN":
+        return f"CAST({quote(name)} AS VARCHAR)"  # never blank nor padded: no trim needed
     return _as_text(name)
 
 
@@ -90,10 +94,13 @@ def is_time_type(sql_type: str) -> bool:
     return sql_type.startswith("TIMESTAMP") or sql_type == "DATE"
 
 
-def _text_to_time(text: str) -> str:
+def _text_to_time(text: str, numbers_tried: bool = False) -> str:
     """Text as TIMESTAMPTZ, or NULL; only text starting with a digit is tried (dates always do),
-    which spares the slow cast on ids and labels."""
-    return f"CASE WHEN {text} >= '0' AND {text} < ':' THEN TRY_CAST({text} AS TIMESTAMPTZ) END"
+    which spares the slow cast on ids and labels. With `numbers_tried` (the profile, which reads
+    every column as a number anyway), text that reads as a number is not tried either: a number
+    is never a date (a date needs two separators), so both forms accept the same values."""
+    number = f" AND TRY_CAST({text} AS DOUBLE) IS NULL" if numbers_tried else ""
+    return f"CASE WHEN {text} >= '0' AND {text} < ':'{number} THEN TRY_CAST({text} AS TIMESTAMPTZ) END"
 
 
 def _profile_parts(name: str, sql_type: str, i: int) -> tuple[str, list[str]]:
@@ -116,7 +123,7 @@ def _profile_parts(name: str, sql_type: str, i: int) -> tuple[str, list[str]]:
         f"count({number})",
         f"count_if({number} = floor({number}))",
         f"approx_count_distinct({value})",
-        f"count({_text_to_time(value)})",
+        f"count({_text_to_time(value, numbers_tried=True)})",
         f"max(length({value}))",
     ]
     text = _text_of(name, sql_type)
@@ -128,25 +135,31 @@ def _profile_parts(name: str, sql_type: str, i: int) -> tuple[str, list[str]]:
 PROFILE_COLUMNS_PER_PASS = 100
 
 
-def profile_stage(con, columns: list[tuple[str, str]]) -> tuple[int, list[ColumnProfile]]:
+def profile_stage(
+    con, columns: list[tuple[str, str]], sample_rows: int | None = None
+) -> tuple[int, list[ColumnProfile]]:
     """The staged rows and, per column, counts of values, numbers, whole numbers, distinct values
     and dates, each counted the way parse_expression reads it (so bad values are `non_null -
     numeric` for a numeric column and `non_null - timestamps` for a timestamp), and the length of
-    its longest text. One pass per 100 columns: the file is read once, nothing is counted twice."""
+    its longest text. One pass per 100 columns: the file is read once, nothing is counted twice.
+    With `sample_rows`, only the file's first rows are read (and counted)."""
     rows, profiles = 0, []
     for start in range(0, len(columns), PROFILE_COLUMNS_PER_PASS):
-        rows, found = _profile_pass(con, columns[start : start + PROFILE_COLUMNS_PER_PASS])
+        rows, found = _profile_pass(con, columns[start : start + PROFILE_COLUMNS_PER_PASS], sample_rows)
         profiles += found
     return rows, profiles
 
 
-def _profile_pass(con, columns: list[tuple[str, str]]) -> tuple[int, list[ColumnProfile]]:
+def _profile_pass(
+    con, columns: list[tuple[str, str]], sample_rows: int | None
+) -> tuple[int, list[ColumnProfile]]:
     projections, aggregates = [], ["count(*)"]
     for i, (name, sql_type) in enumerate(columns):
         projection, counts = _profile_parts(name, sql_type, i)
         projections.append(projection)
         aggregates += counts
-    query = f"SELECT {', '.join(aggregates)} FROM (SELECT {', '.join(projections)} FROM {STAGE})"
+    source = STAGE if sample_rows is None else f"(SELECT * FROM {STAGE} LIMIT {int(sample_rows)})"
+    query = f"SELECT {', '.join(aggregates)} FROM (SELECT {', '.join(projections)} FROM {source})"
     rows, *found = con.execute(query).fetchall()[0]
     profiles = []
     for i, (name, sql_type) in enumerate(columns):
@@ -159,6 +172,8 @@ def cast_expression(name: str, kind: str, sql_type: str, is_class_label: bool = 
     """How a staged column becomes the stored type; values that do not fit become NULL, and so do
     numbers that are not finite (NaN, inf, -inf, 1e400): they are stored as missing."""
     parsed = parse_expression(name, kind, sql_type, is_class_label)
+    if kind == "numeric" and (sql_type == "BOOLEAN" or _base_type(sql_type) in WHOLE_TYPES):
+        return parsed  # always finite
     if kind == "numeric":
         return f"CASE WHEN isfinite({parsed}) THEN {parsed} END"
     return parsed
@@ -187,6 +202,95 @@ def parse_expression(name: str, kind: str, sql_type: str, is_class_label: bool =
             f"THEN CAST(CAST({number} AS BIGINT) AS VARCHAR) ELSE lower({text}) END"
         )
     return text
+
+
+def can_be_bad(kind: str, sql_type: str) -> bool:
+    """Whether a value of this staged type can fail to read as `kind` (text read as a number or
+    a time can; a Parquet number read as a number cannot)."""
+    if kind == "numeric":
+        return not (sql_type == "BOOLEAN" or is_number_type(sql_type))
+    return kind == "timestamp" and not is_time_type(sql_type)
+
+
+def can_be_long(sql_type: str) -> bool:
+    """Whether the value read as text can be longer than a label may be (text and nested values)."""
+    return sql_type == "VARCHAR" or is_nested_type(sql_type) or sql_type in ("BLOB", "JSON")
+
+
+# What an INSERT's own checks raise (through DuckDB's error()) when a row breaks a rule: the
+# statement stops at the first such row; the caller then explains it with a scan of the file.
+ROW_CHECK = "monitoring row check: "
+
+
+class RowCheckFailed(Exception):
+    """A row of the staged file broke a rule checked while it was stored (see guarded)."""
+
+
+def guarded(
+    name: str, kind: str, sql_type: str, expression: str, refuse_bad: bool, max_chars: int | None = None
+) -> str:
+    """`expression` (the stored value of a staged column), stopping the statement at the first row
+    whose value does not read as `kind` (when `refuse_bad`) or, for a label, whose text is over
+    `max_chars` characters: the checks ride on the one pass that stores the rows."""
+    problems = []
+    if refuse_bad and can_be_bad(kind, sql_type):
+        problems.append(
+            f"({_as_text(name)} IS NOT NULL AND {parse_expression(name, kind, sql_type)} IS NULL)"
+        )
+    if max_chars is not None and kind in ("categorical", "id") and can_be_long(sql_type):
+        text = _text_of(name, sql_type)
+        raw = (
+            quote(name) if sql_type == "VARCHAR" else text
+        )  # strlen counts bytes: never fewer than characters
+        problems.append(f"(strlen({raw}) > {int(max_chars)} AND length({text}) > {int(max_chars)})")
+    if not problems:
+        return expression
+    stop = f"error({literal(ROW_CHECK + name)})"
+    return f"CASE WHEN {' OR '.join(problems)} THEN {stop} ELSE {expression} END"
+
+
+def parsed_apart(kind: str, sql_type: str) -> bool:
+    """Text read as a number or a time: parsed once in an inner projection (see parse_apart), as
+    the stored value, its check and its finiteness all read the parsed value."""
+    return sql_type == "VARCHAR" and kind in ("numeric", "timestamp")
+
+
+def parse_apart(name: str, kind: str, alias: str) -> str:
+    """The inner projection `alias` of a text column read as `kind` (what parse_expression reads:
+    the cast skips blanks around a number itself, so the trimmed text is cast only where the
+    value alone does not read)."""
+    if kind == "numeric":
+        value = quote(name)
+        # trim written once: DuckDB would compute a repeated subexpression for every row
+        return f"coalesce(TRY_CAST({value} AS DOUBLE), TRY_CAST(trim({value}) AS DOUBLE)) AS {alias}"
+    return f"{parse_expression(name, kind, 'VARCHAR')} AS {alias}"
+
+
+def checked_parse(name: str, kind: str, alias: str, refuse_bad: bool) -> str:
+    """The stored value of a column parsed apart as `alias`: NULL for numbers that are not finite,
+    and (with `refuse_bad`) the statement stopped at the first text that does not read."""
+    whens = []
+    if refuse_bad:
+        bad = f"{alias} IS NULL AND {quote(name)} IS NOT NULL AND trim({quote(name)}) <> ''"
+        whens.append(f"WHEN {bad} THEN error({literal(ROW_CHECK + name)})")
+    whens.append(f"WHEN isfinite({alias}) THEN {alias}" if kind == "numeric" else f"ELSE {alias}")
+    return f"CASE {' '.join(whens)} END"
+
+
+def stage_row_count(con) -> int:
+    """The staged file's rows (for Parquet from its footer, without reading the data)."""
+    return con.execute(f"SELECT count(*) FROM {STAGE}").fetchall()[0][0]
+
+
+def non_null_count(con, table: str, column: str, batch_id: int) -> int:
+    return con.execute(
+        f"SELECT count({quote(column)}) FROM {table} WHERE __batch = ?", [batch_id]
+    ).fetchall()[0][0]
+
+
+def set_batch_hash(con, batch_id: int, content_hash: str) -> None:
+    """The batch's content hash, once the hash (computed beside the insert) is known."""
+    con.execute("UPDATE batches SET content_hash = ? WHERE id = ?", [content_hash, batch_id])
 
 
 def bad_value_count(con, name: str, kind: str, sql_type: str) -> int:
@@ -255,8 +359,13 @@ def use_ingest_memory(con) -> None:
     con.execute("SET memory_limit = ?", [ingest_memory_limit()])
 
 
-def insert_rows(con, table: str, expressions: dict[str, str], batch_id: int, invalid: str) -> None:
-    """Append the staged rows: `expressions` maps each stored column to its cast of the file.
+def insert_rows(
+    con, table: str, expressions: dict[str, str], batch_id: int, invalid: str, parsed: tuple = ()
+) -> int:
+    """Append the staged rows and return how many: `expressions` maps each stored column to its
+    cast of the file. Raises RowCheckFailed when a guarded expression stops the statement (the
+    transaction is then aborted: only a rollback is left). `parsed` are inner projections (see
+    parse_apart) the expressions may read.
 
     The rows may land in another order than the file's (both cores write row groups as they come,
     and closing the database then needs no reordering); every query that shows rows orders them."""
@@ -264,9 +373,18 @@ def insert_rows(con, table: str, expressions: dict[str, str], batch_id: int, inv
     values = list(expressions.values()) + [str(int(batch_id)), invalid]
     con.execute("SET preserve_insertion_order = false")
     try:
-        con.execute(f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(values)} FROM {STAGE}")
+        source = f"(SELECT *, {', '.join(parsed)} FROM {STAGE})" if parsed else STAGE
+        query = f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(values)} FROM {source}"
+        return con.execute(query).fetchall()[0][0]
+    except duckdb.InvalidInputException as error:
+        if ROW_CHECK not in str(error):
+            raise
+        raise RowCheckFailed(str(error).split(ROW_CHECK, 1)[1]) from None
     finally:
-        con.execute("RESET preserve_insertion_order")
+        try:
+            con.execute("RESET preserve_insertion_order")
+        except duckdb.TransactionException:
+            pass  # the failed statement aborted the transaction; the rollback follows
 
 
 def invalid_list_expression(checks: dict[str, str]) -> str:

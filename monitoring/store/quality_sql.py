@@ -105,22 +105,29 @@ def unseen_categories(
     before instead (windows without one are left out)."""
     name = quote(column)
     (source, params), (ref, ref_params) = production, reference
-    keys, grouping = _keys(segment, ", v")
+    keys = f"{WINDOW}, {SEGMENT}, false" if segment else WINDOW
+    grouped = f"p.{WINDOW}" + (f", p.{SEGMENT}" if segment else "")
     if previous is None:
-        known = f"NOT EXISTS (SELECT 1 FROM ({ref}) r WHERE r.{name} = p.{name})"
+        known = f"NOT EXISTS (SELECT 1 FROM ({ref}) r WHERE CAST(r.{name} AS VARCHAR) = q.v)"
         rows, bound = f"({source}) p", params + ref_params
     else:
         known = (
-            f"NOT EXISTS (SELECT 1 FROM ({source}) r WHERE r.{WINDOW} = b.__before AND r.{name} = p.{name})"
+            f"NOT EXISTS (SELECT 1 FROM ({source}) r "
+            f"WHERE r.{WINDOW} = q.__before AND CAST(r.{name} AS VARCHAR) = q.v)"
         )
         rows = (
             f"({source}) p JOIN (SELECT unnest(?) AS __key, unnest(?) AS __before) b ON b.__key = p.{WINDOW}"
         )
+        grouped += ", b.__before"
         bound = params + [[k for k, _ in previous], [b for _, b in previous]] + params
+    # count each window's values first, then look the few distinct ones up in the baseline
+    counted = (
+        f"SELECT {grouped}, CAST(p.{name} AS VARCHAR) AS v, count(*)::BIGINT AS n FROM {rows} "
+        f"WHERE p.{name} IS NOT NULL GROUP BY ALL"
+    )
+    order = "1, 2" if segment else "1"
     return con.execute(
-        f"SELECT {keys}, v, count(*)::BIGINT FROM (SELECT p.*, CAST(p.{name} AS VARCHAR) AS v FROM {rows} "
-        f"WHERE p.{name} IS NOT NULL AND {known}) {grouping}",
-        bound,
+        f"SELECT {keys}, v, n FROM ({counted}) q WHERE {known} ORDER BY {order}", bound
     ).fetchall()
 
 
@@ -144,5 +151,39 @@ def duplicate_ids(
     return con.execute(
         f"SELECT {keys}, count(*)::BIGINT FROM ({source}) p SEMI JOIN ({repeated}) d ON {matched} "
         f"WHERE p.{name} IS NOT NULL {grouping}",
+        params + params,
+    ).fetchall()
+
+
+def duplicate_ids_joining(
+    con,
+    source: str,
+    params: list,
+    id_column: str,
+    new_batches: list[int],
+    *,
+    version: str | None = None,
+    segment: bool = False,
+) -> list[tuple]:
+    """What `duplicate_ids` adds per window when the production batches `new_batches` join the
+    period's other rows: their rows whose id now occurs more than once, and the older rows whose
+    id occurred once before them and now again (rows counted before stay counted).
+
+    Only the new batches' ids are looked up (a semi-join of the period's rows against them), so
+    the cost is one scan of the id column, not a hash aggregate over every id of the period."""
+    name = quote(id_column)
+    keys, grouping = _keys(segment)
+    parts = [name] if version is None else [name, quote(version)]
+    fresh = f"__batch IN ({', '.join(str(int(b)) for b in new_batches)})"
+    matched = " AND ".join(f"c.{part} IS NOT DISTINCT FROM n.{part}" for part in parts)
+    kept = [WINDOW] + ([SEGMENT] if segment else []) + parts
+    return con.execute(
+        f"WITH new_ids AS (SELECT DISTINCT {', '.join(parts)} FROM ({source}) WHERE {name} IS NOT NULL AND {fresh}), "
+        f"candidates AS MATERIALIZED (SELECT {', '.join('c.' + k for k in kept)}, c.{fresh} AS __fresh "
+        f"FROM ({source}) c SEMI JOIN new_ids n ON {matched}), "
+        f"ids AS (SELECT {', '.join(parts)}, count(*) AS __total, count_if(NOT __fresh) AS __before "
+        f"FROM candidates GROUP BY {', '.join(parts)}) "
+        f"SELECT {keys}, count(*)::BIGINT FROM candidates c JOIN ids n ON {matched} "
+        f"WHERE n.__total > 1 AND (c.__fresh OR n.__before = 1) {grouping}",
         params + params,
     ).fetchall()
