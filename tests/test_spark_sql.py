@@ -53,3 +53,10 @@ def test_isfinite_is_spelled_out_for_spark():
     assert to_spark("SELECT CASE WHEN isfinite(x) THEN x END FROM t") == (
         "SELECT CASE WHEN (NOT ISNAN(x) AND ABS(x) < DOUBLE('inf')) THEN x END FROM t"
     )
+
+
+def test_a_hash_of_a_whole_row_by_its_alias_hashes_its_columns_on_spark():
+    sql = "SELECT *, row_number() OVER (ORDER BY ts, hash(__row)) AS n FROM (SELECT 1 AS a) __row"
+    assert to_spark(sql) == (
+        "SELECT *, ROW_NUMBER() OVER (ORDER BY ts NULLS LAST, HASH(__row.*) NULLS LAST) AS n FROM (SELECT 1 AS a) AS __row"
+    )

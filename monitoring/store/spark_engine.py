@@ -338,6 +338,12 @@ def _zip_explodes(node):
     return node
 
 
+def _is_row_alias(arguments) -> bool:
+    from sqlglot import exp
+
+    return len(arguments) == 1 and isinstance(arguments[0], exp.Column) and arguments[0].name == "__row"
+
+
 def _for_spark(node):
     """Where Spark 4 differs from DuckDB in ways SQLGlot keeps (measured on this stack)."""
     from sqlglot import exp
@@ -364,6 +370,10 @@ def _for_spark(node):
         return exp.condition(
             f"(NOT isnan({value.sql('spark')}) AND abs({value.sql('spark')}) < double('inf'))"
         )
+    if name == "hash" and isinstance(node, exp.Anonymous) and _is_row_alias(node.expressions):
+        # DuckDB hashes a whole row by its alias; Spark by its columns (another hash function:
+        # rows tied on the ORDER BY before it may come in another order, see the README)
+        return exp.maybe_parse("hash(__row.*)", dialect="spark")
     if name == "list_position" and isinstance(node, exp.Anonymous):
         return exp.Anonymous(this="array_position", expressions=[e.copy() for e in node.expressions])
     if name == "list_extract" and isinstance(node, exp.Anonymous):  # 1-based in both; SQLGlot keeps the name
