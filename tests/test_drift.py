@@ -360,3 +360,21 @@ def test_noise_comes_from_samples_of_the_reference_counts_when_windows_outgrow_i
     assert sum(r["statistic"] <= r["noise"] for r in judged) / len(judged) >= 0.85
     shifted = build_report(streams, ReportRequest("shifted", window="week"))
     assert all(r["statistic"] > 3 * r["noise"] for r in shifted["drift"] if r["column"] == "x0")
+
+
+def test_calibrated_lines_do_not_depend_on_the_order_rows_with_the_same_timestamp_were_stored(tmp_path):
+    rng = np.random.default_rng(5)
+    reference = _frame(rng, 6_000, "2026-01-01", 30)
+    reference["timestamp"] = reference["timestamp"].dt.floor("D")  # 200 rows share each timestamp
+    reference["id"] = [f"r{i}" for i in range(len(reference))]
+    production = _frame(rng, 3_000, "2026-03-01", 10)
+    production["id"] = [f"p{i}" for i in range(len(production))]
+    store = Store(":memory:")
+    _ingest(store, tmp_path, "stored_forward", reference, production)
+    _ingest(store, tmp_path, "stored_backward", reference.iloc[::-1], production)
+    lines = []
+    for model in ("stored_forward", "stored_backward"):
+        report = build_report(store, ReportRequest(model, window="day", threshold="calibrated"))
+        lines.append({(r["window"], r["column"]): r["threshold"] for r in report["drift"]})
+        assert any("calibrated on" in r["reason"] for r in report["drift"])
+    assert lines[0] == pytest.approx(lines[1], rel=1e-9)  # sums in another order: last bits only

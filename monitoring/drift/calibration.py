@@ -24,7 +24,7 @@ import numpy as np
 
 from monitoring.context import WHOLE
 from monitoring.drift.methods import METHODS, statistic_for
-from monitoring.store import drift_sql
+from monitoring.store import drift_sql, window_sql
 from monitoring.store.connection import quote
 from monitoring.store.segment_sql import SEGMENT
 from monitoring.window_cache import cache_key, for_reference
@@ -170,8 +170,7 @@ def _chunk_summaries(con, context, columns, edges, size: int, by: bool = True) -
     """{slice: [counts of each full chunk]}: the whole (filtered) baseline's chunks, and with a
     grouping column each value's own."""
     categorical = [c.sql_name for c in columns if c.kind == "categorical"]
-    timestamp = context.model.column("timestamp")
-    order = quote(timestamp.name) if timestamp else None
+    order = _chunk_order(con, context)
     source, params = context.reference(con, sliced=context.segment is not None)
     wrapped, group = drift_sql.chunked_source(source, order, size)
     found = {WHOLE: _full_chunks(con, wrapped, params, group, edges, categorical, size)}
@@ -185,6 +184,17 @@ def _chunk_summaries(con, context, columns, edges, size: int, by: bool = True) -
             by_value.setdefault(value, []).append(summary)
         found.update(by_value)
     return found
+
+
+def _chunk_order(con, context) -> str | None:
+    """Timestamp order, ties broken by the id where the baseline's rows have one (else by a hash
+    of the whole row, which costs more)."""
+    timestamp, id_column = context.model.column("timestamp"), context.model.column("id")
+    if timestamp is None:
+        return None
+    kind = "reference" if context.baseline.kind == "reference" else "production"
+    has_id = id_column is not None and id_column.name in window_sql.stored_columns(con, context.model, kind)
+    return f"{quote(timestamp.name)}, {quote(id_column.name) if has_id else 'hash(__row)'}"
 
 
 def _full_chunks(con, source, params, group, edges, categorical, size, keyed=False) -> list:

@@ -282,9 +282,10 @@ def chunked_source(
     source: str, order: str | None, size: int, partition: str | None = None
 ) -> tuple[str, str]:
     """Wrap a reference source so rows are numbered (in `order`, within each `partition` group)
-    and cut into chunks of `size`. Rows with the same `order` value are numbered by a hash of the
-    whole row: otherwise a tie falls in either chunk, and calibrated lines change from run to run."""
-    over = f"ORDER BY {order}, hash(__row)" if order else ""
+    and cut into chunks of `size`. `order` should leave no ties (e.g. the timestamp, then the id):
+    a tie falls in either chunk, and calibrated lines change from run to run. `__row` names the
+    whole row there (`hash(__row)` breaks ties where nothing cheaper does)."""
+    over = f"ORDER BY {order}" if order else ""
     if partition:
         over = f"PARTITION BY {partition} {over}"
     wrapped = f"SELECT *, (row_number() OVER ({over}) - 1) // {int(size)} AS __chunk FROM ({source}) __row"
