@@ -11,6 +11,8 @@ from monitoring.context import WHOLE
 from monitoring.store import operations_sql
 from monitoring.window_cache import per_window
 
+ROWS_PER_PASS = 5_000_000  # 40 MB of latencies held by the exact percentiles of one pass
+
 OPERATIONS_METRICS = (
     "prediction_count",
     "throughput_per_second",
@@ -52,19 +54,34 @@ def operations_section(con, context) -> dict:
     return per_window(con, context, "operations", _operations, ("operations",))
 
 
+def _batches(windows, rows_per_pass: int) -> list[list]:
+    """Consecutive windows in groups of at most `rows_per_pass` rows (a larger window alone)."""
+    batches, size = [[]], 0
+    for window in windows:
+        if batches[-1] and size + window.rows > rows_per_pass:
+            batches.append([])
+            size = 0
+        batches[-1].append(window)
+        size += window.rows
+    return batches
+
+
 def _operations(con, context) -> dict:
     model = context.model
     latency, status = model.column("latency"), model.column("status")
-    source, params = context.production(con)
     grouped = bool(context.by)
-    found = operations_sql.operations_by_window(
-        con,
-        source,
-        params,
-        latency=latency.name if latency else None,
-        status=(status.name, status.kind) if status else None,
-        segment=grouped,
-    )
+    found = []
+    # exact percentiles hold every latency of their windows: a pass per batch bounds the memory
+    for batch in _batches(context.windows, ROWS_PER_PASS) if context.windows else [[]]:
+        source, params = (context.restricted(batch) if batch else context).production(con)
+        found += operations_sql.operations_by_window(
+            con,
+            source,
+            params,
+            latency=latency.name if latency else None,
+            status=(status.name, status.kind) if status else None,
+            segment=grouped,
+        )
     cells = (
         {(r[0], WHOLE): r[1:] for r in found}
         if not grouped

@@ -18,7 +18,9 @@ def _section(store, model, window="day"):
     return table, context
 
 
-def test_quantiles_equal_numpy_and_errors_follow_the_rule(store, ingest_frame):
+@pytest.mark.parametrize("rows_per_pass", [5_000_000, 500, 1])  # one pass, 4 hours a pass, an hour
+def test_quantiles_equal_numpy_and_errors_follow_the_rule(store, ingest_frame, monkeypatch, rows_per_pass):
+    monkeypatch.setattr("monitoring.operations.ROWS_PER_PASS", rows_per_pass)
     rng = np.random.default_rng(0)
     n = 2000
     latency = rng.lognormal(5, 0.5, n).round(1)
