@@ -187,7 +187,7 @@ def lines(results: dict) -> list[str]:
         _line(
             "Dashboard at 10M: warm pages under 1 s, the first after an ingest under 2 s",
             None,
-            "see bench/pages.py",
+            "bench/pages.py measures it apart: see `## Dashboard pages`",
         ),
         "",
     ]
