@@ -72,8 +72,8 @@ def _operations(con, context) -> dict:
     grouped = bool(context.by)
     found = []
     # exact percentiles hold every latency of their windows: a pass per batch bounds the memory
-    for batch in _batches(context.windows, ROWS_PER_PASS) if context.windows else [[]]:
-        source, params = (context.restricted(batch) if batch else context).production(con)
+    for batch in _batches(context.windows, ROWS_PER_PASS):
+        source, params = context.restricted(batch).production(con)
         found += operations_sql.operations_by_window(
             con,
             source,

@@ -62,16 +62,6 @@ def test_a_clean_csv_is_read_once_to_profile_and_once_to_store(tmp_path):
     assert seen[0].startswith("SELECT count(*)") and seen[1].startswith("INSERT INTO")
 
 
-def test_a_too_long_category_is_still_refused_with_its_row_named(tmp_path):
-    frame = _frame(10)
-    frame.loc[7, "city"] = "x" * 10_001
-    path = tmp_path / "logs.csv"
-    frame.to_csv(path, index=False)
-    store = Store(str(tmp_path / "db.duckdb"))
-    with pytest.raises(InputError, match="column 'city' holds a value of 10,001 characters in row 8"):
-        ingest_file(store, str(path), model="m", kind="production")
-
-
 def test_an_ingest_gets_512mb_unless_a_limit_is_set_and_leaves_the_row_order_setting_as_it_was(
     tmp_path, monkeypatch
 ):
@@ -134,13 +124,20 @@ def test_a_bad_number_after_the_sampled_rows_is_refused_with_its_row_named_and_n
     assert _batches(store) == []
 
 
-def test_a_too_long_category_after_the_sampled_rows_is_refused_with_its_row_named(tmp_path, small_sample):
-    frame = _frame(200)
-    frame.loc[180, "city"] = "y" * 10_001
-    path = tmp_path / "logs.parquet"
-    frame.to_parquet(path, index=False)
+@pytest.mark.parametrize(
+    "rows, bad_row, suffix", [(10, 7, "csv"), (200, 180, "parquet")]
+)  # inside the sampled first rows, and after them
+def test_a_too_long_category_is_refused_with_its_row_named(tmp_path, small_sample, rows, bad_row, suffix):
+    frame = _frame(rows)
+    frame.loc[bad_row, "city"] = "y" * 10_001
+    path = tmp_path / f"logs.{suffix}"
+    if suffix == "csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_parquet(path, index=False)
     store = Store(str(tmp_path / "db.duckdb"))
-    with pytest.raises(InputError, match="column 'city' holds a value of 10,001 characters in row 181"):
+    row = f"row {bad_row + 1}"
+    with pytest.raises(InputError, match=f"column 'city' holds a value of 10,001 characters in {row}"):
         ingest_file(store, str(path), model="m", kind="production")
     assert _batches(store) == []
 
