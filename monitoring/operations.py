@@ -51,37 +51,23 @@ def window_operations(rows, with_latency, quantiles, latency_max, errors, window
 def operations_section(con, context) -> dict:
     """The report's `operations` records: one per (window, metric), and when grouped per value of
     the grouping column too; each window's are kept until its rows change."""
-    return per_window(con, context, "operations", _operations, ("operations",))
-
-
-def _batches(windows, rows_per_pass: int) -> list[list]:
-    """Consecutive windows in groups of at most `rows_per_pass` rows (a larger window alone)."""
-    batches, size = [[]], 0
-    for window in windows:
-        if batches[-1] and size + window.rows > rows_per_pass:
-            batches.append([])
-            size = 0
-        batches[-1].append(window)
-        size += window.rows
-    return batches
+    # exact percentiles hold every latency of their windows: a pass per group bounds the memory
+    return per_window(con, context, "operations", _operations, ("operations",), rows_per_pass=ROWS_PER_PASS)
 
 
 def _operations(con, context) -> dict:
     model = context.model
     latency, status = model.column("latency"), model.column("status")
     grouped = bool(context.by)
-    found = []
-    # exact percentiles hold every latency of their windows: a pass per batch bounds the memory
-    for batch in _batches(context.windows, ROWS_PER_PASS):
-        source, params = context.restricted(batch).production(con)
-        found += operations_sql.operations_by_window(
-            con,
-            source,
-            params,
-            latency=latency.name if latency else None,
-            status=(status.name, status.kind) if status else None,
-            segment=grouped,
-        )
+    source, params = context.production(con)
+    found = operations_sql.operations_by_window(
+        con,
+        source,
+        params,
+        latency=latency.name if latency else None,
+        status=(status.name, status.kind) if status else None,
+        segment=grouped,
+    )
     cells = (
         {(r[0], WHOLE): r[1:] for r in found}
         if not grouped

@@ -88,11 +88,30 @@ def key_prefix(context, area: str, *extra) -> str:
     return window_key_prefix(area, context, hashlib.sha1(described.encode()).hexdigest()[:16])
 
 
-def per_window(con, context, area: str, compute, keys: tuple[str, ...], *extra) -> dict:
+def in_passes(windows, rows_per_pass: int | None) -> list[list]:
+    """Consecutive windows in groups of at most `rows_per_pass` rows (a larger window alone; all in
+    one group without a limit)."""
+    if rows_per_pass is None:
+        return [list(windows)]
+    passes, size = [[]], 0
+    for window in windows:
+        if passes[-1] and size + window.rows > rows_per_pass:
+            passes.append([])
+            size = 0
+        passes[-1].append(window)
+        size += window.rows
+    return passes
+
+
+def per_window(
+    con, context, area: str, compute, keys: tuple[str, ...], *extra, rows_per_pass: int | None = None
+) -> dict:
     """{section key: records} of `compute(con, context)`, computed only for windows not kept.
 
     Every record of the `keys` sections must belong to one window (its "window" index) and depend
-    on that window's rows, the reference and what `key_prefix` covers (plus `extra`).
+    on that window's rows, the reference and what `key_prefix` covers (plus `extra`). With
+    `rows_per_pass`, the windows to compute go to `compute` in groups of at most that many rows:
+    what a section holds per row (per distinct score, every latency) then stays bounded.
     """
     if not context.windows:
         return compute(con, context)
@@ -102,14 +121,16 @@ def per_window(con, context, area: str, compute, keys: tuple[str, ...], *extra) 
 
     def missing(names) -> dict:
         windows = [by_key[name] for name in names]
-        found = compute(con, context.restricted(windows))
         split = {name: {key: [] for key in keys} for name in names}
-        name_of = {w.index: prefix + str(w.key) for w in windows}
-        for key in keys:
-            for record in found.get(key, []):
-                # rows of a window that appeared since the windows were listed have no index here
-                if record["window"] in name_of:
-                    split[name_of[record["window"]]][key].append(record)
+        for group in in_passes(windows, rows_per_pass):
+            found = compute(con, context.restricted(group))
+            # only the group's own windows: with `previous` the pass also holds the window before
+            name_of = {w.index: prefix + str(w.key) for w in group}
+            for key in keys:
+                for record in found.get(key, []):
+                    # rows of a window that appeared since the windows were listed have no index here
+                    if record["window"] in name_of:
+                        split[name_of[record["window"]]][key].append(record)
         return as_stored(split)
 
     # a window without a token lost its rows since it was listed: computed, not kept

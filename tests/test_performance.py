@@ -86,6 +86,27 @@ def test_binary_metrics_equal_sklearn_with_ties(store, ingest_frame):
     assert [[cells[("0", "0")], cells[("0", "1")]], [cells[("1", "0")], cells[("1", "1")]]] == matrix.tolist()
 
 
+@pytest.mark.parametrize("baseline", ["reference", "previous"])
+def test_windows_computed_in_passes_give_the_records_of_one_pass(store, ingest_frame, monkeypatch, baseline):
+    rng = np.random.default_rng(4)
+    production = _binary_frame(rng, 4000)  # a row a minute: about three days
+    production.loc[production.index[-1200:], "label"] = None  # the last day unlabelled: estimated
+    ingest_frame(store, production, model="m", kind="production", overrides=BINARY)
+    ingest_frame(store, _binary_frame(rng, 3000, "2023-06-01"), model="m", kind="reference", overrides=BINARY)
+
+    def section(rows_per_pass):
+        monkeypatch.setattr("monitoring.performance.section.ROWS_PER_PASS", rows_per_pass)
+        with store.connect() as con:
+            con.execute("DELETE FROM summary_cache")  # computed again, not read back
+            context = make_context(con, ReportRequest("m", window="day", baseline=baseline))
+            return performance_section(con, context)
+
+    one_pass, a_day_a_pass = section(5_000_000), section(1)
+    assert len({r["window"] for r in one_pass["performance"]}) == 3
+    assert {r["kind"] for r in one_pass["performance"]} == {"realized", "estimated"}
+    assert a_day_a_pass == one_pass
+
+
 def test_score_metrics_from_counts_match_sklearn_on_extremes():
     rng = np.random.default_rng(3)
     s = np.r_[0.0, 1.0, rng.random(500).round(1)]

@@ -42,6 +42,10 @@ from monitoring.performance.regression import regression_section
 from monitoring.store import estimation_sql, metrics_sql
 from monitoring.window_cache import per_window
 
+# a classifier's counts hold a row per distinct score (often one per row): passes of at most this
+# many rows of windows keep them to a few hundred MB at any size
+ROWS_PER_PASS = 5_000_000
+
 
 def classification_metrics(
     counts: dict, classes: list[str], positive: str | None
@@ -331,7 +335,9 @@ def _performance(con, context) -> dict:
         def compute(con, part) -> dict:
             return _classification_section(con, part, classes)
 
-        found = per_window(con, context, "performance", compute, KEYS, classes, BANDS)
+        found = per_window(
+            con, context, "performance", compute, KEYS, classes, BANDS, rows_per_pass=ROWS_PER_PASS
+        )
     context.memo["performance"] = found
     return found
 
