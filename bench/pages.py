@@ -2,6 +2,7 @@
 
     python bench/pages.py --db /tmp/demo.duckdb --model credit [--shots docs/shots]
     python bench/pages.py --big 10m            # builds a 10M-row database first (takes minutes)
+    python bench/pages.py --db DB --model M --port 8610    # the app on port 8610
 
 Cold: the first visit to the page after the app started (the first page computes the report that
 the others share; each page still computes what only it shows). Warm: the same URL loaded again
@@ -10,6 +11,7 @@ through the sidebar, as a user does. Prints a Markdown table.
 """
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -100,7 +102,12 @@ def main() -> None:
     parser.add_argument("--window", default="day")
     parser.add_argument("--big", help="build a database with this many production rows, e.g. 10m")
     parser.add_argument("--shots", type=Path, help="save a full-page screenshot of each page here")
+    parser.add_argument(
+        "--port", type=int, help="serve the app on this port (default: $TEST_PORTS, else any)"
+    )
     args = parser.parse_args()
+    if args.port:
+        os.environ["TEST_PORTS"] = f"{args.port}-{args.port}"
     folder = Path(tempfile.mkdtemp(prefix="bench-pages-"))
     db, model = args.db, args.model
     if args.big:
