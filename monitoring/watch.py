@@ -25,6 +25,7 @@ from monitoring.alerts.evaluate import evaluate_after_ingest
 from monitoring.errors import InputError, MonitoringError, StoreBusyError
 from monitoring.ingest.pipeline import ingest_file
 from monitoring.ingest.roles import RoleOverrides
+from monitoring.warm import warm_default_view
 
 MARKER = ".done"
 ERROR_SUFFIX = ".error.txt"
@@ -66,6 +67,7 @@ class FolderWatch:
     settle_seconds: float = 2.0
     require_marker: bool = False
     evaluate: bool = True
+    warm: bool = True  # then prepare the model's default view (monitoring/warm.py)
     _seen: dict = field(default_factory=dict, repr=False)  # path -> ((size, mtime), since)
 
     def __post_init__(self):
@@ -138,6 +140,8 @@ class FolderWatch:
         moved = self._move(path, DONE)
         if self.evaluate and result.duplicate_of is None:
             lines += self._evaluate()
+        if self.warm and result.duplicate_of is None:
+            lines += self._warm()
         return Outcome(path.name, result.duplicate_of is None, moved, tuple(lines))
 
     def _evaluate(self) -> list[str]:
@@ -154,6 +158,13 @@ class FolderWatch:
         return lines + [
             f"  alerts: {len(result.open)} open, {len(result.opened)} new, {len(result.resolved)} resolved"
         ]
+
+    def _warm(self) -> list[str]:
+        try:
+            warm_default_view(self.store, self.model)
+        except MonitoringError as error:
+            return [f"  warning: the default view was not prepared: {error}"]
+        return []
 
     def _move(self, path: Path, where: str) -> Path:
         target = _free_name(self.folder / where, path.name)

@@ -13,9 +13,10 @@ import streamlit as st
 
 from monitoring.demo import seed_demo
 from monitoring.errors import MonitoringError
-from monitoring.report import Report, build_report
+from monitoring.report import Report
 from monitoring.settings import default_db_path
 from monitoring.store import Store
+from monitoring.warm import cached_report
 from pages.access import can_edit
 from pages.view import View
 
@@ -78,11 +79,12 @@ def empty_database() -> None:
 
 @st.cache_data(show_spinner="Computing the report…", max_entries=64)
 def _cached_report(path: str, view: View, by: str | None) -> Report:
-    return build_report(_open_store(path), view.request(by=by))
+    return cached_report(_open_store(path), view.request(by=by))
 
 
 def report(view: View, by: str | None = None) -> Report:
     """The report for the view (grouped by column `by`), cached on the view (model, data version,
-    window, period, reference, baseline, segment) and the grouping."""
+    window, period, reference, baseline, segment) and the grouping; a new session reads it whole
+    from the store when the data did not change (monitoring/warm.py), as after an ingest."""
     with shown_errors():
         return _cached_report(default_db_path(), view, by)

@@ -9,6 +9,7 @@ from monitoring.ingest.names import class_of_score
 from monitoring.ingest.pipeline import ingest_file
 from monitoring.ingest.roles import ROLES
 from monitoring.schema import BATCH_KINDS, TASKS
+from monitoring.warm import warm_default_view
 from pages import common, upload_files
 from pages.access import can_edit
 from pages.page import header
@@ -148,6 +149,8 @@ if st.button(f"Store {len(files)} file(s) as {kind}", type="primary", icon=":mat
                 st.warning(literal(warning))
         with common.shown_errors():
             alerts = evaluate_after_ingest(store, model, background=True, progress=progress)
+        with common.shown_errors():  # the first page then reads its report instead of computing it
+            warm_default_view(store, model, progress)
         bar.empty()
         raised = 0 if alerts is None else len(alerts.opened) + len(alerts.reopened)
         status.update(

@@ -147,10 +147,15 @@ def _iso(value):
 def alerts_section(con, context) -> dict:
     """The report's `alerts` records: read from the stored history (never evaluates rules)."""
     starts = {w.to_record()["start"]: w.index for w in context.windows}
+    return {"alerts": alert_records(con, context.model, starts)}
+
+
+def alert_records(con, model, starts: dict) -> list[dict]:
+    """The model's stored alerts as report records; `starts` maps a window's start to its index."""
     records = []
-    for alert in alerts_sql.list_alerts(con, context.model.id):
+    for alert in alerts_sql.list_alerts(con, model.id):
         record = {k: _iso(v) for k, v in _shown(alert).items() if k != "key"}
-        record["model"] = context.model.name
+        record["model"] = model.name
         record["window"] = starts.get(alert["window_start"])
         records.append(record)
-    return {"alerts": records}
+    return records

@@ -9,6 +9,7 @@ used (nothing is stored), 404 for an unknown model, 401/403 for tokens, 413 past
 503 while another process holds the database.
 """
 
+import logging
 import os
 import tempfile
 import threading
@@ -16,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import BackgroundTasks, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -30,8 +31,10 @@ from monitoring.ingest.roles import RoleOverrides
 from monitoring.report import SECTIONS, build_report
 from monitoring.schema import BATCH_KINDS, TASKS
 from monitoring.store import catalog
+from monitoring.warm import warm_default_view
 from monitoring.windows import Period
 
+_LOG = logging.getLogger("monitoring.api")
 MAX_BODY_ENV_VAR = "MONITORING_MAX_BODY_MB"
 DEFAULT_MAX_BODY_MB = 256.0
 BODY_TYPES = {
@@ -177,6 +180,17 @@ def create_app(
             except MonitoringError as error:
                 return {"evaluated": False, "error": str(error)}
 
+    def warm(model: str) -> None:
+        """The model's default view prepared after the reply was sent (as the rules, one model at
+        a time); a failure only leaves the dashboard's first page to compute it."""
+        with guard:
+            lock = evaluation_locks.setdefault(model, threading.Lock())
+        with lock:
+            try:
+                warm_default_view(store, model)
+            except MonitoringError as error:
+                _LOG.warning("the default view of %r was not prepared: %s", model, error)
+
     @app.get("/healthz", tags=["service"])
     def healthz() -> dict:
         with store.connect() as con:
@@ -210,10 +224,18 @@ def create_app(
         kind: Annotated[str, Query(json_schema_extra={"enum": list(BATCH_KINDS)})],
         roles: Annotated[Roles, Depends()],
         token: Caller,
+        after: BackgroundTasks,
         file_name: Annotated[str | None, Query(description="the name the batch is listed under")] = None,
         keep_bad_values: bool = False,
         evaluate_rules: Annotated[
             bool, Query(alias="evaluate", description="evaluate the alert rules after")
+        ] = True,
+        warm_view: Annotated[
+            bool,
+            Query(
+                alias="warm",
+                description="prepare the model's default view for the dashboard after the reply",
+            ),
         ] = True,
     ):
         allow(token, model, write=True)
@@ -237,6 +259,8 @@ def create_app(
         alerts = {"evaluated": False}
         if evaluate_rules and result.duplicate_of is None:
             alerts = await run_in_threadpool(evaluate, model)
+        if warm_view and result.duplicate_of is None:
+            after.add_task(warm, model)  # a plain function: Starlette runs it in its thread pool
         body = {
             "batch": result.batch_id,
             "duplicate_of": result.duplicate_of,

@@ -46,6 +46,18 @@ def report_after_ingest(store, model_name: str) -> None:
     say(line)
 
 
+def warm_after_ingest(store, model_name: str) -> None:
+    """Prepare the model's default view after a CLI ingest (see monitoring/warm.py); never fails
+    the ingest."""
+    from monitoring.warm import warm_default_view  # defers building the report
+
+    try:
+        with TerminalBar() as bar:
+            warm_default_view(store, model_name, bar)
+    except MonitoringError as error:
+        say(f"  warning: the default view was not prepared: {error}")
+
+
 def _check_args(parser):
     add_model(parser)
     parser.add_argument(

@@ -21,6 +21,15 @@ def add_model(parser):
     parser.add_argument("--model", required=True)
 
 
+def add_no_warm(parser):
+    parser.add_argument(
+        "--no-warm",
+        action="store_true",
+        help="do not prepare the model's default view after storing (the dashboard's first page "
+        "then computes it)",
+    )
+
+
 def add_roles(parser):
     group = parser.add_argument_group("column roles (override what is inferred)")
     group.add_argument("--task", choices=TASKS)

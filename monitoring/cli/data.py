@@ -7,8 +7,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from monitoring.access import hash_password as make_hash
-from monitoring.cli.alerts import report_after_ingest
-from monitoring.cli.arguments import add_model, add_roles, overrides
+from monitoring.cli.alerts import report_after_ingest, warm_after_ingest
+from monitoring.cli.arguments import add_model, add_no_warm, add_roles, overrides
 from monitoring.cli.output import say
 from monitoring.cli.registry import command
 from monitoring.errors import InputError
@@ -28,6 +28,7 @@ def _ingest_args(parser):
         action="store_true",
         help="store unparsable feature values as missing instead of rejecting the file",
     )
+    add_no_warm(parser)
     add_roles(parser)
 
 
@@ -56,6 +57,8 @@ def ingest(args) -> int:
         for warning in result.warnings:
             say(f"  warning: {warning}")
     report_after_ingest(store, args.model)
+    if not args.no_warm:
+        warm_after_ingest(store, args.model)
     return 0
 
 

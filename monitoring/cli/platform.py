@@ -5,7 +5,7 @@ import signal
 import threading
 
 from monitoring.api.auth import DEFAULT_SECRETS, create_token, load_tokens, read_secrets
-from monitoring.cli.arguments import add_model, add_roles, overrides
+from monitoring.cli.arguments import add_model, add_no_warm, add_roles, overrides
 from monitoring.cli.output import say
 from monitoring.cli.registry import command
 from monitoring.context import ReportRequest
@@ -89,6 +89,7 @@ def _watch_args(parser):
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between scans (default 1)")
     parser.add_argument("--polling", action="store_true", help="poll instead of file-system events")
     parser.add_argument("--keep-bad-values", action="store_true")
+    add_no_warm(parser)
     add_roles(parser)
 
 
@@ -105,6 +106,7 @@ def watch(args) -> int:
         keep_bad_values=args.keep_bad_values,
         settle_seconds=args.settle,
         require_marker=args.require_done,
+        warm=not args.no_warm,
     )
     complete = (
         "a FILE.done marker" if args.require_done else f"{args.settle:g} s unchanged or a FILE.done marker"

@@ -1,0 +1,114 @@
+"""The default view kept ready: an ingest ends by computing the model's default report, which the
+dashboard's first page then reads whole; a changed batch makes it compute again."""
+
+import pandas as pd
+import pytest
+
+from monitoring.alerts.history import change_status, list_alerts
+from monitoring.cli import main
+from monitoring.context import ReportRequest
+from monitoring.demo import START, credit_frames
+from monitoring.report import SECTIONS, build_report
+from monitoring.store import Store
+from monitoring.warm import cached_report
+
+ROLES = {  # the demo's credit_roles(), as CLI flags
+    "--id": "request_id",
+    "--timestamp": "timestamp",
+    "--target": "defaulted",
+    "--prediction": "prediction",
+    "--score": "score",
+    "--sensitive": "gender",
+    "--segment": "region",
+    "--version": "model_version",
+}
+
+
+@pytest.fixture
+def credit_files(tmp_path):
+    """Parquet files of the credit demo: the reference, days 0-29, days 30-34 and their labels."""
+    reference, production, labels = credit_frames(per_day=300, reference_rows=3000)
+    day = (production["timestamp"] - START).dt.days
+    files = {
+        "reference": reference,
+        "first": production[day < 30],
+        "later": production[(day >= 30) & (day < 35)],
+    }
+    files["labels"] = labels[labels["request_id"].isin(files["first"]["request_id"])]
+    paths = {}
+    for name, frame in files.items():
+        paths[name] = tmp_path / f"{name}.parquet"
+        frame.to_parquet(paths[name], index=False)
+    return paths
+
+
+def ingest(db: str, path, kind: str, *extra: str) -> None:
+    """`python -m monitoring ingest` of one file, naming the roles of the columns it has."""
+    columns = set(pd.read_parquet(path).columns)
+    flags = [part for flag, name in ROLES.items() if name in columns for part in (flag, name)]
+    command = ["ingest", str(path), "--db", db, "--model", "credit", "--kind", kind, *extra]
+    assert main(command + flags + (["--task", "binary"] if kind != "labels" else [])) == 0
+
+
+def cache_rows(store: Store) -> int:
+    with store.connect() as con:
+        return con.execute("SELECT count(*) FROM summary_cache").fetchone()[0]
+
+
+def without_clock(report) -> dict:
+    """The report's data but what depends on the time it was read (when, and how long ago)."""
+    return {k: v for k, v in report.to_dict().items() if k not in ("generated_at", "freshness")}
+
+
+def test_after_a_cli_ingest_the_default_view_is_read_whole_and_no_section_computes(
+    credit_files, tmp_path, monkeypatch
+):
+    db = str(tmp_path / "credit.duckdb")
+    ingest(db, credit_files["reference"], "reference")
+    ingest(db, credit_files["first"], "production")
+    ingest(db, credit_files["labels"], "labels")
+    store = Store(db)
+    before = cache_rows(store)
+    fresh = build_report(store, ReportRequest("credit"))  # what the default view holds, computed now
+
+    def not_again(con, context):
+        raise AssertionError("a section was computed again")
+
+    with monkeypatch.context() as patched:
+        for name in SECTIONS:
+            patched.setitem(SECTIONS, name, not_again)
+        kept = cached_report(store, ReportRequest("credit"))
+    assert cache_rows(store) == before
+    assert without_clock(kept) == without_clock(fresh)
+    assert len(kept.windows) == 5 and kept.records("drift") and kept.records("performance")
+    assert kept["freshness"][0]["last_production"] == fresh["freshness"][0]["last_production"]
+
+
+def test_an_ingest_without_the_warm_up_leaves_no_stale_default_view(credit_files, tmp_path):
+    db = str(tmp_path / "credit.duckdb")
+    ingest(db, credit_files["reference"], "reference")
+    ingest(db, credit_files["first"], "production")
+    store = Store(db)
+    old = cached_report(store, ReportRequest("credit"))
+    ingest(db, credit_files["later"], "production", "--no-warm")
+    new = cached_report(store, ReportRequest("credit"))
+    assert new["windows"] != old["windows"]
+    assert sum(w["rows"] for w in new.windows) == sum(w["rows"] for w in old.windows) + len(
+        pd.read_parquet(credit_files["later"])
+    )
+    assert without_clock(new) == without_clock(build_report(store, ReportRequest("credit")))
+
+
+def test_a_kept_report_reads_its_alerts_now(credit_files, tmp_path):
+    db = str(tmp_path / "credit.duckdb")
+    ingest(db, credit_files["reference"], "reference")
+    ingest(db, credit_files["first"], "production")
+    ingest(db, credit_files["later"], "production")
+    store = Store(db)
+    opened = list_alerts(store, "credit", ("open",))
+    assert opened, "the later days' latency incident opens an alert"
+    change_status(store, opened[0]["id"], "acknowledged", "ana")
+    kept = cached_report(store, ReportRequest("credit"))
+    status = {a["id"]: a["status"] for a in kept["alerts"]}
+    assert status[opened[0]["id"]] == "acknowledged"
+    assert without_clock(kept) == without_clock(build_report(store, ReportRequest("credit")))
