@@ -39,6 +39,16 @@ _LOG = logging.getLogger("monitoring.app")
 
 
 @contextmanager
+def database_held():
+    """Keep the database open for one run of a page: its dozen reads (sidebar, report, alerts,
+    freshness) then join the open database rather than open the file each (see Store.held)."""
+    with shown_errors():
+        store = get_store()
+    with store.held():
+        yield
+
+
+@contextmanager
 def shown_errors():
     """Show a MonitoringError as a readable message and stop the page.
 

@@ -112,3 +112,20 @@ def test_a_kept_report_reads_its_alerts_now(credit_files, tmp_path):
     status = {a["id"]: a["status"] for a in kept["alerts"]}
     assert status[opened[0]["id"]] == "acknowledged"
     assert without_clock(kept) == without_clock(build_report(store, ReportRequest("credit")))
+
+
+def test_connects_inside_a_held_store_join_the_open_database(tmp_path):
+    """What a page run does (app.py holds the store): its reads share one open database, which a
+    database attached in one connection shows (attachments belong to the open database)."""
+
+    def attached(store: Store) -> bool:
+        with store.connect() as con:
+            found = con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = 'scratch'")
+            return found.fetchone()[0] == 1
+
+    store = Store(str(tmp_path / "held.duckdb"))
+    with store.held():
+        with store.connect() as con:
+            con.execute("ATTACH ':memory:' AS scratch")
+        assert attached(store)
+    assert not attached(store)  # released: the next connect opens the file afresh

@@ -129,6 +129,21 @@ class Store:
             con.close()
 
     @contextmanager
+    def held(self):
+        """Keep the database open while the block runs: each connect() inside then joins the open
+        database (DuckDB shares one per file within a process, about 2 ms) instead of opening the
+        file again (about 70 ms at 10M rows, and its cache starts empty). Another process waits
+        for the file meanwhile, as for any connection, so hold it for short work only."""
+        if self._memory_con is not None:
+            yield
+            return
+        con = self._open_with_retry()
+        try:
+            yield
+        finally:
+            con.close()
+
+    @contextmanager
     def transaction(self):
         """Yield a connection inside one transaction: all of the work is stored, or none of it.
 
