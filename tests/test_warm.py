@@ -1,6 +1,8 @@
 """The default view kept ready: an ingest ends by computing the model's default report, which the
 dashboard's first page then reads whole; a changed batch makes it compute again."""
 
+import time
+
 import pandas as pd
 import pytest
 
@@ -129,3 +131,30 @@ def test_connects_inside_a_held_store_join_the_open_database(tmp_path):
             con.execute("ATTACH ':memory:' AS scratch")
         assert attached(store)
     assert not attached(store)  # released: the next connect opens the file afresh
+
+
+def kept_reports(store: Store) -> int:
+    with store.connect() as con:
+        return con.execute("SELECT count(*) FROM summary_cache WHERE key LIKE 'report:%'").fetchone()[0]
+
+
+def test_an_api_ingest_prepares_the_default_view_after_its_reply(tmp_path, monkeypatch):
+    from test_api import PRODUCTION_ROLES, ROLES, call, frame, parquet_bytes, running_api
+
+    store = Store(str(tmp_path / "api.duckdb"))
+    week = frame(400, "2024-03-04", "p", 8.0, 4).drop(columns="target")
+    with running_api(store) as url:
+        batches = f"{url}/v1/models/m/batches?"
+        reference = parquet_bytes(frame(3000, "2024-01-01", "r"))
+        assert call("POST", f"{batches}{ROLES}&kind=reference", reference)[0] == 201
+        assert call("POST", f"{batches}{PRODUCTION_ROLES}&kind=production", parquet_bytes(week))[0] == 201
+        for _ in range(1200):  # the warm-up runs after the reply: wait for it, not for a time
+            if kept_reports(store):
+                break
+            time.sleep(0.1)
+    before = cache_rows(store)
+    with monkeypatch.context() as patched:
+        for name in SECTIONS:
+            patched.setitem(SECTIONS, name, lambda con, context: pytest.fail("a section was computed"))
+        kept = cached_report(store, ReportRequest("m"))
+    assert cache_rows(store) == before and sum(w["rows"] for w in kept.windows) == 400
