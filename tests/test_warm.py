@@ -158,3 +158,29 @@ def test_an_api_ingest_prepares_the_default_view_after_its_reply(tmp_path, monke
             patched.setitem(SECTIONS, name, lambda con, context: pytest.fail("a section was computed"))
         kept = cached_report(store, ReportRequest("m"))
     assert cache_rows(store) == before and sum(w["rows"] for w in kept.windows) == 400
+
+
+def test_the_folder_watcher_prepares_the_default_view_unless_told_not_to(tmp_path, monkeypatch):
+    from test_watch import ROLES as WATCH_ROLES
+    from test_watch import csv_bytes, frame
+
+    from monitoring.ingest.pipeline import ingest_file
+    from monitoring.watch import FolderWatch
+
+    for warm in (False, True):
+        store = Store(str(tmp_path / f"watch-{warm}.duckdb"))
+        reference = tmp_path / "reference.csv"
+        reference.write_bytes(csv_bytes(frame(2000, "2024-01-01", "r")))
+        ingest_file(store, str(reference), model="m", kind="reference", overrides=WATCH_ROLES)
+        inbox = tmp_path / f"inbox-{warm}"
+        inbox.mkdir()
+        (inbox / "day1.csv").write_bytes(csv_bytes(frame(500, "2024-03-04", "p", shift=9.0)))
+        watcher = FolderWatch(inbox, store, "m", "production", WATCH_ROLES, warm=warm)
+        assert watcher.process(inbox / "day1.csv").stored
+        assert kept_reports(store) == (1 if warm else 0)
+    before = cache_rows(store)
+    with monkeypatch.context() as patched:
+        for name in SECTIONS:
+            patched.setitem(SECTIONS, name, lambda con, context: pytest.fail("a section was computed"))
+        kept = cached_report(store, ReportRequest("m"))
+    assert cache_rows(store) == before and sum(w["rows"] for w in kept.windows) == 500
