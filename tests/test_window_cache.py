@@ -43,3 +43,60 @@ def _sorted(records: list[dict]) -> list[dict]:
 def _rounded(records: list[dict]) -> list[dict]:
     """Floats to 10 significant digits: DuckDB's parallel sums may differ in the last bits."""
     return [{k: float(f"{v:.10g}") if isinstance(v, float) else v for k, v in r.items()} for r in records]
+
+
+def _one_more_day(store, ingest_frame, day: int) -> None:
+    """Day `day` of the small credit demo's production rows as a new batch (no labels)."""
+    import pandas as pd
+
+    from monitoring.demo import START, credit_frames, credit_roles
+
+    _, production, _ = credit_frames(per_day=300, reference_rows=3000)
+    since = production["timestamp"] - START
+    part = production[(since >= pd.Timedelta(days=day)) & (since < pd.Timedelta(days=day + 1))]
+    overrides = credit_roles().only(set(part.columns))
+    ingest_frame(store, part, model="credit", kind="production", overrides=overrides)
+
+
+def test_a_new_day_in_a_week_computes_the_drift_of_that_day_alone(small_credit, ingest_frame, monkeypatch):
+    from monitoring.demo import START
+    from monitoring.store import drift_sql, reconstruction_sql
+
+    store = small_credit(until_day=12)  # the demo starts on a Friday: days 10 and 11 begin a week
+    request = ReportRequest("credit", window="week", sections=("drift",))
+    build_report(store, request)
+    _one_more_day(store, ingest_frame, 12)
+    counted, errors = [], []
+
+    def grouped_counts(con, source, params, group, *args):
+        found = real_counts(con, source, params, group, *args)
+        counted.extend(found if group is not None else [])  # the windows (or days) it counted
+        return found
+
+    def mean_errors(con, fit, source, params, group):
+        found = real_errors(con, fit, source, params, group)
+        errors.extend(found)
+        return found
+
+    real_counts, real_errors = drift_sql.grouped_counts, reconstruction_sql.mean_errors
+    monkeypatch.setattr(drift_sql, "grouped_counts", grouped_counts)
+    monkeypatch.setattr(reconstruction_sql, "mean_errors", mean_errors)
+    kept = build_report(store, request)
+    new_day = (START + pd_days(12)).to_pydatetime()
+    assert counted == [new_day]  # not its week: the week's other days are kept, their counts added
+    assert errors == [new_day]
+
+    monkeypatch.undo()
+    with store.connect() as con:
+        con.execute("DELETE FROM summary_cache")
+    fresh = build_report(store, request)
+    for key in ("drift", "dataset_drift", "multivariate_drift"):
+        assert _rounded(kept[key]) == _rounded(fresh[key]), key
+    daily = build_report(store, ReportRequest("credit", window="day", sections=("drift",)))
+    assert daily["drift"]
+
+
+def pd_days(days: int):
+    import pandas as pd
+
+    return pd.Timedelta(days=days)
