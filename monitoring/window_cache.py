@@ -100,6 +100,7 @@ def days_of(con, context, windows: list[Window]):
     listed = [Window(i, day, day, day + timedelta(days=1), 0) for i, day in enumerate(days)]
     daily = replace(
         context,
+        settings=replace(context.settings, window=str(DAY)),  # as a daily report's (in key_prefix)
         spec=DAY,
         windows=listed,
         window_index={w.key: w.index for w in listed},

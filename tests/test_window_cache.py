@@ -2,6 +2,7 @@
 a report computed from nothing."""
 
 import json
+from datetime import datetime
 
 from monitoring.report import ReportRequest, build_report
 
@@ -58,45 +59,67 @@ def _one_more_day(store, ingest_frame, day: int) -> None:
     ingest_frame(store, part, model="credit", kind="production", overrides=overrides)
 
 
-def test_a_new_day_in_a_week_computes_the_drift_of_that_day_alone(small_credit, ingest_frame, monkeypatch):
+class Scans:
+    """The production windows (or days) whose drift counts and reconstruction errors were computed."""
+
+    def __init__(self, monkeypatch):
+        from monitoring.store import drift_sql, reconstruction_sql
+
+        self.counted, self.errors = [], []
+        real_counts, real_errors = drift_sql.grouped_counts, reconstruction_sql.mean_errors
+
+        def grouped_counts(con, source, params, group, *args):
+            found = real_counts(con, source, params, group, *args)
+            self.counted.extend(k for k in found if isinstance(k, datetime))  # not reference chunks
+            return found
+
+        def mean_errors(con, fit, source, params, group):
+            found = real_errors(con, fit, source, params, group)
+            self.errors.extend(found)
+            return found
+
+        monkeypatch.setattr(drift_sql, "grouped_counts", grouped_counts)
+        monkeypatch.setattr(reconstruction_sql, "mean_errors", mean_errors)
+
+
+def _day(day: int):
+    import pandas as pd
+
     from monitoring.demo import START
-    from monitoring.store import drift_sql, reconstruction_sql
 
+    return (START + pd.Timedelta(days=day)).to_pydatetime()
+
+
+WEEKLY_DRIFT = ReportRequest("credit", window="week", sections=("drift",))
+DAILY_DRIFT = ReportRequest("credit", window="day", sections=("drift",))
+
+
+def test_a_new_day_in_a_week_computes_the_drift_of_that_day_alone(small_credit, ingest_frame, monkeypatch):
     store = small_credit(until_day=12)  # the demo starts on a Friday: days 10 and 11 begin a week
-    request = ReportRequest("credit", window="week", sections=("drift",))
-    build_report(store, request)
+    build_report(store, WEEKLY_DRIFT)
     _one_more_day(store, ingest_frame, 12)
-    counted, errors = [], []
-
-    def grouped_counts(con, source, params, group, *args):
-        found = real_counts(con, source, params, group, *args)
-        counted.extend(found if group is not None else [])  # the windows (or days) it counted
-        return found
-
-    def mean_errors(con, fit, source, params, group):
-        found = real_errors(con, fit, source, params, group)
-        errors.extend(found)
-        return found
-
-    real_counts, real_errors = drift_sql.grouped_counts, reconstruction_sql.mean_errors
-    monkeypatch.setattr(drift_sql, "grouped_counts", grouped_counts)
-    monkeypatch.setattr(reconstruction_sql, "mean_errors", mean_errors)
-    kept = build_report(store, request)
-    new_day = (START + pd_days(12)).to_pydatetime()
-    assert counted == [new_day]  # not its week: the week's other days are kept, their counts added
-    assert errors == [new_day]
+    scans = Scans(monkeypatch)
+    kept = build_report(store, WEEKLY_DRIFT)
+    assert scans.counted == [_day(12)]  # not its week: the week's other days are kept, their counts added
+    assert scans.errors == [_day(12)]
 
     monkeypatch.undo()
     with store.connect() as con:
         con.execute("DELETE FROM summary_cache")
-    fresh = build_report(store, request)
+    fresh = build_report(store, WEEKLY_DRIFT)
     for key in ("drift", "dataset_drift", "multivariate_drift"):
         assert _rounded(kept[key]) == _rounded(fresh[key]), key
-    daily = build_report(store, ReportRequest("credit", window="day", sections=("drift",)))
-    assert daily["drift"]
 
 
-def pd_days(days: int):
-    import pandas as pd
-
-    return pd.Timedelta(days=days)
+def test_a_daily_report_after_the_weekly_rules_reads_the_new_days_drift_they_computed(
+    small_credit, ingest_frame, monkeypatch
+):
+    store = small_credit(until_day=12)
+    build_report(store, DAILY_DRIFT)
+    build_report(store, WEEKLY_DRIFT)
+    _one_more_day(store, ingest_frame, 12)
+    build_report(store, WEEKLY_DRIFT)  # the rules of the ingest, on the model's weekly windows
+    scans = Scans(monkeypatch)
+    daily = build_report(store, DAILY_DRIFT)
+    assert scans.counted == [] and scans.errors == []
+    assert [r["window"] for r in daily["multivariate_drift"]] == list(range(13))

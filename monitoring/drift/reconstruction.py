@@ -157,9 +157,10 @@ def reconstruction_section(con, context, features) -> list[dict]:
 
 
 def _mean_errors(con, context, fit: dict) -> dict:
-    """{window key: (mean error, rows)} of the context's windows; a week's or a month's from its
-    days' (each kept while the day's batches are), so a new day in a week scans that day alone."""
-    if not in_days(context):
+    """{window key: (mean error, rows)} of the context's windows; a day's, a week's or a month's
+    from its days' (each kept while the day's batches are): a new day in a week scans that day
+    alone, and a daily report reads the days the rules' weekly evaluation computed."""
+    if not (in_days(context) or context.spec.unit == "day"):
         source, params = context.production(con)
         return reconstruction_sql.mean_errors(con, fit, source, params, window_sql.WINDOW)
 
