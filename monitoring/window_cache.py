@@ -61,8 +61,10 @@ def window_tokens(con, context) -> dict:
 
 def _window_tokens(con, context) -> dict:
     model = context.model
-    source, params = context.production(con)
-    batches = window_sql.group_batches(con, source, params, window_sql.WINDOW)
+    batches = context.memo.get("window_batches")  # listed with the windows (context.make_context)
+    if batches is None:
+        source, params = context.production(con)
+        batches = window_sql.group_batches(con, source, params, window_sql.WINDOW)
     labels = catalog.batch_token(con, model.id, "labels")
     reference = baseline_token(con, context)
     production = attached_sql.attached_token(con, model.id, "production")  # '' when stored

@@ -123,3 +123,16 @@ def test_a_daily_report_after_the_weekly_rules_reads_the_new_days_drift_they_com
     daily = build_report(store, DAILY_DRIFT)
     assert scans.counted == [] and scans.errors == []
     assert [r["window"] for r in daily["multivariate_drift"]] == list(range(13))
+
+
+def test_a_report_lists_its_windows_and_their_batches_in_one_pass(small_credit, monkeypatch):
+    from monitoring.store import window_sql
+
+    store = small_credit(until_day=12)
+    first = build_report(store, WEEKLY_DRIFT)
+    passes = []
+    real = window_sql.group_batches
+    monkeypatch.setattr(window_sql, "group_batches", lambda *args: passes.append(args) or real(*args))
+    again = build_report(store, WEEKLY_DRIFT)  # nothing changed: every window kept
+    assert passes == []  # the window tokens come from the pass that listed the windows
+    assert _rounded(again["drift"]) == _rounded(first["drift"])
