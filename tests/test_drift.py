@@ -372,9 +372,13 @@ def test_calibrated_lines_do_not_depend_on_the_order_rows_with_the_same_timestam
     store = Store(":memory:")
     _ingest(store, tmp_path, "stored_forward", reference, production)
     _ingest(store, tmp_path, "stored_backward", reference.iloc[::-1], production)
-    lines = []
+    lines, pca_lines = [], []
     for model in ("stored_forward", "stored_backward"):
         report = build_report(store, ReportRequest(model, window="day", threshold="calibrated"))
         lines.append({(r["window"], r["column"]): r["threshold"] for r in report["drift"]})
         assert any("calibrated on" in r["reason"] for r in report["drift"])
+        pca = report["multivariate_drift"]
+        pca_lines.append([line for r in pca for line in (r["lower_threshold"], r["threshold"])])
+        assert pca and None not in pca_lines[-1]
     assert lines[0] == pytest.approx(lines[1], rel=1e-9)  # sums in another order: last bits only
+    assert pca_lines[0] == pytest.approx(pca_lines[1], rel=1e-9)

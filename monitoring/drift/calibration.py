@@ -170,7 +170,7 @@ def _chunk_summaries(con, context, columns, edges, size: int, by: bool = True) -
     """{slice: [counts of each full chunk]}: the whole (filtered) baseline's chunks, and with a
     grouping column each value's own."""
     categorical = [c.sql_name for c in columns if c.kind == "categorical"]
-    order = _chunk_order(con, context)
+    order = ", ".join(chunk_order(con, context)) or None
     source, params = context.reference(con, sliced=context.segment is not None)
     wrapped, group = drift_sql.chunked_source(source, order, size)
     found = {WHOLE: _full_chunks(con, wrapped, params, group, edges, categorical, size)}
@@ -186,15 +186,16 @@ def _chunk_summaries(con, context, columns, edges, size: int, by: bool = True) -
     return found
 
 
-def _chunk_order(con, context) -> str | None:
-    """Timestamp order, ties broken by the id where the baseline's rows have one (else by a hash
-    of the whole row, which costs more)."""
+def chunk_order(con, context) -> tuple[str, ...]:
+    """The order reference chunks are cut in: the timestamp, ties broken by the id where the
+    baseline's rows have one (else by a hash of the whole row `__row`, which costs more); none
+    without a timestamp."""
     timestamp, id_column = context.model.column("timestamp"), context.model.column("id")
     if timestamp is None:
-        return None
+        return ()
     kind = "reference" if context.baseline.kind == "reference" else "production"
     has_id = id_column is not None and id_column.name in window_sql.stored_columns(con, context.model, kind)
-    return f"{quote(timestamp.name)}, {quote(id_column.name) if has_id else 'hash(__row)'}"
+    return quote(timestamp.name), quote(id_column.name) if has_id else "hash(__row)"
 
 
 def _full_chunks(con, source, params, group, edges, categorical, size, keyed=False) -> list:

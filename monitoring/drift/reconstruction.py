@@ -20,10 +20,9 @@ The fit and the lines are kept per reference version; each window's record is ke
 import numpy as np
 import pandas as pd
 
-from monitoring.drift.calibration import MIN_CHUNKS, SIGMAS, chunk_size
+from monitoring.drift.calibration import MIN_CHUNKS, SIGMAS, chunk_order, chunk_size
 from monitoring.drift.reference_rows import SAMPLE_ROWS, reference_rows
 from monitoring.store import drift_sql, reconstruction_sql, window_sql
-from monitoring.store.connection import quote
 from monitoring.window_cache import by_window, cache_key, days_of, for_reference, in_days, per_window
 
 METHOD = "pca_reconstruction"
@@ -110,8 +109,7 @@ def _lines(con, context, fit: dict, size: int) -> dict:
 
     def compute():
         source, params = context.reference(con)
-        timestamp = context.model.column("timestamp")
-        order = quote(timestamp.name) if timestamp else None
+        order = chunk_order(con, context)
         rows = sum(drift_sql.chunk_rows(con, source, params, "NULL").values())
         used = size if rows // size >= MIN_CHUNKS else rows // FALLBACK_CHUNKS
         if used < MIN_ROWS:

@@ -67,9 +67,10 @@ def _centred(fit: dict) -> tuple[list[str], list]:
     return parts, bound
 
 
-def error_query(fit: dict, source: str, group: str | None) -> tuple[str, list]:
-    """SQL selecting `__g` (the group) and `__error` (each row's reconstruction error) from `source`,
-    and the parameters it binds before `source`'s own.
+def error_query(fit: dict, source: str, group: str | None, order: tuple[str, ...] = ()) -> tuple[str, list]:
+    """SQL selecting `__g` (the group), `__o0`, `__o1`... (the `order` expressions, which may name
+    the whole row as `__row`) and `__error` (each row's reconstruction error) from `source`, and the
+    parameters it binds before `source`'s own.
 
     `fit["dropped"]` holds the principal components the reconstruction leaves out (rows of an
     orthonormal basis of the standardised inputs): the squared distance between a row and its
@@ -87,9 +88,11 @@ def error_query(fit: dict, source: str, group: str | None) -> tuple[str, list]:
     ]
     middle = ", ".join(f"({p}) AS __t{i}" for i, p in enumerate(projections)) or "0.0 AS __t0"
     squares = " + ".join(f"__t{i} * __t{i}" for i in range(max(1, len(projections))))
+    carried = "".join(f", __o{i}" for i in range(len(order)))
+    keys = "".join(f", {e} AS __o{i}" for i, e in enumerate(order))
     query = (
-        f"SELECT __g, sqrt({squares}) AS __error FROM (SELECT __g, {middle} FROM "
-        f"(SELECT {group or 'NULL'} AS __g, {inner} FROM ({source})))"
+        f"SELECT __g{carried}, sqrt({squares}) AS __error FROM (SELECT __g{carried}, {middle} FROM "
+        f"(SELECT {group or 'NULL'} AS __g{keys}, {inner} FROM ({source}) __row))"
     )
     return query, bound
 
@@ -103,12 +106,15 @@ def mean_errors(con, fit: dict, source: str, params: list, group: str | None) ->
     return {key: (float(mean), int(count)) for key, mean, count in rows}
 
 
-def chunk_mean_errors(con, fit: dict, source: str, params: list, order: str | None, size: int) -> list[tuple]:
+def chunk_mean_errors(
+    con, fit: dict, source: str, params: list, order: tuple[str, ...], size: int
+) -> list[tuple]:
     """(mean reconstruction error, rows) of each chunk of `size` consecutive rows of `source` in
-    `order` (an SQL expression, e.g. the quoted timestamp; None: the order the rows come in).
-    The errors are computed first, so the numbering sorts two columns, not every column."""
-    query, bound = error_query(fit, source, order)
-    over = "ORDER BY __g" if order else ""
+    `order` (SQL expressions that leave no ties, e.g. the quoted timestamp and id: a tie would
+    fall in either chunk from run to run; empty: the order the rows come in). The errors are
+    computed first, so the numbering sorts a few columns, not every column."""
+    query, bound = error_query(fit, source, None, order)
+    over = f"ORDER BY {', '.join(f'__o{i}' for i in range(len(order)))}" if order else ""
     numbered = f"SELECT (row_number() OVER ({over}) - 1) // {int(size)} AS __chunk, __error FROM ({query})"
     rows = con.execute(
         f"SELECT avg(__error), count(*) FROM ({numbered}) GROUP BY __chunk ORDER BY __chunk", bound + params
