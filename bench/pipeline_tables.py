@@ -67,6 +67,11 @@ NOTES = """Notes on the runs recorded here (third session, 2026-12-01, 22:10-23:
   evaluated after it failed with DuckDB out of memory (exact latency percentiles of every window
   held at once) after 422 s in all, peak 5.2 GB: not met, see the notes of issue 18.
 - CSV ingest was measured at 1M only (a 10M CSV is 4.7 GB); the dashboard pages at 10M were not run.
+- Next day at 10M: rerun alone on 2026-12-02 (nextday3 branch; load 8 to 9, another benchmark
+  and test suites beside it; the 9.4 s of 22:51 was at load 5 and 4). Before that branch a second
+  run of the step on one database timed nothing: it re-ingested the same two days, which the
+  ingest refused as files already stored (it now adds the two days after the database's newest).
+  Profiles, before and after, in `## Ingest, the rules after it and the next day: profiles (issue 18)`.
 """
 
 WHAT = {

@@ -221,10 +221,12 @@ def make_context(con, request: ReportRequest) -> Context:
     source, params = context.production(con)
     if context.segment is not None:
         segment_sql.check_has_rows(con, source, params, context.segment.label, model, "production")
-    found = window_sql.list_windows(con, model, spec, source, params)
+    found, batches = window_sql.windows_and_batches(con, model, spec, source, params)
     check_window_count(len(found), spec)
     _check_baseline(con, context)
-    context = replace(context, windows=found, window_index={w.key: w.index for w in found})
+    index = {w.key: w.index for w in found}
+    # the batches of each window, for the window tokens (window_cache.py): listed in the same pass
+    context = replace(context, windows=found, window_index=index, memo={"window_batches": batches})
     return grouped_by(con, context, context.by) if context.by else context
 
 

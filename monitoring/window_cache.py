@@ -11,9 +11,14 @@ drift summaries and for the sections whose records each belong to one window.
 
 import hashlib
 import json
+from dataclasses import replace
+from datetime import timedelta
 
 from monitoring.store import attached_sql, catalog, window_sql
 from monitoring.store.cache import as_stored, cached_for
+from monitoring.windows import Period, Window, WindowSpec
+
+DAY = WindowSpec("day")
 
 
 def cache_key(area: str, context, *parts, sliced: bool = True) -> str:
@@ -56,8 +61,10 @@ def window_tokens(con, context) -> dict:
 
 def _window_tokens(con, context) -> dict:
     model = context.model
-    source, params = context.production(con)
-    batches = window_sql.group_batches(con, source, params, window_sql.WINDOW)
+    batches = context.memo.get("window_batches")  # listed with the windows (context.make_context)
+    if batches is None:
+        source, params = context.production(con)
+        batches = window_sql.group_batches(con, source, params, window_sql.WINDOW)
     labels = catalog.batch_token(con, model.id, "labels")
     reference = baseline_token(con, context)
     production = attached_sql.attached_token(con, model.id, "production")  # '' when stored
@@ -75,6 +82,46 @@ def _window_tokens(con, context) -> dict:
         if context.previous and before is not None:  # its baseline is the window before
             tokens[window.key] += f"|previous:{batches.get(before.key)}"
     return tokens
+
+
+def in_days(context) -> bool:
+    """Whether the context's windows are whole days (weeks, months) whose counts can be kept per
+    day: a week's bin counts are the sum of its days', so a new day in a week computes that day."""
+    return context.spec.unit in ("week", "month") and context.model.column("timestamp") is not None
+
+
+def days_of(con, context, windows: list[Window]):
+    """The same context with the days of `windows` (weeks or months) that hold rows as its
+    windows: the days' keys and tokens are those of a daily report, which then shares what they keep."""
+    days = []
+    for window in windows:
+        day = window.start
+        while day < window.end:
+            days.append(day)
+            day += timedelta(days=1)
+    listed = [Window(i, day, day, day + timedelta(days=1), 0) for i, day in enumerate(days)]
+    daily = replace(
+        context,
+        settings=replace(context.settings, window=str(DAY)),  # as a daily report's (in key_prefix)
+        spec=DAY,
+        windows=listed,
+        window_index={w.key: w.index for w in listed},
+        only=None,
+        span=Period(days[0], days[-1] + timedelta(days=1)) if days else None,
+        memo={},
+    )
+    tokens = window_tokens(con, daily)  # remembered in the days' memo
+    return replace(daily, windows=[w for w in listed if w.key in tokens])
+
+
+def by_window(windows: list[Window], by_day: dict) -> dict:
+    """{window key: [the value of each of its days in `by_day` ({day: value}), oldest first]}."""
+    found = {w.key: [] for w in windows}
+    for day in sorted(by_day):
+        window = next((w for w in windows if w.start <= day < w.end), None)
+        if window is not None:
+            found[window.key].append(by_day[day])
+    return found
 
 
 def key_prefix(context, area: str, *extra) -> str:

@@ -120,3 +120,22 @@ def test_report_sections_picks_the_areas(capsys, db, tmp_path):
     assert not {"performance", "fairness", "data_quality"} & set(report)
     code, _, err = _run(capsys, "report", "--db", db, "--model", "m", "--sections", "drift,nope")
     assert code == 2 and "unknown section 'nope'; use some of drift, performance" in err
+
+
+def test_a_cli_ingest_keeps_the_database_open_from_the_ingest_to_the_end_of_the_rules(
+    capsys, db, monkeypatch
+):
+    import monitoring.cli.data as data
+
+    logged = []  # whether the ingest's write is still in the log (not checkpointed) when the rules run
+    real = data.report_after_ingest
+
+    def report_after_ingest(store, model):
+        logged.append(Path(db + ".wal").exists())
+        return real(store, model)
+
+    monkeypatch.setattr(data, "report_after_ingest", report_after_ingest)
+    code, out, _ = _run(capsys, "ingest", EXAMPLE, "--db", db, "--model", "m", "--kind", "production")
+    assert code == 0 and "stored" in out
+    assert logged == [True]  # one checkpoint, at the end, not one per connection
+    assert not Path(db + ".wal").exists()

@@ -175,3 +175,17 @@ def test_file_connections_get_a_memory_limit(tmp_path, monkeypatch):
     monkeypatch.setenv("MONITORING_MEMORY_LIMIT", "1GB")
     with store.connect() as con:
         assert con.execute("SELECT current_setting('memory_limit')").fetchall() == [("953.6 MiB",)]
+
+
+def test_connections_inside_held_share_one_open_database_checkpointed_when_it_ends(tmp_path):
+    store = Store(str(tmp_path / "m.duckdb"))
+    log = Path(store.path + ".wal")
+    with store.held():
+        with store.transaction() as con:
+            con.execute("CREATE TABLE t AS SELECT range AS i FROM range(10)")
+        assert log.exists()  # the writer's close did not checkpoint: the database stayed open
+        with store.connect() as con:
+            assert con.execute("SELECT count(*) FROM t").fetchall() == [(10,)]
+    assert not log.exists()
+    with store.connect() as con:
+        assert con.execute("SELECT count(*) FROM t").fetchall() == [(10,)]

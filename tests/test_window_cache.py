@@ -2,6 +2,7 @@
 a report computed from nothing."""
 
 import json
+from datetime import datetime
 
 from monitoring.report import ReportRequest, build_report
 
@@ -43,3 +44,95 @@ def _sorted(records: list[dict]) -> list[dict]:
 def _rounded(records: list[dict]) -> list[dict]:
     """Floats to 10 significant digits: DuckDB's parallel sums may differ in the last bits."""
     return [{k: float(f"{v:.10g}") if isinstance(v, float) else v for k, v in r.items()} for r in records]
+
+
+def _one_more_day(store, ingest_frame, day: int) -> None:
+    """Day `day` of the small credit demo's production rows as a new batch (no labels)."""
+    import pandas as pd
+
+    from monitoring.demo import START, credit_frames, credit_roles
+
+    _, production, _ = credit_frames(per_day=300, reference_rows=3000)
+    since = production["timestamp"] - START
+    part = production[(since >= pd.Timedelta(days=day)) & (since < pd.Timedelta(days=day + 1))]
+    overrides = credit_roles().only(set(part.columns))
+    ingest_frame(store, part, model="credit", kind="production", overrides=overrides)
+
+
+class Scans:
+    """The production windows (or days) whose drift counts and reconstruction errors were computed."""
+
+    def __init__(self, monkeypatch):
+        from monitoring.store import drift_sql, reconstruction_sql
+
+        self.counted, self.errors = [], []
+        real_counts, real_errors = drift_sql.grouped_counts, reconstruction_sql.mean_errors
+
+        def grouped_counts(con, source, params, group, *args):
+            found = real_counts(con, source, params, group, *args)
+            self.counted.extend(k for k in found if isinstance(k, datetime))  # not reference chunks
+            return found
+
+        def mean_errors(con, fit, source, params, group):
+            found = real_errors(con, fit, source, params, group)
+            self.errors.extend(found)
+            return found
+
+        monkeypatch.setattr(drift_sql, "grouped_counts", grouped_counts)
+        monkeypatch.setattr(reconstruction_sql, "mean_errors", mean_errors)
+
+
+def _day(day: int):
+    import pandas as pd
+
+    from monitoring.demo import START
+
+    return (START + pd.Timedelta(days=day)).to_pydatetime()
+
+
+WEEKLY_DRIFT = ReportRequest("credit", window="week", sections=("drift",))
+DAILY_DRIFT = ReportRequest("credit", window="day", sections=("drift",))
+
+
+def test_a_new_day_in_a_week_computes_the_drift_of_that_day_alone(small_credit, ingest_frame, monkeypatch):
+    store = small_credit(until_day=12)  # the demo starts on a Friday: days 10 and 11 begin a week
+    build_report(store, WEEKLY_DRIFT)
+    _one_more_day(store, ingest_frame, 12)
+    scans = Scans(monkeypatch)
+    kept = build_report(store, WEEKLY_DRIFT)
+    assert scans.counted == [_day(12)]  # not its week: the week's other days are kept, their counts added
+    assert scans.errors == [_day(12)]
+
+    monkeypatch.undo()
+    with store.connect() as con:
+        con.execute("DELETE FROM summary_cache")
+    fresh = build_report(store, WEEKLY_DRIFT)
+    for key in ("drift", "dataset_drift", "multivariate_drift"):
+        assert _rounded(kept[key]) == _rounded(fresh[key]), key
+
+
+def test_a_daily_report_after_the_weekly_rules_reads_the_new_days_drift_they_computed(
+    small_credit, ingest_frame, monkeypatch
+):
+    store = small_credit(until_day=12)
+    build_report(store, DAILY_DRIFT)
+    build_report(store, WEEKLY_DRIFT)
+    _one_more_day(store, ingest_frame, 12)
+    build_report(store, WEEKLY_DRIFT)  # the rules of the ingest, on the model's weekly windows
+    scans = Scans(monkeypatch)
+    daily = build_report(store, DAILY_DRIFT)
+    assert scans.counted == [] and scans.errors == []
+    assert [r["window"] for r in daily["multivariate_drift"]] == list(range(13))
+
+
+def test_a_report_lists_its_windows_and_their_batches_in_one_pass(small_credit, monkeypatch):
+    from monitoring.store import window_sql
+
+    store = small_credit(until_day=12)
+    first = build_report(store, WEEKLY_DRIFT)
+    passes = []
+    real = window_sql.group_batches
+    monkeypatch.setattr(window_sql, "group_batches", lambda *args: passes.append(args) or real(*args))
+    again = build_report(store, WEEKLY_DRIFT)  # nothing changed: every window kept
+    assert passes == []  # the window tokens come from the pass that listed the windows
+    assert _rounded(again["drift"]) == _rounded(first["drift"])

@@ -40,25 +40,26 @@ def ingest(args) -> int:
         if Path(path).is_dir():
             raise InputError(f"{path} is a folder; give the files in it instead, e.g. {path}/*.csv")
     store = Store(args.db)
-    for path in args.files:
-        with TerminalBar() as bar:  # on a terminal only, once the file has taken 2 s
-            result = ingest_file(
-                store,
-                path,
-                model=args.model,
-                kind=args.kind,
-                overrides=overrides(args),
-                keep_bad_values=args.keep_bad_values,
-                progress=bar,
-            )
-        say(result.summary())
-        for change in result.schema_changes:
-            say(f"  schema change: {change[0]!r} {change[1]} ({change[2]})")
-        for warning in result.warnings:
-            say(f"  warning: {warning}")
-    report_after_ingest(store, args.model)
-    if not args.no_warm:
-        warm_after_ingest(store, args.model)
+    with store.held():  # one open of the file for the ingest and the rules after it
+        for path in args.files:
+            with TerminalBar() as bar:  # on a terminal only, once the file has taken 2 s
+                result = ingest_file(
+                    store,
+                    path,
+                    model=args.model,
+                    kind=args.kind,
+                    overrides=overrides(args),
+                    keep_bad_values=args.keep_bad_values,
+                    progress=bar,
+                )
+            say(result.summary())
+            for change in result.schema_changes:
+                say(f"  schema change: {change[0]!r} {change[1]} ({change[2]})")
+            for warning in result.warnings:
+                say(f"  warning: {warning}")
+        report_after_ingest(store, args.model)
+        if not args.no_warm:
+            warm_after_ingest(store, args.model)
     return 0
 
 

@@ -74,8 +74,9 @@ def report(args) -> int:
     else:
         from monitoring.report import build_report  # defers the sections and their statistics
 
-        with TerminalBar() as bar:  # on a terminal only, once the report has taken 2 s
-            text = build_report(Store(args.db), request, bar).to_json()
+        store = Store(args.db)
+        with store.held(), TerminalBar() as bar:  # the bar: on a terminal only, after 2 s
+            text = build_report(store, request, bar).to_json()
     if args.output:
         _write(args.output, text)
         say(f"wrote {args.output}")

@@ -23,7 +23,7 @@ import pandas as pd
 from monitoring.drift.calibration import MIN_CHUNKS, SIGMAS, chunk_order, chunk_size
 from monitoring.drift.reference_rows import SAMPLE_ROWS, reference_rows
 from monitoring.store import drift_sql, reconstruction_sql, window_sql
-from monitoring.window_cache import cache_key, for_reference, per_window
+from monitoring.window_cache import by_window, cache_key, days_of, for_reference, in_days, per_window
 
 METHOD = "pca_reconstruction"
 VARIANCE = 0.65
@@ -142,8 +142,7 @@ def reconstruction_section(con, context, features) -> list[dict]:
     lines = _lines(con, context, fit, size)
 
     def compute(con, part) -> dict:
-        source, params = part.production(con)
-        found = reconstruction_sql.mean_errors(con, fit, source, params, window_sql.WINDOW)
+        found = _mean_errors(con, part, fit)
         records = [
             _record(part.index_of(key), mean, rows, fit, lines, size) for key, (mean, rows) in found.items()
         ]
@@ -153,6 +152,38 @@ def reconstruction_section(con, context, features) -> list[dict]:
         con, context, "pca", compute, ("multivariate_drift",), size, lines["upper"], len(fit["kept"])
     )
     return sorted(kept["multivariate_drift"], key=lambda r: r["window"])
+
+
+def _mean_errors(con, context, fit: dict) -> dict:
+    """{window key: (mean error, rows)} of the context's windows; a day's, a week's or a month's
+    from its days' (each kept while the day's batches are): a new day in a week scans that day
+    alone, and a daily report reads the days the rules' weekly evaluation computed."""
+    if not (in_days(context) or context.spec.unit == "day"):
+        source, params = context.production(con)
+        return reconstruction_sql.mean_errors(con, fit, source, params, window_sql.WINDOW)
+
+    def compute(con, days) -> dict:
+        source, params = days.production(con)
+        found = reconstruction_sql.mean_errors(con, fit, source, params, window_sql.WINDOW)
+        return {
+            "errors": [
+                {"window": days.index_of(k), "day": str(k), "mean": m, "rows": n}
+                for k, (m, n) in found.items()
+            ]
+        }
+
+    days = days_of(con, context, context.windows)
+    if not days.windows:
+        return {}
+    kept = per_window(con, days, "pca-days", compute, ("errors",), len(fit["kept"]), fit["explained"])
+    day_of = {str(w.key): w.key for w in days.windows}  # a kept record's index is that of its own report
+    by_day = {day_of[r["day"]]: r for r in kept["errors"]}
+    found = {}
+    for key, parts in by_window(context.windows, by_day).items():
+        rows = sum(r["rows"] for r in parts)
+        if rows:
+            found[key] = (sum(r["mean"] * r["rows"] for r in parts) / rows, rows)
+    return found
 
 
 def _record(window, mean: float, rows: int, fit: dict, lines: dict, size: int) -> dict:

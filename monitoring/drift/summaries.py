@@ -20,7 +20,15 @@ from monitoring.context import WHOLE
 from monitoring.store import drift_sql, window_sql
 from monitoring.store.cache import cached_for
 from monitoring.store.segment_sql import SEGMENT
-from monitoring.window_cache import cache_key, for_reference, window_key_prefix, window_tokens
+from monitoring.window_cache import (
+    by_window,
+    cache_key,
+    days_of,
+    for_reference,
+    in_days,
+    window_key_prefix,
+    window_tokens,
+)
 
 # What one query may hold in histogram state: a numeric column's state per group is its bins
 # (up to ~570 edges, kept twice) and a categorical one's its categories.
@@ -144,6 +152,17 @@ def _parts(context, windows: list, numeric: int, categorical: int) -> list[list]
 
 
 def _window_slices(con, context, edges, categorical, names) -> dict:
+    kept = _kept_counts(con, context, edges, categorical, names)
+    return {
+        context.index_of(key): _by_value(pairs, context, None, bool(context.by))
+        for key, pairs in kept.items()
+        if pairs
+    }
+
+
+def _kept_counts(con, context, edges, categorical, names) -> dict:
+    """{window key: [[value, summary], ...]}, each window's kept while its batches are; a week's
+    or a month's are the sums of its days' (kept per day too, under a daily report's keys)."""
     tokens = window_tokens(con, context)
     prefix = window_key_prefix("drift", context, drift_sql.EDGE_BINS, names, f"stats{context.previous}")
     keys = {prefix + str(window): window for window in tokens}
@@ -151,8 +170,11 @@ def _window_slices(con, context, edges, categorical, names) -> dict:
 
     def production(missing) -> dict:
         wanted = {keys[k] for k in missing}
-        found: dict = {prefix + str(key): [] for key in wanted}
         windows = [w for w in context.windows if w.key in wanted]
+        if in_days(context):
+            days = _kept_counts(con, days_of(con, context, windows), edges, categorical, names)
+            return {prefix + str(key): _summed(parts) for key, parts in by_window(windows, days).items()}
+        found: dict = {prefix + str(key): [] for key in wanted}
         for part in _parts(context, windows, len(edges), len(categorical)):
             source, params = context.restricted(part).production(con)
             counts = drift_sql.grouped_counts(
@@ -165,8 +187,19 @@ def _window_slices(con, context, edges, categorical, names) -> dict:
         return found
 
     kept = cached_for(con, context.model.id, {k: tokens[w] for k, w in keys.items()}, production)
-    return {
-        context.index_of(keys[k]): _by_value(pairs, context, None, bool(context.by))
-        for k, pairs in kept.items()
-        if pairs
-    }
+    return {keys[k]: pairs for k, pairs in kept.items()}
+
+
+def _summed(days: list[list]) -> list[list]:
+    """[[value, summary], ...] of a window from those of its days: counts added, stats pooled, in
+    the order the window's own query gives (values with missing last, categories sorted)."""
+    by_value: dict = {}
+    for pairs in days:
+        for value, summary in pairs:
+            by_value.setdefault(value, []).append(summary)
+    ordered = sorted(by_value, key=lambda v: (v is None, v))
+    return [[value, _sorted_categories(combine(by_value[value]))] for value in ordered]
+
+
+def _sorted_categories(summary: dict) -> dict:
+    return {name: part if "counts" in part else dict(sorted(part.items())) for name, part in summary.items()}

@@ -11,6 +11,7 @@ from monitoring.windows import TIME_UNITS, WHOLE_PERIOD, Period, Window, WindowS
 
 LABEL = "__label"
 WINDOW = "__window"
+BATCHES = "string_agg(DISTINCT __batch::VARCHAR, ',' ORDER BY __batch::VARCHAR)"
 TIME_STEPS = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1)}
 
 
@@ -120,17 +121,23 @@ def only_windows(source: str, params: list, keys: tuple) -> tuple[str, list]:
 def list_windows(con, model: Model, spec: WindowSpec, source: str, params: list) -> list[Window]:
     """The windows that hold rows of `source` (production rows keyed by window), oldest first,
     indexed from 0."""
+    return windows_and_batches(con, model, spec, source, params)[0]
+
+
+def windows_and_batches(con, model: Model, spec: WindowSpec, source: str, params: list) -> tuple:
+    """(`list_windows`, {window key: its batches as `group_batches` gives them}) in one pass."""
     timestamp = model.column("timestamp")
     ts = quote(timestamp.name) if timestamp else "NULL"
     rows = con.execute(
-        f"SELECT {WINDOW}, min({ts}), max({ts}), count(*) FROM ({source}) "
+        f"SELECT {WINDOW}, min({ts}), max({ts}), count(*), {BATCHES} FROM ({source}) "
         f"GROUP BY {WINDOW} ORDER BY {WINDOW}",
         params,
     ).fetchall()
-    return [
+    windows = [
         Window(i, key, *_bounds(spec, key, first, last), count)
-        for i, (key, first, last, count) in enumerate(rows)
+        for i, (key, first, last, count, _) in enumerate(rows)
     ]
+    return windows, {row[0]: row[-1] for row in rows}
 
 
 def group_rows(con, source: str, params: list, keys: list[str]) -> dict:
@@ -174,8 +181,7 @@ def reference_span(con, model: Model, source: str, params: list) -> tuple:
 def group_batches(con, source: str, params: list, group: str) -> dict:
     """{group key: the ids of the batches its rows come from, as text}."""
     rows = con.execute(
-        f"SELECT {group}, string_agg(DISTINCT __batch::VARCHAR, ',' ORDER BY __batch::VARCHAR) "
-        f"FROM ({source}) GROUP BY ALL",
+        f"SELECT {group}, {BATCHES} FROM ({source}) GROUP BY ALL",
         params,
     ).fetchall()
     return dict(rows)
