@@ -23,7 +23,7 @@ from monitoring.ingest.pipeline import (
 )
 from monitoring.ingest.roles import RoleOverrides
 from monitoring.schema import BATCH_KINDS, Column
-from monitoring.store import attached_sql, catalog
+from monitoring.store import attached_sql, batch_sql, catalog
 from monitoring.store import ingest_sql as sql
 
 
@@ -90,7 +90,7 @@ def _attach(con, path, files, model_name, kind, overrides) -> AttachResult:
     attached_sql.save_attachment(con, model.id, kind, path, pattern, hive, batch_id)
     timestamp = next((c for c in columns if c.role == "timestamp" and c.name in by_name), None)
     if timestamp is not None and kind != "labels":
-        start, end = sql.batch_time_span(con, model.table(kind), timestamp.name, batch_id)
+        start, end = batch_sql.batch_time_span(con, model.table(kind), timestamp.name, batch_id)
         catalog.update_batch(con, batch_id, rows, start, end)
     catalog.save_columns(con, model.id, columns)
     catalog.bump_data_version(con, model.id)

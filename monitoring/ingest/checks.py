@@ -9,6 +9,7 @@ when they find a problem do they scan the file again, to name its first bad row.
 from datetime import datetime
 
 from monitoring.errors import InputError, SchemaError
+from monitoring.store import batch_sql
 from monitoring.store import ingest_sql as sql
 
 EARLIEST = datetime(1970, 1, 1)  # timestamps must fall in the years 1970 to 2200
@@ -64,7 +65,7 @@ def check_text_lengths(con, columns, by_name: dict, file_name: str) -> None:
 
 def check_times(con, table: str, column, profile, kind: str, batch_id: int, file_name: str) -> None:
     """Production rows need a time; every time must fall in the years 1970 to 2200."""
-    empty, outside = sql.time_problems(con, table, column.name, batch_id, EARLIEST, LATEST)
+    empty, outside = batch_sql.time_problems(con, table, column.name, batch_id, EARLIEST, LATEST)
     if kind == "production" and empty:
         row, _ = sql.first_row_where(con, column.name, "timestamp", profile.sql_type, "value IS NULL")
         raise SchemaError(
@@ -86,7 +87,7 @@ def check_times(con, table: str, column, profile, kind: str, batch_id: int, file
 
 def check_label_conflicts(con, table: str, batch_id: int, id_name: str, file_name: str) -> None:
     """One labels file gives one label per id; different labels for the same id are refused."""
-    found = sql.conflicting_labels(con, table, batch_id)
+    found = batch_sql.conflicting_labels(con, table, batch_id)
     if found:
         count, example, values = found
         shown = " and ".join(repr(v) for v in values)

@@ -25,7 +25,7 @@ from monitoring.ingest.values import type_changes
 from monitoring.progress import Progress, silent
 from monitoring.schema import BATCH_KINDS, Column, ColumnProfile, Model
 from monitoring.settings import ModelSettings
-from monitoring.store import attached_sql, catalog
+from monitoring.store import attached_sql, batch_sql, catalog
 from monitoring.store import ingest_sql as sql
 
 REQUIRED_ROLES = {
@@ -289,14 +289,14 @@ def _store_rows(con, model, kind, profiles, overrides, staged, keep_bad) -> Inge
     staged.raise_if_stored(con, model, kind, batch_id)
     if id_column is not None and by_name[id_column.name].non_null == 0:  # none in the sample: count them all
         exact = replace(
-            by_name[id_column.name], non_null=sql.non_null_count(con, table, id_column.name, batch_id)
+            by_name[id_column.name], non_null=batch_sql.non_null_count(con, table, id_column.name, batch_id)
         )
         checks.check_ids(id_column, exact, kind, file_name)
     staged.progress(f"checking the times of {file_name}", 0.8)
     timestamp = next((c for c in stored if c.role == "timestamp"), None)
     if timestamp is not None:
         checks.check_times(con, table, timestamp, by_name[timestamp.name], kind, batch_id, file_name)
-    start, end = sql.batch_time_span(con, table, timestamp.name if timestamp else None, batch_id)
+    start, end = batch_sql.batch_time_span(con, table, timestamp.name if timestamp else None, batch_id)
     catalog.update_batch(con, batch_id, rows, start, end)
     proposal = target_proposal(con, model, kind, present)
     warnings = [f"{proposal.reason} ({proposal.command(model.name)})"] if proposal else []
@@ -350,7 +350,9 @@ def _store_labels(con, model, profiles, overrides, staged, keep_bad) -> IngestRe
     staged.raise_if_stored(con, model, "labels", batch_id)
     checks.check_label_conflicts(con, table, batch_id, id_column.name, file_name)
     catalog.update_batch(con, batch_id, rows, None, None)
-    unmatched = sql.unmatched_label_count(con, table, model.table("production"), id_column.name, batch_id)
+    unmatched = batch_sql.unmatched_label_count(
+        con, table, model.table("production"), id_column.name, batch_id
+    )
     warnings = []
     if unmatched:
         warnings.append(

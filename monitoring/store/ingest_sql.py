@@ -282,23 +282,9 @@ def stage_row_count(con) -> int:
     return con.execute(f"SELECT count(*) FROM {STAGE}").fetchall()[0][0]
 
 
-def non_null_count(con, table: str, column: str, batch_id: int) -> int:
-    return con.execute(
-        f"SELECT count({quote(column)}) FROM {table} WHERE __batch = ?", [batch_id]
-    ).fetchall()[0][0]
-
-
 def set_batch_hash(con, batch_id: int, content_hash: str) -> None:
     """The batch's content hash, once the hash (computed beside the insert) is known."""
     con.execute("UPDATE batches SET content_hash = ? WHERE id = ?", [content_hash, batch_id])
-
-
-def bad_value_count(con, name: str, kind: str, sql_type: str) -> int:
-    """Values of the staged column that do not read as `kind` (one scan)."""
-    cast = parse_expression(name, kind, sql_type)
-    return con.execute(
-        f"SELECT count(*) FROM {STAGE} WHERE {_as_text(name)} IS NOT NULL AND {cast} IS NULL"
-    ).fetchall()[0][0]
 
 
 def first_bad_value(con, name: str, kind: str, sql_type: str) -> tuple[int, str] | None:
@@ -319,25 +305,6 @@ def first_row_where(
         params or [],
     ).fetchall()
     return row[0] if row else None
-
-
-def time_problems(con, table: str, timestamp: str, batch_id: int, earliest, latest) -> tuple[int, int]:
-    """(rows without a time, times before `earliest` or at/after `latest`) of one stored batch."""
-    ts = quote(timestamp)
-    return con.execute(
-        f"SELECT count_if({ts} IS NULL), count_if(coalesce({ts} < ? OR {ts} >= ?, false)) FROM {table} WHERE __batch = ?",
-        [earliest, latest, batch_id],
-    ).fetchall()[0]
-
-
-def conflicting_labels(con, table: str, batch_id: int) -> tuple[int, str, list[str]] | None:
-    """(ids with more than one distinct label in the batch, the first such id, two of its labels)."""
-    rows = con.execute(
-        f"SELECT count(*) OVER (), id, list(DISTINCT target ORDER BY target)[:2] FROM {table} "
-        "WHERE __batch = ? GROUP BY id HAVING count(DISTINCT target) > 1 ORDER BY id LIMIT 1",
-        [batch_id],
-    ).fetchall()
-    return rows[0] if rows else None
 
 
 def ensure_row_table(con, table: str, columns: list[Column]) -> list[str]:
@@ -393,31 +360,3 @@ def invalid_list_expression(checks: dict[str, str]) -> str:
         return "NULL"
     items = [f"CASE WHEN {cond} THEN {literal(name)} END" for name, cond in checks.items()]
     return f"NULLIF(list_filter([{', '.join(items)}], lambda x: x IS NOT NULL), [])"
-
-
-def batch_time_span(con, table: str, timestamp: str | None, batch_id: int):
-    if timestamp is None:
-        return None, None
-    row = con.execute(
-        f"SELECT min({quote(timestamp)}), max({quote(timestamp)}) FROM {table} WHERE __batch = ?",
-        [batch_id],
-    ).fetchall()
-    return row[0]
-
-
-def unmatched_label_count(
-    con, labels_table: str, production_table: str, id_column: str, batch_id: int
-) -> int:
-    if not table_exists(con, production_table):
-        return con.execute(f"SELECT count(*) FROM {labels_table} WHERE __batch = ?", [batch_id]).fetchall()[
-            0
-        ][0]
-    return con.execute(
-        f"SELECT count(*) FROM {labels_table} l WHERE l.__batch = ? AND NOT EXISTS "
-        f"(SELECT 1 FROM {production_table} p WHERE p.{quote(id_column)} = l.id)",
-        [batch_id],
-    ).fetchall()[0][0]
-
-
-def null_timestamp_count(con, cast: str) -> int:
-    return con.execute(f"SELECT count(*) FROM {STAGE} WHERE {cast} IS NULL").fetchall()[0][0]
