@@ -75,7 +75,8 @@ NOTES = """Notes on the runs recorded here (third session, 2026-12-01, 22:10-23:
 """
 
 WHAT = {
-    "ours_ingest": "our ingest: reference + production Parquet into DuckDB (CLI, rules evaluated after each)",
+    "ours_ingest": "our ingest: reference + production Parquet into DuckDB (CLI, rules evaluated after each; "
+    "--no-warm: the warm-up of the default view is a cold full report at its window, like ours_report)",
     "raw_write": "the physical limit of the write: DuckDB's CREATE TABLE AS SELECT * of the production Parquet "
     "file (512MB, row order not kept), nothing else",
     "csv_ingest": "our ingest of the production file written as CSV (ingest_file, no rules; the reference "
@@ -86,8 +87,8 @@ WHAT = {
     "ours_drift_cached": "the same drift report again over unchanged data",
     "ours_report": "our full report, daily windows: every registered section, nothing cached (CLI)",
     "ours_report_cached": "the same full report again over unchanged data",
-    "ours_next_day": "one more day: ingest it (alert rules evaluated) and the drift report (wall s includes "
-    "yesterday's untimed ingest; the targets block has the timed part)",
+    "ours_next_day": "one more day: ingest it (alert rules evaluated, --no-warm) and the drift report (wall s "
+    "includes yesterday's untimed ingest; the targets block has the timed part)",
     "evidently_drift": "Evidently DataDriftPreset, one Report per day",
     "evidently_drift_once": "Evidently DataDriftPreset, one Report over the whole production file",
     "evidently_classification": "Evidently ClassificationPreset, one Report per day",

@@ -88,7 +88,7 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
 
 
-def wait_done(page, timeout: float = 120) -> None:
+def wait_done(page, timeout: float = 300) -> None:
     """Wait until the page's script has run and drawn something, with no skeleton left."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout * 1000)
     app = page.locator('[data-testid="stApp"]')

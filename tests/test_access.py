@@ -40,7 +40,7 @@ def test_users_and_authenticate():
 
 
 def _viewer_app(demo_db, page=None):
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=180)
     at.secrets["access"] = {"users": {"bo": {"role": VIEWER, "password_hash": hash_password("b")}}}
     at.session_state["user"] = "bo"
     at.session_state["role"] = VIEWER
@@ -63,7 +63,7 @@ def _use_demo_db(demo_db, monkeypatch):
 
 
 def test_not_signed_in_sees_only_the_form(demo_db):
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=180)
     at.secrets["access"] = {"users": {"bo": {"role": VIEWER, "password_hash": hash_password("b")}}}
     at.run()
     assert not at.exception
@@ -133,7 +133,7 @@ def fresh_db(alerts_db, tmp_path, monkeypatch):
 
 
 def _signed_in(role: str, page: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=180)
     at.secrets["access"] = {"users": USERS}
     at.session_state["user"] = "ann" if role == EDITOR else "bo"
     at.session_state["role"] = role
@@ -251,7 +251,7 @@ def test_upload_is_not_in_a_viewers_page_list_nor_reachable():
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         viewer.switch_page("pages/upload.py")
     # the page itself refuses too, whichever way its script is reached
-    page = AppTest.from_file(str(Path(APP).parent / "pages/upload.py"), default_timeout=60)
+    page = AppTest.from_file(str(Path(APP).parent / "pages/upload.py"), default_timeout=180)
     page.secrets["access"] = {"users": USERS}
     page.session_state["user"], page.session_state["role"] = "bo", VIEWER
     page.run()
@@ -279,7 +279,7 @@ AUTH = {
 
 
 def _login_app(user: dict) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=180)
     at.secrets["auth"] = AUTH
     at.secrets["access"] = {"roles": {"Ann@Example.com": EDITOR, "bo@example.com": VIEWER}}
     at.user = user

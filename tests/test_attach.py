@@ -275,7 +275,7 @@ def test_the_app_pages_read_an_attached_model_and_the_batches_page_lists_its_dat
     db = tmp_path / "app.duckdb"
     attached_store(lake, str(db))
     monkeypatch.setenv(DB_ENV_VAR, str(db))
-    at = AppTest.from_file("../app.py", default_timeout=60)
+    at = AppTest.from_file("../app.py", default_timeout=180)
     at.query_params["model"] = "credit"
     at.run()
     at = at.switch_page(page).run()
@@ -301,7 +301,7 @@ def test_deleting_an_attached_dataset_says_it_only_detaches_it_and_its_files_sta
     production = int(attached(store, "credit").set_index("kind").loc["production", "batch_id"])
     files = sorted(p for p in (tmp_path.parent).rglob("*.parquet") if lake["production"] in str(p))
     monkeypatch.setenv(DB_ENV_VAR, str(db))
-    at = AppTest.from_file("../app.py", default_timeout=60)
+    at = AppTest.from_file("../app.py", default_timeout=180)
     at.query_params["model"] = "credit"
     at.run()
     at = at.switch_page("pages/batches.py").run()

@@ -63,7 +63,7 @@ def test_upload_stores_a_batch_that_batches_lists(page, app_url):
     )
     wait_done(page)
     page.get_by_role("button", name="Store 1 file(s) as production").click()
-    page.get_by_text("stored 12 production rows").wait_for(timeout=60_000)
+    page.get_by_text("stored 12 production rows").wait_for(timeout=180_000)
     wait_done(page)
     no_errors(page)
     page.goto(app_url + "batches?model=shop")
@@ -105,7 +105,7 @@ def test_selecting_a_heatmap_cell_shows_that_feature(page, app_url):
     box = chart.locator("canvas, svg").first.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + 12)  # a cell of the first row
     wait_done(page)
-    page.get_by_text("against the reference").first.wait_for(timeout=60_000)
+    page.get_by_text("against the reference").first.wait_for(timeout=180_000)
     text = page.get_by_text("against the reference").first.inner_text()
     features = {
         "age",

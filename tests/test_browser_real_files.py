@@ -27,7 +27,7 @@ def upload(page, path: str, kind: str) -> None:
 
 def store_file(page, kind: str) -> None:
     page.get_by_role("button", name=f"Store 1 file(s) as {kind}").click()
-    page.get_by_text(f"{kind} rows as batch").wait_for(timeout=90_000)
+    page.get_by_text(f"{kind} rows as batch").wait_for(timeout=180_000)
     wait_done(page)
 
 
@@ -47,16 +47,16 @@ def test_car_loan_files_through_the_upload_page_and_the_role_editor(page, tmp_pa
         page.get_by_label("New model name").press("Enter")
         wait_done(page)
         upload(page, files["reference"], "reference")
-        page.get_by_text("reference.csv: 1,500 rows").wait_for(timeout=60_000)
+        page.get_by_text("reference.csv: 1,500 rows").wait_for(timeout=180_000)
         store_file(page, "reference")
         assert roles(db)["y_pred_proba"] == "score" and roles(db)["y_pred"] == "prediction"
 
         page.goto(url + "upload?model=car")
         wait_done(page)
         upload(page, files["analysis"], "production")
-        page.get_by_text("it looks like the outcome the model predicts").wait_for(timeout=30_000)
+        page.get_by_text("it looks like the outcome the model predicts").wait_for(timeout=180_000)
         page.get_by_role("button", name="Mark 'repaid' as the target").click()
-        page.get_by_text("it looks like the outcome").wait_for(state="detached", timeout=60_000)
+        page.get_by_text("it looks like the outcome").wait_for(state="detached", timeout=180_000)
         wait_done(page)
         assert roles(db)["repaid"] == "target"
         store_file(page, "production")

@@ -98,13 +98,13 @@ def _form(page, user: str, password: str) -> None:
     page.get_by_label("User", exact=True).fill(user)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_text(f"Signed in as {user}").wait_for(timeout=60_000)
+    page.get_by_text(f"Signed in as {user}").wait_for(timeout=180_000)
     wait_done(page)
 
 
 def open_page(page, title: str) -> None:
     page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
-    page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
+    page.get_by_role("heading", name=title).first.wait_for(timeout=180_000)
     wait_done(page)
 
 
@@ -118,7 +118,7 @@ def download(page, label: str) -> tuple[bytes, str]:
 def test_not_signed_in_sees_only_the_form(page, roles_url):
     for path in ("alerts?model=credit", "upload"):
         page.goto(roles_url + path)
-        page.get_by_label("Password", exact=True).wait_for(timeout=60_000)
+        page.get_by_label("Password", exact=True).wait_for(timeout=180_000)
         wait_done(page)
         for element in ("stVegaLiteChart", "stDataFrame", "stFileUploaderDropzoneInput", "stMetric"):
             assert page.get_by_test_id(element).count() == 0, (path, element)
@@ -164,7 +164,7 @@ def test_editor_acknowledges_an_alert(page, roles_url):
     assert before[alert] == "open"
     page.get_by_label("Note").fill(NOTE)
     page.get_by_role("button", name="Save", exact=True).click()
-    page.get_by_text(f"Alert #{alert} is now acknowledged").wait_for(timeout=60_000)
+    page.get_by_text(f"Alert #{alert} is now acknowledged").wait_for(timeout=180_000)
     wait_done(page)
     page.reload()
     _form(page, "ann", "ann-pw")  # a reload is a new session
@@ -213,7 +213,7 @@ def test_markup_from_files_shows_as_text(page, roles_url, dialogs, tmp_path):
     )
     open_page(page, "Upload")
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(upload))
-    page.get_by_text(f"{XSS}.csv: 2 rows").wait_for(timeout=60_000)  # the caption, literally
+    page.get_by_text(f"{XSS}.csv: 2 rows").wait_for(timeout=180_000)  # the caption, literally
     wait_done(page)
     assert page.locator("img[src='x']").count() == 0
     assert page.locator("b").filter(has_text="bold").count() == 0

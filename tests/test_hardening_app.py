@@ -123,7 +123,7 @@ def test_an_address_trying_many_names_waits_after_20_failures_other_addresses_do
 
 
 def test_the_sign_in_form_says_to_wait_after_repeated_failures():
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=180)
     at.secrets["access"] = {"users": {"throttled": {"role": VIEWER, "password_hash": hash_password("pw")}}}
     at.run()
     answers = []
@@ -157,7 +157,7 @@ def _acknowledge(users: dict | None) -> dict:
     """Acknowledge the first alert on the Alerts page (signed in as 'ann' when users are given)."""
     from monitoring.store import Store
 
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=180)
     if users:
         at.secrets["access"] = {"users": users}
         at.session_state["user"], at.session_state["role"] = "ann", EDITOR
@@ -203,7 +203,7 @@ def _failing_page():
 
 
 def test_an_unexpected_error_shows_a_short_message_and_logs_the_details(caplog):
-    at = AppTest.from_function(_failing_page, default_timeout=30)
+    at = AppTest.from_function(_failing_page, default_timeout=90)
     with caplog.at_level(logging.ERROR, logger="monitoring.app"):
         at.run()
     assert not at.exception

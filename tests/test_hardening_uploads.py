@@ -57,7 +57,7 @@ def previews_read(monkeypatch):
 
 
 def _upload_page(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=180)
     for key, value in (query or {}).items():
         at.query_params[key] = value
     at.run()
@@ -166,7 +166,7 @@ def _sign_in(page, user: str, password: str) -> None:
     page.get_by_label("User", exact=True).fill(user)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_text(f"Signed in as {user}").wait_for(timeout=60_000)
+    page.get_by_text(f"Signed in as {user}").wait_for(timeout=180_000)
     wait_done(page)
 
 
@@ -174,7 +174,7 @@ def _open(page, title: str) -> None:
     from app_server import wait_done
 
     page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
-    page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
+    page.get_by_role("heading", name=title).first.wait_for(timeout=180_000)
     wait_done(page)
 
 

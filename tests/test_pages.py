@@ -30,7 +30,7 @@ def empty_db(tmp_path):
 
 
 def run_page(page: str, query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=180)
     for key, value in (query or {}).items():
         at.query_params[key] = value
     at.run()
@@ -124,7 +124,7 @@ def test_a_bare_url_opens_on_the_model_with_the_most_severe_open_alerts(demo_sto
     for name in ("bikes", "credit"):  # as the app's own seeding does
         evaluate_model(Store(path), name, notify=False)
     monkeypatch.setenv(DB_ENV_VAR, path)
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=180)
     at.run()
     assert not at.exception
     assert at.selectbox(key="model").value == "credit"  # 2 critical alerts open, bikes 1
@@ -132,7 +132,7 @@ def test_a_bare_url_opens_on_the_model_with_the_most_severe_open_alerts(demo_sto
 
 def test_with_two_models_the_portfolio_is_the_default_page_with_a_row_per_model(demo_db, monkeypatch):
     monkeypatch.setenv(DB_ENV_VAR, demo_db)
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = AppTest.from_file(APP, default_timeout=180).run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "Portfolio"
     table = at.dataframe[0].value
@@ -148,7 +148,7 @@ def test_with_one_model_the_summary_stays_the_default_page(tmp_path, monkeypatch
 
     ingest_file(Store(str(path)), "data/examples/predictions.csv", model="shop", kind="production")
     monkeypatch.setenv(DB_ENV_VAR, str(path))
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = AppTest.from_file(APP, default_timeout=180).run()
     assert not at.exception and at.title[0].value == "Executive summary"
 
 

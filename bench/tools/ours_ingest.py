@@ -51,7 +51,20 @@ def main() -> None:
     seconds = {}
     for kind, path in (("reference", args.reference), ("production", args.production)):
         began = time.perf_counter()
-        code = cli(["ingest", path, "--db", args.db, "--model", args.model, "--kind", kind, *role_flags()])
+        code = cli(
+            [
+                "ingest",
+                path,
+                "--db",
+                args.db,
+                "--model",
+                args.model,
+                "--kind",
+                kind,
+                "--no-warm",
+                *role_flags(),
+            ]
+        )
         if code:
             sys.exit(code)
         seconds[kind] = round(time.perf_counter() - began - RULES[-1], 3)
