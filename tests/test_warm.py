@@ -62,6 +62,22 @@ def without_clock(report) -> dict:
     return {k: v for k, v in report.to_dict().items() if k not in ("generated_at", "freshness")}
 
 
+def read_without_computing(store: Store, model: str, monkeypatch):
+    """The kept report of the model's default view, read with every section set to fail if run;
+    reading it writes nothing to the cache."""
+    before = cache_rows(store)
+
+    def not_again(con, context):
+        raise AssertionError("a section was computed again")
+
+    with monkeypatch.context() as patched:
+        for name in SECTIONS:
+            patched.setitem(SECTIONS, name, not_again)
+        kept = cached_report(store, ReportRequest(model))
+    assert cache_rows(store) == before
+    return kept
+
+
 def test_after_a_cli_ingest_the_default_view_is_read_whole_and_no_section_computes(
     credit_files, tmp_path, monkeypatch
 ):
@@ -72,14 +88,7 @@ def test_after_a_cli_ingest_the_default_view_is_read_whole_and_no_section_comput
     store = Store(db)
     before = cache_rows(store)
     fresh = build_report(store, ReportRequest("credit"))  # what the default view holds, computed now
-
-    def not_again(con, context):
-        raise AssertionError("a section was computed again")
-
-    with monkeypatch.context() as patched:
-        for name in SECTIONS:
-            patched.setitem(SECTIONS, name, not_again)
-        kept = cached_report(store, ReportRequest("credit"))
+    kept = read_without_computing(store, "credit", monkeypatch)
     assert cache_rows(store) == before
     assert without_clock(kept) == without_clock(fresh)
     assert len(kept.windows) == 5 and kept.records("drift") and kept.records("performance")
@@ -152,12 +161,8 @@ def test_an_api_ingest_prepares_the_default_view_after_its_reply(tmp_path, monke
             if kept_reports(store):
                 break
             time.sleep(0.1)
-    before = cache_rows(store)
-    with monkeypatch.context() as patched:
-        for name in SECTIONS:
-            patched.setitem(SECTIONS, name, lambda con, context: pytest.fail("a section was computed"))
-        kept = cached_report(store, ReportRequest("m"))
-    assert cache_rows(store) == before and sum(w["rows"] for w in kept.windows) == 400
+    kept = read_without_computing(store, "m", monkeypatch)
+    assert sum(w["rows"] for w in kept.windows) == 400
 
 
 def test_the_folder_watcher_prepares_the_default_view_unless_told_not_to(tmp_path, monkeypatch):
@@ -178,9 +183,5 @@ def test_the_folder_watcher_prepares_the_default_view_unless_told_not_to(tmp_pat
         watcher = FolderWatch(inbox, store, "m", "production", WATCH_ROLES, warm=warm)
         assert watcher.process(inbox / "day1.csv").stored
         assert kept_reports(store) == (1 if warm else 0)
-    before = cache_rows(store)
-    with monkeypatch.context() as patched:
-        for name in SECTIONS:
-            patched.setitem(SECTIONS, name, lambda con, context: pytest.fail("a section was computed"))
-        kept = cached_report(store, ReportRequest("m"))
-    assert cache_rows(store) == before and sum(w["rows"] for w in kept.windows) == 500
+    kept = read_without_computing(store, "m", monkeypatch)
+    assert sum(w["rows"] for w in kept.windows) == 500
