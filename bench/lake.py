@@ -2,6 +2,7 @@
 
     python bench/lake.py --sizes 10m           # writes the "## Attached datasets and Spark" section
     python bench/lake.py --sizes 10m,50m --no-write
+    python bench/lake.py --sizes 50m --engines spark --time-limit 180   # compare with the kept DuckDB report
 
 Data: bench/datagen.py's binary classifier logs (33 columns), production written as a
 Hive-partitioned dataset (day=YYYY-MM-DD/, one file per day and chunk), the reference as one
@@ -36,7 +37,6 @@ from datagen import CHUNK, ROLES, make_chunk, parse_size, size_label  # noqa: E4
 
 OUT = BENCH / "out" / "lake"
 REFERENCE_ROWS = 100_000
-TIME_LIMIT = 3600
 ROLE_FLAGS = [
     "--id", ROLES["id"], "--timestamp", ROLES["timestamp"], "--target", ROLES["target"],
     "--prediction", ROLES["prediction"], "--score", *ROLES["score"], "--latency", ROLES["latency"],
@@ -94,11 +94,10 @@ def descendants_rss(pid: int) -> int:
     return total
 
 
-def measured(argv: list[str], output: Path | None = None, stop_at: float | None = None) -> dict:
+def measured(argv: list[str], output: Path | None = None, stop_at: float = math.inf) -> dict:
     """Run `python -m monitoring argv`; wall seconds and peak MB of its process tree. A step still
-    running at `stop_at` (epoch seconds) or after TIME_LIMIT is stopped and reported unfinished."""
+    running at `stop_at` (epoch seconds) is stopped and reported unfinished."""
     start, peak = time.time(), 0
-    limit = min(start + TIME_LIMIT, stop_at or math.inf)
     sink = open(output, "w") if output else subprocess.DEVNULL  # noqa: SIM115 (closed below)
     child = subprocess.Popen(
         [sys.executable, "-m", "monitoring", *argv],
@@ -110,7 +109,7 @@ def measured(argv: list[str], output: Path | None = None, stop_at: float | None 
     stopped = False
     while child.poll() is None:
         peak = max(peak, descendants_rss(child.pid))
-        if time.time() > limit and not stopped:
+        if time.time() > stop_at and not stopped:
             os.killpg(child.pid, 9)
             stopped = True
         time.sleep(0.2)
@@ -150,14 +149,16 @@ def differences(a, b, path="") -> list:
     return [] if a == b else [path]
 
 
-def run_size(rows: int, stop_at: float | None = None) -> dict:
+def run_size(rows: int, engines: list[str], limit_s: float, stop_at: float = math.inf) -> dict:
+    """Write (or keep) the lake, then attach and report with each engine. An engine left out
+    keeps the report of its last run, so the comparison still runs (say so when quoting it)."""
     started = time.time()
     lake, reference = write_lake(rows), write_reference()
     files = sum(1 for _ in lake.rglob("*.parquet"))
     megabytes = sum(p.stat().st_size for p in lake.rglob("*.parquet")) / 2**20
     found = {"rows": rows, "files": files, "mb": round(megabytes), "write_s": round(time.time() - started)}
     print(json.dumps(found), flush=True)
-    for engine in ("duckdb", "spark"):
+    for engine in engines:
         db = OUT / f"{engine}_{size_label(rows)}.duckdb"
         db.unlink(missing_ok=True)
         attach = measured(
@@ -172,7 +173,7 @@ def run_size(rows: int, stop_at: float | None = None) -> dict:
         found[engine] = measured(
             ["report", "--db", str(db), "--model", "m", "--window", "day", *extra],
             report,
-            stop_at if engine == "spark" else None,
+            min(time.time() + limit_s, stop_at),
         )
         print(json.dumps({engine: found[engine], "at": time.strftime("%H:%M:%S")}), flush=True)
         if not found[engine]["finished"]:
@@ -211,19 +212,32 @@ def main(argv=None) -> None:
     parser.add_argument("--sizes", default="10m")
     parser.add_argument("--no-write", action="store_true", help="print, do not touch RESULTS.md")
     parser.add_argument(
+        "--engines",
+        default="duckdb,spark",
+        help="engines to run; one left out keeps its last report for the comparison, and RESULTS.md is left alone",
+    )
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=60,
+        metavar="MIN",
+        help="a report still running after this is stopped",
+    )
+    parser.add_argument(
         "--stop-at",
         metavar="HH:MM",
         help="UTC time of day: a Spark step still running then is stopped and "
         "reported unfinished (with how long it ran), and RESULTS.md is left alone",
     )
     args = parser.parse_args(argv)
-    stop_at = _epoch(args.stop_at) if args.stop_at else None
+    stop_at = _epoch(args.stop_at) if args.stop_at else math.inf
+    engines = args.engines.split(",")
     results = []
     for size in args.sizes.split(","):
-        results.append(run_size(parse_size(size), stop_at))
+        results.append(run_size(parse_size(size), engines, args.time_limit * 60, stop_at))
         print(json.dumps(results[-1]), flush=True)
     if any(not r.get(e, {}).get("finished", False) for r in results for e in ("duckdb", "spark")):
-        return  # an unfinished step: the figures above are recorded by hand, not as a table row
+        return  # a step unfinished or not run: the figures above are recorded by hand, not as a table row
     text = section(results)
     print(text)
     if not args.no_write:

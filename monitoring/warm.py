@@ -25,7 +25,7 @@ from monitoring.store import catalog, segment_sql
 from monitoring.store.cache import keep, kept_entry
 from monitoring.store.window_sql import has_rows
 
-FORMAT = 1  # raise when a kept report's layout changes, so that older ones are not read
+FORMAT = 2  # raise when a kept report's layout changes, so that older ones are not read
 STEP = "preparing the default view"
 
 

@@ -25,7 +25,21 @@ FIT_NAMES = {"r2_score": "R²", "roc_auc_score": "ROC AUC", "accuracy_score": "a
 
 st.subheader("What changed")
 impact = report.frame("drift_impact")
-if impact.empty:
+attention = report.frame("feature_importance")
+if not attention.empty:
+    first = attention.iloc[0]
+    output = literal(first["target"])
+    fit = (
+        f"{FIT_NAMES.get(first['fit_metric'], first['fit_metric'])} {first['fit']:.2f} on "
+        f"{first['held_out_rows']:,} held-out rows, {first['constant_fit']:.2f} for a constant"
+    )
+if not attention.empty and not first["informative"]:
+    st.caption(
+        f"Which changes matter is not shown: a stand-in model that predicts the stored {output} from "
+        f"the inputs fits it no better than a constant ({fit}), so the {output} does not follow these "
+        "inputs in the reference and their shares of attention would be noise. Each input's drift is below."
+    )
+elif impact.empty:
     st.caption(
         "Which changes matter needs the model's score or prediction in the reference, to learn what "
         "the model pays attention to."
@@ -55,17 +69,12 @@ else:
         mine = impact[impact["window"] == latest]
         show_chart(drift_charts.impact_bars(mine), f"{model}-drift-impact")
     with right:
-        attention = report.frame("feature_importance")
         st.markdown("**What the model pays attention to**")
-        if not attention.empty:
-            first = attention.iloc[0]
-            name = FIT_NAMES.get(first["fit_metric"], first["fit_metric"])
-            st.caption(
-                f"Learned from the reference by a stand-in model that predicts the stored "
-                f"{literal(first['target'])} from the inputs: {name} {first['fit']:.2f} on "
-                f"{first['held_out_rows']:,} held-out rows (1 is perfect; trust the shares as far as this is high)."
-            )
-            show_chart(drift_charts.attention_bars(attention), f"{model}-attention")
+        st.caption(
+            f"Learned from the reference by a stand-in model that predicts the stored {output} from the "
+            f"inputs: {fit} (1 is perfect; trust the shares as far as this is high)."
+        )
+        show_chart(drift_charts.attention_bars(attention), f"{model}-attention")
 
 st.subheader("Inputs per window")
 st.caption(

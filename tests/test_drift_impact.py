@@ -64,6 +64,7 @@ def test_the_impact_ranking_puts_the_input_the_score_uses_first(planted):
         assert mine["used"]["importance"] > 0.5 > mine["ignored"]["importance"]
     importance = {r["column"]: r for r in report["feature_importance"]}
     assert importance["used"]["fit_metric"] == "r2_score" and importance["used"]["fit"] > 0.9
+    assert importance["used"]["informative"] and importance["used"]["constant_fit"] == 0.0
     assert abs(sum(r["share"] for r in importance.values()) - 1) < 1e-9
 
 
@@ -266,3 +267,30 @@ def test_grouped_reports_rank_impact_per_segment_and_other_baselines_fit_on_thei
     pca = [r for r in period["multivariate_drift"] if r["method"] == "pca_reconstruction"]
     assert pca and not any(r["drifted"] for r in pca)  # production against production: no shift
     assert {r["column"] for r in period["feature_importance"]} == {"used", "ignored", "steady", "city"}
+
+
+def test_a_surrogate_no_better_than_a_constant_gives_no_shares_and_no_impact(tmp_path):
+    """Scores drawn apart from the inputs: the stand-in's held-out R² is below 0, so its importances
+    are noise; the report keeps the fit (to say why) but no shares and no impact."""
+    from monitoring.drift.impact import fit_importance
+    from monitoring.ingest.pipeline import ingest_file
+
+    rng = np.random.default_rng(5)
+    sample = pd.DataFrame({"a": rng.normal(0, 1, 4000), "b": rng.choice(["x", "y"], 4000)})
+    sample["__output"] = rng.random(4000)
+    found = fit_importance(sample, ["a"], ["b"], numeric_output=True)
+    assert found["fit"] <= found["constant_fit"] == 0.0
+    assert not found["informative"] and found["share"] == [None, None]
+
+    store = Store(":memory:")
+    for kind, start, shift in (("reference", "2026-01-01", 0.0), ("production", "2026-03-01", 0.6)):
+        frame = _frame(rng, 4000, start, 10, shift)
+        frame["score"] = rng.random(len(frame))  # the score reads none of the inputs
+        frame.to_parquet(tmp_path / f"{kind}.parquet", index=False)
+        ingest_file(store, str(tmp_path / f"{kind}.parquet"), model="noise", kind=kind, overrides=ROLES)
+    report = build_report(store, ReportRequest("noise", window="day"))
+    assert report["drift_impact"] == []
+    importance = report["feature_importance"]
+    assert importance and all(r["share"] is None and not r["informative"] for r in importance)
+    assert importance[0]["fit"] <= 0.0
+    assert any(r["statistic"] is not None for r in report["drift"])  # the drift itself is still there

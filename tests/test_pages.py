@@ -238,3 +238,36 @@ def test_upload_preview_names_the_class_of_each_probability_column(tmp_path, mon
     classes = dict(zip(table["name"], table["class"], strict=True))
     assert classes["proba_a"] == "a" and classes["billing_proba"] == "billing"
     assert pd.isna(classes["prediction"])
+
+
+def test_drift_page_says_why_no_attention_is_shown_when_the_score_ignores_the_inputs(tmp_path, monkeypatch):
+    import numpy as np
+
+    from monitoring.ingest.pipeline import ingest_file
+    from monitoring.ingest.roles import RoleOverrides
+
+    rng = np.random.default_rng(7)
+    path = str(tmp_path / "noise.duckdb")
+    store = Store(path)
+    roles = RoleOverrides(task="binary", timestamp="when", score=["p"], prediction="label")
+    for kind, start in (("reference", "2026-01-01"), ("production", "2026-03-01")):
+        n = 3000
+        frame = pd.DataFrame(
+            {
+                "when": pd.Timestamp(start)
+                + pd.to_timedelta(np.sort(rng.integers(0, 5 * 86400, n)), unit="s"),
+                "income": rng.normal(50 if kind == "reference" else 60, 10, n),
+                "region": rng.choice(["n", "s"], n),
+                "p": rng.random(n),  # unrelated to the inputs
+            }
+        )
+        frame["label"] = (frame["p"] > 0.5).astype(int)
+        frame.to_parquet(tmp_path / f"{kind}.parquet", index=False)
+        ingest_file(store, str(tmp_path / f"{kind}.parquet"), model="noise", kind=kind, overrides=roles)
+    monkeypatch.setenv(DB_ENV_VAR, path)
+    at = run_page("pages/drift.py", {"model": "noise", "window": "day"})
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error
+    said = " ".join(c.value for c in at.caption)
+    assert "fits it no better than a constant" in said
+    assert "What the model pays attention to" not in " ".join(m.value for m in at.markdown)

@@ -5,8 +5,10 @@ features as categories, fixed seed, one thread) learns the stored score (else th
 the features on a repeatable hash sample of at most SAMPLE_ROWS reference rows; a quarter of the
 sample is held out (at most HELD_OUT_ROWS rows), and permutation importance on it (sklearn.inspection.permutation_importance,
 REPEATS shuffles) says how much the surrogate's fit drops without each input. The fit itself (R²
-for a numeric output, ROC AUC for a class) says how far to trust the importances. Kept per
-reference version.
+for a numeric output, ROC AUC for a class) says how far to trust the importances. A surrogate that
+fits the held-out rows no better than a constant would (R² 0, ROC AUC 0.5, accuracy of always
+naming the commonest class) has learned nothing about the output, so it gives no shares and no
+impact: its importances are noise. Kept per reference version.
 
 Per window, an input's `drift` is its drift statistic made comparable across columns and methods:
 1 is its drift line, 2 twice as far. Distances and calibrated lines: statistic / threshold;
@@ -36,6 +38,7 @@ MIN_ROWS = 100
 MIN_WINDOWS = 3  # fewer windows with both a drift statistic and a performance change: no ranking
 P_FLOOR = 1e-300
 P_CAP = 10.0
+FORMAT = 2  # kept importances of an older shape are computed again
 
 
 def _codes(values: pd.Series, listed: list[str]) -> np.ndarray:
@@ -91,16 +94,29 @@ def fit_importance(
         fit = float(get_scorer(scoring)(model, x_test, y_test))
     importance = np.clip(np.nan_to_num(found.importances_mean), 0.0, None)
     total = importance.sum()
-    share = importance / total if total > 0 else np.zeros_like(importance)
+    constant = _constant_fit(scoring, y_train, y_test)
+    informative = fit > constant and total > 0
+    share = (importance / total).tolist() if informative else [None] * len(importance)
     return {
         "columns": [*numeric, *categorical],
         "importance": importance.tolist(),
-        "share": share.tolist(),
+        "share": share,
         "fit_metric": {"r2": "r2_score", "accuracy": "accuracy_score"}.get(scoring, "roc_auc_score"),
         "fit": fit,
+        "constant_fit": constant,
+        "informative": informative,
         "rows": int(len(train)),
         "held_out_rows": int(len(test)),
     }
+
+
+def _constant_fit(scoring: str, train: pd.Series, test: pd.Series) -> float:
+    """The score a constant output gets on the held-out rows: the floor a surrogate must beat."""
+    if scoring == "r2":
+        return 0.0
+    if scoring == "accuracy":
+        return float((test == train.mode().iloc[0]).mean())
+    return 0.5
 
 
 def _scoring(numeric_output: bool, train: pd.Series, test: pd.Series) -> str:
@@ -123,7 +139,16 @@ def importances(con, context, features) -> dict | None:
     categorical = [c.sql_name for c in features if c.kind == "categorical"]
     numeric_output = target[1] == "numeric"
     key = cache_key(
-        "importance", context, SAMPLE_ROWS, REPEATS, HELD_OUT_ROWS, target, numeric, categorical, _versions()
+        "importance",
+        context,
+        FORMAT,
+        SAMPLE_ROWS,
+        REPEATS,
+        HELD_OUT_ROWS,
+        target,
+        numeric,
+        categorical,
+        _versions(),
     )
 
     def compute():
@@ -170,7 +195,9 @@ def impact_records(drift: list[dict], found: dict) -> list[dict]:
     """Per window (and segment, when grouped): one record per feature {window, column, drift,
     importance, impact, rank} (rank 1 the largest impact), and one with `column` null whose `drift`
     and `impact` are the importance-weighted drift of the window (the shares sum to 1, so 1 means
-    "at the line")."""
+    "at the line"). None from a surrogate no better than a constant."""
+    if not found["informative"]:
+        return []
     share = dict(zip(found["columns"], found["share"], strict=True))
     grouped = any("segment" in r for r in drift)
     records = []
@@ -276,12 +303,14 @@ def _ranking(drift: list[dict], changes: dict, metric: str | None) -> list[dict]
 
 
 def importance_records(found: dict | None) -> list[dict]:
-    """One record per feature: {column, importance, share, target, fit_metric, fit, rows, held_out_rows}."""
+    """One record per feature: {column, importance, share, target, fit_metric, fit, constant_fit,
+    informative, rows, held_out_rows}; `share` null for every feature of an uninformative surrogate."""
     if not found:
         return []
-    same = {k: found[k] for k in ("target", "fit_metric", "fit", "rows", "held_out_rows")}
+    fields = ("target", "fit_metric", "fit", "constant_fit", "informative", "rows", "held_out_rows")
+    same = {k: found[k] for k in fields}
     pairs = zip(found["columns"], found["importance"], found["share"], strict=True)
-    ordered = sorted(pairs, key=lambda item: (-item[2], item[0]))
+    ordered = sorted(pairs, key=lambda item: (-(item[2] or 0.0), -item[1], item[0]))
     return [{"column": c, "importance": i, "share": s, **same} for c, i, s in ordered]
 
 
