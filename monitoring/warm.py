@@ -5,7 +5,7 @@ A kept report is valid while everything it was computed from is unchanged: the m
 every kind (an attached dataset's files included), its data version, columns and settings, its
 saved segments, and the request itself. Any change gives another token, so the report is computed
 again (its sections still reuse the summaries of the windows that did not change, see
-window_cache.py). Its freshness and alerts records, which change with the clock and with the alert
+window_cache.py); other code drops every kept report (store/cache.py). Its freshness and alerts records, which change with the clock and with the alert
 history rather than with the data, are read anew on every use.
 """
 
@@ -25,7 +25,6 @@ from monitoring.store import catalog, segment_sql
 from monitoring.store.cache import keep, kept_entry
 from monitoring.store.window_sql import has_rows
 
-FORMAT = 2  # raise when a kept report's layout changes, so that older ones are not read
 STEP = "preparing the default view"
 
 
@@ -65,7 +64,7 @@ def warm_default_view(store, model_name: str, progress: Progress = silent) -> bo
 
 
 def _key(request: ReportRequest) -> str:
-    described = json.dumps([FORMAT, list(SECTIONS), asdict(request)], default=str, sort_keys=True)
+    described = json.dumps([list(SECTIONS), asdict(request)], default=str, sort_keys=True)
     return "report:" + hashlib.sha1(described.encode()).hexdigest()
 
 

@@ -136,3 +136,21 @@ def test_a_report_lists_its_windows_and_their_batches_in_one_pass(small_credit, 
     again = build_report(store, WEEKLY_DRIFT)  # nothing changed: every window kept
     assert passes == []  # the window tokens come from the pass that listed the windows
     assert _rounded(again["drift"]) == _rounded(first["drift"])
+
+
+def test_summaries_kept_by_other_code_are_dropped_when_the_store_opens(small_credit, tmp_path):
+    from monitoring.store import Store
+    from monitoring.store.backup import copy_to
+    from monitoring.store.cache import CODE_KEY
+
+    path = str(tmp_path / "kept.duckdb")
+    copy_to(small_credit(until_day=20), path)
+    store = Store(path)
+    build_report(store, ReportRequest("credit", window="week"))
+    kept = _entries(store, "drift")
+    assert kept
+    assert _entries(Store(path), "drift") == kept  # opened again by the same code: all kept
+    with store.connect() as con:
+        con.execute("UPDATE meta SET value = 'an older release' WHERE key = ?", [CODE_KEY])
+    assert _entries(Store(path), "") == {}  # opened by other code: every kept summary dropped
+    assert build_report(Store(path), ReportRequest("credit", window="week"))["drift"]

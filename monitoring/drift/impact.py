@@ -38,7 +38,6 @@ MIN_ROWS = 100
 MIN_WINDOWS = 3  # fewer windows with both a drift statistic and a performance change: no ranking
 P_FLOOR = 1e-300
 P_CAP = 10.0
-FORMAT = 2  # kept importances of an older shape are computed again
 
 
 def _codes(values: pd.Series, listed: list[str]) -> np.ndarray:
@@ -141,7 +140,6 @@ def importances(con, context, features) -> dict | None:
     key = cache_key(
         "importance",
         context,
-        FORMAT,
         SAMPLE_ROWS,
         REPEATS,
         HELD_OUT_ROWS,

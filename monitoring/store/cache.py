@@ -3,10 +3,17 @@
 A token names what a summary was made from, e.g. the ids of the batches a reference or a window
 is made of. An ingest that does not touch them leaves them valid, which is how the reference is
 summarised once and a new batch only recomputes the windows it falls in (see window_cache.py).
+Summaries computed by other code (an upgrade, a fix) are all dropped when the store is opened: a
+changed statistic must never hide behind a kept one.
 """
 
+import functools
+import hashlib
 import json
 import threading
+from pathlib import Path
+
+import duckdb
 
 CONTENT_VERSION = -1  # stored in the data_version column, which older entries keyed on
 # Reports of one process (the app's sessions) write the cache without the store's write lock (an
@@ -14,6 +21,31 @@ CONTENT_VERSION = -1  # stored in the data_version column, which older entries k
 # of them (duplicate key / "Failed to commit"), ON CONFLICT clauses included, so the writes take
 # turns; each is one short statement. Another process cannot have the file open at the same time.
 _CACHE_WRITES = threading.Lock()
+
+
+CODE_KEY = "summaries_code"
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """What the kept summaries are computed by: the monitoring package's source and DuckDB's version."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha1(duckdb.__version__.encode())
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def forget_other_code(con) -> None:
+    """Drop every kept summary (and whole report) when other code computed them."""
+    row = con.execute("SELECT value FROM meta WHERE key = ?", [CODE_KEY]).fetchall()
+    if row and row[0][0] == code_fingerprint():
+        return
+    con.execute("BEGIN TRANSACTION")
+    con.execute("DELETE FROM summary_cache")
+    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [CODE_KEY, code_fingerprint()])
+    con.execute("COMMIT")
 
 
 def _plain(value):

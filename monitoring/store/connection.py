@@ -11,6 +11,7 @@ import duckdb
 from monitoring.errors import InputError, StoreBusyError
 from monitoring.schema import quote  # noqa: F401 (the store's quoting rule, re-exported)
 from monitoring.settings import default_db_path
+from monitoring.store.cache import forget_other_code
 from monitoring.store.tables import migrate
 
 MEMORY = ":memory:"
@@ -95,6 +96,7 @@ class Store:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             with self.connect() as con:
                 migrate(con)
+                forget_other_code(con)
 
     def __repr__(self) -> str:
         return f"Store({self.path!r})"
