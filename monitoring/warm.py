@@ -22,28 +22,32 @@ from monitoring.report import SECTIONS, Report, build_report, finite
 from monitoring.schema import BATCH_KINDS
 from monitoring.settings import ModelSettings
 from monitoring.store import catalog, segment_sql
-from monitoring.store.cache import keep, kept_entry
+from monitoring.store.cache import forget_other_versions, keep, kept_entry
 from monitoring.store.window_sql import has_rows
 
 STEP = "preparing the default view"
+KEY_PREFIX = "report:"
 
 
 def cached_report(store, request: ReportRequest, progress: Progress = silent) -> Report:
     """The report of `request`, read whole from the store when nothing it depends on changed,
-    else computed (and kept). Grouped reports and reports of some sections only are not kept."""
+    else computed (and kept, while the model's kept reports made from older data are dropped).
+    Grouped reports and reports of some sections only are not kept."""
     if request.by is not None or request.sections is not None:
         return build_report(store, request, progress)
     with store.connect() as con:
         model = catalog.get_model(con, request.model)
-        key, token = _key(request), _token(con, model)  # the token before the report: see below
+        token = _token(con, model)  # the token before the report: see below
+        key = _key(request, token)
         kept = kept_entry(con, model.id, key)
-        if kept is not None and kept[0] == token:
+        if kept is not None:
             return Report(_refreshed(con, model, kept[1]))
     # Read before the report's snapshot: an ingest committed in between is in the report but not
     # in the token, so the next read computes again; never the reverse (a stale report kept).
     report = build_report(store, request, progress)
     with store.connect() as con:
         keep(con, model.id, key, token, report.to_dict())
+        forget_other_versions(con, model.id, KEY_PREFIX, key.rsplit(":", 1)[1])
     return report
 
 
@@ -63,9 +67,14 @@ def warm_default_view(store, model_name: str, progress: Progress = silent) -> bo
     return True
 
 
-def _key(request: ReportRequest) -> str:
+def _key(request: ReportRequest, token: str) -> str:
+    """`report:<the request>:<what the model's reports are made from>`, each as a hash."""
     described = json.dumps([list(SECTIONS), asdict(request)], default=str, sort_keys=True)
-    return "report:" + hashlib.sha1(described.encode()).hexdigest()
+    return f"{KEY_PREFIX}{_hash(described)}:{_hash(token)}"
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()
 
 
 def _token(con, model) -> str:

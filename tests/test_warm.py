@@ -113,6 +113,25 @@ def test_an_ingest_without_the_warm_up_leaves_no_stale_default_view(credit_files
     assert without_clock(new) == without_clock(build_report(store, ReportRequest("credit")))
 
 
+def kept_reports(store: Store) -> int:
+    with store.connect() as con:
+        return con.execute("SELECT count(*) FROM summary_cache WHERE key LIKE 'report:%'").fetchone()[0]
+
+
+def test_kept_reports_of_older_data_are_dropped_when_a_newer_one_is_kept(credit_files, tmp_path):
+    db = str(tmp_path / "credit.duckdb")
+    ingest(db, credit_files["reference"], "reference")
+    ingest(db, credit_files["first"], "production")  # keeps the default view
+    store = Store(db)
+    for window in ("day", "month"):
+        cached_report(store, ReportRequest("credit", window=window))
+    assert kept_reports(store) == 3
+    ingest(db, credit_files["later"], "production")  # new data: the three are stale
+    assert kept_reports(store) == 1  # the new default view alone
+    cached_report(store, ReportRequest("credit", window="day"))
+    assert kept_reports(store) == 2
+
+
 def test_a_kept_report_reads_its_alerts_now(credit_files, tmp_path):
     db = str(tmp_path / "credit.duckdb")
     ingest(db, credit_files["reference"], "reference")
