@@ -5,8 +5,9 @@ A kept report is valid while everything it was computed from is unchanged: the m
 every kind (an attached dataset's files included), its data version, columns and settings, its
 saved segments, and the request itself. Any change gives another token, so the report is computed
 again (its sections still reuse the summaries of the windows that did not change, see
-window_cache.py); other code drops every kept report (store/cache.py). Its freshness and alerts records, which change with the clock and with the alert
-history rather than with the data, are read anew on every use.
+window_cache.py), and other code drops every kept report (store/cache.py). Its freshness and
+alerts records, which change with the clock and with the alert history rather than with the data,
+are read anew on every use.
 """
 
 import hashlib

@@ -138,15 +138,7 @@ def importances(con, context, features) -> dict | None:
     categorical = [c.sql_name for c in features if c.kind == "categorical"]
     numeric_output = target[1] == "numeric"
     key = cache_key(
-        "importance",
-        context,
-        SAMPLE_ROWS,
-        REPEATS,
-        HELD_OUT_ROWS,
-        target,
-        numeric,
-        categorical,
-        _versions(),
+        "importance", context, SAMPLE_ROWS, REPEATS, HELD_OUT_ROWS, target, numeric, categorical, _versions()
     )
 
     def compute():
