@@ -126,12 +126,14 @@ def measured(argv: list[str], output: Path | None = None, stop_at: float = math.
 
 def differences(a, b, path="") -> list:
     if isinstance(a, dict) and isinstance(b, dict):
-        skip = {
+        skip = {  # the clock, and when each database attached the dataset (its batch time)
             "generated_at",
             "checked_at",
             "hours_since_production",
             "hours_since_batch",
             "hours_since_label",
+            "last_batch",
+            "last_label",
         }
         return [
             d
