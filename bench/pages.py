@@ -3,15 +3,22 @@
     python bench/pages.py --db /tmp/demo.duckdb --model credit [--shots docs/shots]
     python bench/pages.py --big 10m            # builds a 10M-row database first (takes minutes)
     python bench/pages.py --db DB --model M --port 8610    # the app on port 8610
+    python bench/pages.py --db DB --model M --after-ingest day1.parquet day2.parquet
 
 Cold: the first visit to the page after the app started (the first page computes the report that
 the others share; each page still computes what only it shows). Warm: the same URL loaded again
 (a new session; the report comes from the cache). Sidebar switch: from another page to this one
 through the sidebar, as a user does. Prints a Markdown table.
+
+--after-ingest: the first page after an ingest, as a user meets it. The app runs with the default
+view open in a tab; each file is then ingested through the CLI as production rows of the model
+(with its alert rules and the warm-up of the default view), and the default view is loaded again
+in that tab, then once more.
 """
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -93,6 +100,25 @@ def measure(url: str, model: str, window: str, shots: Path | None) -> list[dict]
     return rows
 
 
+def after_ingests(url: str, db: str, model: str, files: list[str]) -> list[dict]:
+    from playwright.sync_api import sync_playwright
+
+    rows, view = [], f"{url}?model={model}"
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        timed(page, view)
+        for path in files:
+            start = time.perf_counter()
+            command = [sys.executable, "-m", "monitoring", "ingest", path, "--model", model]
+            subprocess.run([*command, "--kind", "production", "--db", db], check=True, capture_output=True)
+            ingest = time.perf_counter() - start
+            rows.append({"file": Path(path).name, "ingest_s": ingest, "first_s": timed(page, view)})
+            rows[-1]["again_s"] = timed(page, view)
+        browser.close()
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -105,6 +131,9 @@ def main() -> None:
     parser.add_argument(
         "--port", type=int, help="serve the app on this port (default: $TEST_PORTS, else any)"
     )
+    parser.add_argument(
+        "--after-ingest", nargs="+", metavar="FILE", help="time the default view after ingesting each file"
+    )
     args = parser.parse_args()
     if args.port:
         os.environ["TEST_PORTS"] = f"{args.port}-{args.port}"
@@ -116,6 +145,14 @@ def main() -> None:
         db, model = str(folder / "big.duckdb"), build_big(datagen.parse_size(args.big), folder / "big.duckdb")
     elif not db:
         db = seed_demo_db(folder / "demo.duckdb")
+    if args.after_ingest:
+        with running_app(db) as url:
+            found = after_ingests(url, db, model, args.after_ingest)
+        print(f"| file ingested ({model}) | CLI ingest s | first page after it s | again s |")
+        print("|---|---:|---:|---:|")
+        for r in found:
+            print(f"| {r['file']} | {r['ingest_s']:.2f} | {r['first_s']:.2f} | {r['again_s']:.2f} |")
+        return
     with running_app(db) as url:
         rows = measure(url, model, args.window, args.shots)
     print(f"| page ({model}, window={args.window}) | cold s | warm reload s | sidebar switch s |")

@@ -1,7 +1,7 @@
 """Operations per window: volume, throughput, latency quantiles, error rate, missing latency.
 
-Latency quantiles are exact (`quantile_cont`, the same linear interpolation as numpy's default
-percentile). Throughput is predictions per second over the window's duration: the window's length
+Latency quantiles are exact (the sorted values' ranks, with the same linear interpolation as
+numpy's default percentile: operations_sql.exact_quantiles). Throughput is predictions per second over the window's duration: the window's length
 for time windows (hour/day/week/month, so a partly filled last window reads low), or the span from
 first to last prediction for batch and rows:N windows. What counts as an error is defined once,
 in `monitoring.store.operations_sql.error_condition`.
@@ -11,7 +11,7 @@ from monitoring.context import WHOLE
 from monitoring.store import operations_sql
 from monitoring.window_cache import per_window
 
-ROWS_PER_PASS = 5_000_000  # 40 MB of latencies held by the exact percentiles of one pass
+ROWS_PER_PASS = 5_000_000  # windows computed together; the sort behind the percentiles spills
 
 OPERATIONS_METRICS = (
     "prediction_count",
@@ -51,7 +51,6 @@ def window_operations(rows, with_latency, quantiles, latency_max, errors, window
 def operations_section(con, context) -> dict:
     """The report's `operations` records: one per (window, metric), and when grouped per value of
     the grouping column too; each window's are kept until its rows change."""
-    # exact percentiles hold every latency of their windows: a pass per group bounds the memory
     return per_window(con, context, "operations", _operations, ("operations",), rows_per_pass=ROWS_PER_PASS)
 
 

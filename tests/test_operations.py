@@ -68,3 +68,23 @@ def test_demo_latency_incident_and_error_burst_are_found(demo_store):
     assert p99[LATENCY_DAY] > 3 * np.median(list(p99.values()))
     assert max(errors, key=errors.get) == ERROR_DAY
     assert errors[ERROR_DAY] > 0.05 > max(v for d, v in errors.items() if d != ERROR_DAY)
+
+
+def test_exact_percentiles_of_windows_larger_than_the_memory_limit_equal_numpy(tmp_path):
+    """6M latencies in 3 windows under a 40MB limit: DuckDB's quantile aggregate cannot hold them
+    (it does not spill; at 50M rows a week of 12M latencies broke the 256MB default), the ranks of
+    the sorted values can."""
+    import duckdb
+
+    from monitoring.store.operations_sql import exact_quantiles
+
+    con = duckdb.connect(str(tmp_path / "big.duckdb"))
+    con.execute("SET memory_limit = '40MB'")
+    con.execute("CREATE TABLE t AS SELECT i % 3 AS w, random() * 100 AS v FROM range(6000000) r(i)")
+    with pytest.raises(duckdb.OutOfMemoryException):
+        con.execute("SELECT w, quantile_cont(v, [0.5, 0.95, 0.99]) FROM t GROUP BY w").fetchall()
+    found = exact_quantiles(con, "SELECT * FROM t", [], "v", ["w"])
+    values = con.execute("SELECT w, v FROM t").fetchnumpy()
+    for window in range(3):
+        expected = np.percentile(values["v"][values["w"] == window], [50, 95, 99])
+        assert found[(window,)] == pytest.approx(expected, abs=1e-9)

@@ -1,5 +1,7 @@
 """SQL for operations: per-window latency quantiles, throughput and error counts."""
 
+import math
+
 from monitoring.store.connection import quote
 from monitoring.store.segment_sql import SEGMENT
 from monitoring.store.window_sql import WINDOW
@@ -34,29 +36,64 @@ def error_condition(column: str, kind: str) -> tuple[str, list]:
     return f"(list_contains(?, {text}) OR coalesce(TRY_CAST({text} AS DOUBLE) >= 500, false))", [words]
 
 
+QUANTILES = (0.5, 0.95, 0.99)
+
+
 def operations_by_window(
     con, source: str, params: list, *, latency: str | None, status=None, segment: bool = False
 ) -> list[tuple]:
-    """Per window: rows, rows with latency, p50, p95, p99, max latency (exact), error rows.
+    """Per window: rows, rows with latency, [p50, p95, p99] (exact), max latency, error rows.
 
     With `segment` each row starts (window, value of the grouping column, whole): one row per
-    window for all its rows (whole true) and one per value in it. Two passes, not grouping sets:
-    exact quantiles hold every value of their group, and two groupings at once would hold them twice.
+    window for all its rows (whole true) and one per value in it.
     """
     lat = quote(latency) if latency else "NULL::DOUBLE"
     errors, error_params = ("false", []) if status is None else error_condition(*status)
     figures = (
-        f"count(*)::BIGINT, count({lat})::BIGINT, quantile_cont({lat}, [0.5, 0.95, 0.99]), max({lat}), "
-        f"count_if(coalesce({errors}, false))::BIGINT"
+        f"count(*)::BIGINT, count({lat})::BIGINT, max({lat}), count_if(coalesce({errors}, false))::BIGINT"
     )
-    whole = con.execute(
-        f"SELECT {WINDOW}, {figures} FROM ({source}) GROUP BY {WINDOW} ORDER BY {WINDOW}",
-        error_params + params,
+    keys = [WINDOW, SEGMENT] if segment else [WINDOW]
+    found = []
+    for grouping in ([WINDOW], keys) if segment else ([WINDOW],):
+        named = ", ".join(grouping)
+        rows = con.execute(
+            f"SELECT {named}, {figures} FROM ({source}) GROUP BY ALL ORDER BY {named}", error_params + params
+        ).fetchall()
+        quantiles = exact_quantiles(con, source, params, lat, grouping) if latency else {}
+        width = len(grouping)
+        for row in rows:
+            key, (total, with_latency, largest, failed) = row[:width], row[width:]
+            head = key if not segment else (key[0], None, True) if width == 1 else (*key, False)
+            found.append((*head, total, with_latency, quantiles.get(key), largest, failed))
+    return found
+
+
+def exact_quantiles(con, source: str, params: list, value: str, keys: list[str]) -> dict:
+    """{key tuple: [the QUANTILES of `value`]} per group of `keys`, exact and interpolated as
+    numpy's default percentile (and DuckDB's quantile_cont). Read from the sorted values' ranks, not
+    from a quantile aggregate: that holds every value of a group in memory at once and cannot spill
+    (a week of 12M latencies needed more than the 256MB limit), while the sort behind the ranks can."""
+    named = ", ".join(f"{key} AS __k{i}" for i, key in enumerate(keys))
+    parts = ", ".join(f"__k{i}" for i in range(len(keys)))
+    wanted = ", ".join(f"floor({q} * (n - 1)), floor({q} * (n - 1)) + 1" for q in QUANTILES)
+    rows = con.execute(
+        f"SELECT {parts}, n, r, v FROM (SELECT {parts}, v, "
+        f"row_number() OVER (PARTITION BY {parts} ORDER BY v) - 1 AS r, count(*) OVER (PARTITION BY {parts}) AS n "
+        f"FROM (SELECT {named}, CAST({value} AS DOUBLE) AS v FROM ({source}) WHERE {value} IS NOT NULL)) "
+        f"WHERE r IN ({wanted})",
+        params,
     ).fetchall()
-    if not segment:
-        return whole
-    parts = con.execute(
-        f"SELECT {WINDOW}, {SEGMENT}, false, {figures} FROM ({source}) GROUP BY ALL ORDER BY 1, 2",
-        error_params + params,
-    ).fetchall()
-    return [(row[0], None, True, *row[1:]) for row in whole] + parts
+    width = len(keys)
+    ranked: dict = {}
+    for row in rows:
+        key, (n, rank, found) = tuple(row[:width]), row[width:]
+        ranked.setdefault(key, (n, {}))[1][rank] = found
+    return {key: [_interpolated(values, n, q) for q in QUANTILES] for key, (n, values) in ranked.items()}
+
+
+def _interpolated(values: dict, n: int, q: float) -> float:
+    position = q * (n - 1)
+    low = math.floor(position)
+    if low + 1 >= n:
+        return values[low]
+    return values[low] + (position - low) * (values[low + 1] - values[low])
