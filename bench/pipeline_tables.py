@@ -83,7 +83,7 @@ NOTES = """Notes on the runs recorded here (third session, 2026-12-01, 22:10-23:
   that database (`--only duckdb_pass,ours_drift,ours_report,ours_next_day`); then the ingest again
   (`--only ours_ingest`, 04:53-04:58): 50M rows stored in 73 s (1.18x DuckDB's raw write of the
   file), the rules after it 205 s, peak 2,763 MB for the step (the rules', over the 2 GB target).
-  A warm page at 50M was not measured.
+  The first page after an ingest at 50M: see `## Dashboard pages`.
 """
 
 WHAT = {

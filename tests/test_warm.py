@@ -164,11 +164,6 @@ def test_connects_inside_a_held_store_join_the_open_database(tmp_path):
     assert not attached(store)  # released: the next connect opens the file afresh
 
 
-def kept_reports(store: Store) -> int:
-    with store.connect() as con:
-        return con.execute("SELECT count(*) FROM summary_cache WHERE key LIKE 'report:%'").fetchone()[0]
-
-
 def test_an_api_ingest_prepares_the_default_view_after_its_reply(tmp_path, monkeypatch):
     from test_api import PRODUCTION_ROLES, ROLES, call, frame, parquet_bytes, running_api
 
