@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -47,13 +48,28 @@ def test_an_ingest_and_a_report_name_each_step_in_order(tmp_path):
     assert heard == [("computing drift", 0.0), ("computing operations", 0.5)]
 
 
+def _drained(fd: int) -> str:
+    """All a pseudo-terminal holds: one read may return only part of what was written (the rest
+    follows a moment later), so read until a read after a pause finds nothing."""
+    chunks = []
+    while True:
+        try:
+            chunks.append(os.read(fd, 4096))
+        except BlockingIOError:
+            time.sleep(0.2)
+            try:
+                chunks.append(os.read(fd, 4096))
+            except BlockingIOError:
+                return b"".join(chunks).decode()
+
+
 def test_the_bar_is_drawn_on_a_terminal_and_wiped_at_the_end():
     leader, follower = os.openpty()
     with open(follower, "w") as terminal:
         with TerminalBar(terminal, delay=0) as bar:
             bar("storing the rows", 0.5)
         os.set_blocking(leader, False)
-        shown = os.read(leader, 4096).decode()
+        shown = _drained(leader)
     os.close(leader)
     assert "[############------------]  50% storing the rows" in shown
     assert shown.endswith("\r")  # wiped: what follows starts on a clean line
