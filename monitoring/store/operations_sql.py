@@ -52,9 +52,8 @@ def operations_by_window(
     figures = (
         f"count(*)::BIGINT, count({lat})::BIGINT, max({lat}), count_if(coalesce({errors}, false))::BIGINT"
     )
-    keys = [WINDOW, SEGMENT] if segment else [WINDOW]
     found = []
-    for grouping in ([WINDOW], keys) if segment else ([WINDOW],):
+    for grouping in [[WINDOW], [WINDOW, SEGMENT]] if segment else [[WINDOW]]:
         named = ", ".join(grouping)
         rows = con.execute(
             f"SELECT {named}, {figures} FROM ({source}) GROUP BY ALL ORDER BY {named}", error_params + params
@@ -63,9 +62,17 @@ def operations_by_window(
         width = len(grouping)
         for row in rows:
             key, (total, with_latency, largest, failed) = row[:width], row[width:]
-            head = key if not segment else (key[0], None, True) if width == 1 else (*key, False)
-            found.append((*head, total, with_latency, quantiles.get(key), largest, failed))
+            found.append(
+                (*_row_start(key, segment), total, with_latency, quantiles.get(key), largest, failed)
+            )
     return found
+
+
+def _row_start(key: tuple, segment: bool) -> tuple:
+    """(window,); with `segment` (window, value, whole): the whole window's row has no value."""
+    if not segment:
+        return key
+    return (key[0], None, True) if len(key) == 1 else (*key, False)
 
 
 def exact_quantiles(con, source: str, params: list, value: str, keys: list[str]) -> dict:
