@@ -28,8 +28,9 @@ metrics = c.multiselect("Type", kinds, placeholder="all types", key="alert_type"
 if can_edit() and st.button("Check the rules now", icon=":material/refresh:"):
     with st.spinner("Evaluating the rules…"), common.shown_errors():
         result = evaluate_model(store, view.model, background=True)
-    st.toast(f"{len(result.opened)} new, {len(result.resolved)} resolved, {len(result.open)} open.")
-    st.rerun()
+    common.rerun_with_notice(
+        f"{len(result.opened)} new, {len(result.resolved)} resolved, {len(result.open)} open."
+    )
 if alerts.empty:
     st.success("No alert so far for this model.", icon=":material/check_circle:")
 else:
@@ -79,8 +80,7 @@ else:
             if st.form_submit_button("Save", type="primary") and can_edit():
                 with common.shown_errors():
                     change_status(store, int(picked), status, current_user(), note)
-                st.toast(f"Alert #{picked} is now {status}.")
-                st.rerun()
+                common.rerun_with_notice(f"Alert #{picked} is now {status}.")
 
 
 def _plain(value):
@@ -142,5 +142,4 @@ if can_edit() and st.button("Save rules", icon=":material/save:"):
             ]
             found = [Rule.from_dict(r) for r in clean]
             save_rules(store, view.model, found)
-        st.toast(f"Saved {len(found)} rules.")
-        st.rerun()
+        common.rerun_with_notice(f"Saved {len(found)} rules.")

@@ -78,8 +78,7 @@ if can_edit() and not batches.empty:
             if can_edit():
                 with common.shown_errors():
                     removed = catalog_api.delete_batch(store, view.model, doomed)
-                st.toast(catalog_api.deleted_batch_message(doomed, removed, detach))
-                st.rerun()
+                common.rerun_with_notice(catalog_api.deleted_batch_message(doomed, removed, detach))
 
 st.subheader("Columns")
 model_admin.role_editor(store, model)
@@ -177,5 +176,4 @@ if saved and can_edit():
         values["value_matrix"] = parse_value_matrix(value_text)
         settings = ModelSettings.from_dict({**current, **values})
         catalog_api.save_settings(store, view.model, settings)
-    st.toast("Settings saved; the pages now use them.")
-    st.rerun()
+    common.rerun_with_notice("Settings saved; the pages now use them.")

@@ -36,6 +36,22 @@ def _open_store(path: str) -> Store:
 
 
 _LOG = logging.getLogger("monitoring.app")
+_NOTICE = "notice_after_rerun"
+
+
+def rerun_with_notice(message: str) -> None:
+    """Run the page again and say `message` in a toast of the new run. A toast sent just before
+    `st.rerun` can be lost when the rerun interrupts its delivery (seen in CI), so the message waits
+    in the session."""
+    st.session_state[_NOTICE] = message
+    st.rerun()
+
+
+def show_notice() -> None:
+    """The message left by `rerun_with_notice`, once: a toast, seen wherever the page is scrolled."""
+    message = st.session_state.pop(_NOTICE, None)
+    if message:
+        st.toast(message, icon=":material/check_circle:", duration="long")
 
 
 @contextmanager

@@ -42,8 +42,7 @@ def role_editor(store, model: Model) -> None:
         changes = {r.name: (r.role, r.kind if r.kind in KINDS else None) for r in changed.itertuples()}
         with st.spinner("Changing roles and computing the figures again…"), common.shown_errors():
             catalog_api.change_roles(store, model.name, changes)
-        st.toast(f"{len(changes)} role change(s) stored.")
-        st.rerun()
+        common.rerun_with_notice(f"{len(changes)} role change(s) stored.")
 
 
 def rename_or_delete(store, model: Model) -> None:
@@ -73,5 +72,4 @@ def rename_or_delete(store, model: Model) -> None:
                 with common.shown_errors():
                     catalog_api.delete_model(store, model.name)
                 st.query_params.pop("model", None)
-                st.toast(f"Deleted model {literal(model.name)}.")
-                st.rerun()
+                common.rerun_with_notice(f"Deleted model {literal(model.name)}.")

@@ -54,6 +54,7 @@ def header(title: str, caption: str, *, need_model: bool = True) -> View | None:
     _framed()
     st.title(title)
     st.caption(caption)
+    common.show_notice()
     found = current()
     if found is None and need_model:
         common.empty_database()

@@ -125,6 +125,5 @@ if can_edit():
         if st.form_submit_button("Save segment", icon=":material/save:") and can_edit():
             with common.shown_errors():
                 found = segment_api.save_segment(store, view.model, name, conditions)
-            st.toast(f"Saved segment {found.name}: {found.text}")
             st.cache_data.clear()
-            st.rerun()
+            common.rerun_with_notice(f"Saved segment {found.name}: {found.text}")
