@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SETTLED_S = 0.3  # how long a page must look finished before wait_done trusts it
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -88,15 +89,22 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
 
 
-def wait_done(page, timeout: float = 300) -> None:
-    """Wait until the page's script has run and drawn something, with no skeleton left."""
+def wait_done(page, timeout: float = 300) -> float:
+    """Wait until the page's script has run and drawn something, with no skeleton left, and has
+    stayed so for a moment: a run that ends in `st.rerun` (a session's first run, an action's
+    notice) can look finished between its end and the next run's start, and a value typed then
+    goes to widgets about to be replaced. Returns the `time.perf_counter()` at which it finished."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout * 1000)
     app = page.locator('[data-testid="stApp"]')
     drawn = page.locator('[data-testid="stMain"] [data-testid="stElementContainer"]')
-    end = time.time() + timeout
-    while time.time() < end:
+    end, settled_since = time.perf_counter() + timeout, None
+    while time.perf_counter() < end:
         state = app.get_attribute("data-test-script-state")
         if state == "notRunning" and drawn.count() and not page.get_by_test_id("stSkeleton").count():
-            return
+            settled_since = settled_since or time.perf_counter()
+            if time.perf_counter() - settled_since >= SETTLED_S:
+                return settled_since
+        else:
+            settled_since = None
         time.sleep(0.1)
     raise TimeoutError("the page never finished running")

@@ -69,6 +69,24 @@ def small_credit(ingest_frame):
     return make
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test reports what its page showed then: the state of the script and the
+    visible text (the CI log is all there is of a run elsewhere)."""
+    report = yield
+    page = item.funcargs.get("page") if hasattr(item, "funcargs") else None
+    if report.failed and call.when == "call" and page is not None:
+        try:
+            state = page.locator('[data-testid="stApp"]').get_attribute(
+                "data-test-script-state", timeout=5000
+            )
+            text = page.locator("body").inner_text(timeout=5000)
+            report.sections.append(("page at failure", f"url {page.url}, script {state}\n{text[:3000]}"))
+        except Exception as error:  # the page itself may be what broke
+            report.sections.append(("page at failure", f"not readable: {error}"))
+    return report
+
+
 @pytest.fixture(scope="session")
 def browser():
     """One Debian Chromium for the whole session (Playwright's sync API allows one at a time)."""
