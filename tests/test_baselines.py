@@ -2,11 +2,10 @@
 the performance baseline, the calibration of estimates and the data-quality ranges follow it, and
 so do the kept summaries."""
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
+from rounding import rounded
 from scipy.spatial.distance import jensenshannon
 from segment_setup import ROLES, make_store
 
@@ -48,7 +47,7 @@ def test_a_period_baseline_equals_a_model_whose_reference_is_those_rows(shared):
     twin = build_report(store, ReportRequest("twin", sections=sections))
     assert mine["baseline"] == PERIOD and mine["reference"]["rows"] == len(first_week)
     for section in sections:
-        assert _rounded(_without(mine[section], "reason")) == _rounded(_without(twin[section], "reason")), (
+        assert rounded(_without(mine[section], "reason")) == rounded(_without(twin[section], "reason")), (
             section
         )
     accuracy = [r for r in mine["performance"] if r["metric"] == "accuracy_score" and r["kind"] == "realized"]
@@ -112,17 +111,6 @@ def test_with_previous_a_category_is_unseen_only_in_the_window_it_first_appears(
     assert unseen[3]["count"] == 0  # seen the week before
 
 
-def _rounded(records: list[dict]) -> str:
-    """Floats to 10 significant digits, and those within 1e-12 of zero to zero: DuckDB's parallel
-    sums may differ in the last bits (a change of 1e-16 against 2e-16)."""
-    rounded = [{k: _close(v) if isinstance(v, float) else v for k, v in r.items()} for r in records]
-    return json.dumps(rounded)
-
-
-def _close(value: float) -> float:
-    return 0.0 if abs(value) < 1e-12 else float(f"{value:.10g}")
-
-
 def test_kept_summaries_follow_the_baseline(shared):
     store = shared[0]
     requests = [ReportRequest("m", baseline=b) for b in ("reference", "previous", PERIOD)]
@@ -133,6 +121,6 @@ def test_kept_summaries_follow_the_baseline(shared):
     fresh = [build_report(store, r) for r in requests]
     for a, b, c in zip(first, again, fresh, strict=True):
         for section in ("drift", "performance", "data_quality", "weak_segments"):
-            assert _rounded(a[section]) == _rounded(b[section]) == _rounded(c[section]), section
+            assert rounded(a[section]) == rounded(b[section]) == rounded(c[section]), section
     drift = [[r["statistic"] for r in report["drift"]] for report in first]
     assert drift[0] != drift[1] and drift[0] != drift[2]

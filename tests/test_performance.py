@@ -1,6 +1,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from rounding import rounded
 from sklearn import metrics
 
 from monitoring.context import ReportRequest, make_context
@@ -104,7 +105,10 @@ def test_windows_computed_in_passes_give_the_records_of_one_pass(store, ingest_f
     one_pass, a_day_a_pass = section(5_000_000), section(1)
     assert len({r["window"] for r in one_pass["performance"]}) == 3
     assert {r["kind"] for r in one_pass["performance"]} == {"realized", "estimated"}
-    assert a_day_a_pass == one_pass
+    assert a_day_a_pass.keys() == one_pass.keys()
+    for key, records in one_pass.items():
+        differ = [(a, b) for a, b in zip(rounded(records), rounded(a_day_a_pass[key]), strict=True) if a != b]
+        assert not differ, differ[:2]  # the first records that differ, whole
 
 
 def test_score_metrics_from_counts_match_sklearn_on_extremes():

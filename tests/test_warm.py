@@ -1,11 +1,11 @@
 """The default view kept ready: an ingest ends by computing the model's default report, which the
 dashboard's first page then reads whole; a changed batch makes it compute again."""
 
-import json
 import time
 
 import pandas as pd
 import pytest
+from rounding import rounded
 
 from monitoring.alerts.history import change_status, list_alerts
 from monitoring.cli import main
@@ -59,10 +59,8 @@ def cache_rows(store: Store) -> int:
 
 
 def without_clock(report) -> dict:
-    """The report's data but what depends on the time it was read (when, and how long ago), floats
-    to 10 significant digits: DuckDB's parallel sums may differ in the last bits between runs."""
-    data = {k: v for k, v in report.to_dict().items() if k not in ("generated_at", "freshness")}
-    return json.loads(json.dumps(data), parse_float=lambda text: float(f"{float(text):.10g}"))
+    """The report's data but what depends on the time it was read (when, and how long ago), rounded."""
+    return rounded({k: v for k, v in report.to_dict().items() if k not in ("generated_at", "freshness")})
 
 
 def read_without_computing(store: Store, model: str, monkeypatch):

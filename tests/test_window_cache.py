@@ -4,6 +4,8 @@ a report computed from nothing."""
 import json
 from datetime import datetime
 
+from rounding import rounded
+
 from monitoring.report import ReportRequest, build_report
 
 
@@ -31,19 +33,14 @@ def test_kept_windows_give_the_same_report_as_a_fresh_one(small_credit):
     fresh = build_report(store, request)
     assert len(fresh["windows"]) > weeks
     for key in ("performance", "confusion_matrix", "data_quality", "drift", "dataset_drift", "operations"):
-        assert _rounded(kept[key]) == _rounded(fresh[key]), key
+        assert rounded(kept[key]) == rounded(fresh[key]), key
     for key in ("fairness", "fairness_disparities"):  # the period's counts are the windows' sums
         assert _sorted(kept[key]) == _sorted(fresh[key]), key
     assert [r for r in kept["fairness"] if r["window"] is None]
 
 
 def _sorted(records: list[dict]) -> list[dict]:
-    return sorted(_rounded(records), key=lambda r: json.dumps(r, sort_keys=True, default=str))
-
-
-def _rounded(records: list[dict]) -> list[dict]:
-    """Floats to 10 significant digits: DuckDB's parallel sums may differ in the last bits."""
-    return [{k: float(f"{v:.10g}") if isinstance(v, float) else v for k, v in r.items()} for r in records]
+    return sorted(rounded(records), key=lambda r: json.dumps(r, sort_keys=True, default=str))
 
 
 def _one_more_day(store, ingest_frame, day: int) -> None:
@@ -108,7 +105,7 @@ def test_a_new_day_in_a_week_computes_the_drift_of_that_day_alone(small_credit, 
         con.execute("DELETE FROM summary_cache")
     fresh = build_report(store, WEEKLY_DRIFT)
     for key in ("drift", "dataset_drift", "multivariate_drift"):
-        assert _rounded(kept[key]) == _rounded(fresh[key]), key
+        assert rounded(kept[key]) == rounded(fresh[key]), key
 
 
 def test_a_daily_report_after_the_weekly_rules_reads_the_new_days_drift_they_computed(
@@ -135,7 +132,7 @@ def test_a_report_lists_its_windows_and_their_batches_in_one_pass(small_credit, 
     monkeypatch.setattr(window_sql, "group_batches", lambda *args: passes.append(args) or real(*args))
     again = build_report(store, WEEKLY_DRIFT)  # nothing changed: every window kept
     assert passes == []  # the window tokens come from the pass that listed the windows
-    assert _rounded(again["drift"]) == _rounded(first["drift"])
+    assert rounded(again["drift"]) == rounded(first["drift"])
 
 
 def test_summaries_kept_by_other_code_are_dropped_when_the_store_opens(small_credit, tmp_path):
