@@ -63,13 +63,22 @@ def rmse_interval(n: float, squares: float, fourth_powers: float) -> tuple[float
     return math.sqrt(max(low, 0.0)), math.sqrt(high)
 
 
-def auc_interval(scores, positives, negatives) -> tuple[float | None, float | None]:
-    """DeLong's interval of ROC AUC from counts of positives and negatives per score (ties count
-    one half, as in the AUC itself). None without both classes."""
+def score_counts(scores, positives, negatives) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Merge counts to one row per distinct score, ascending (counts already merged come back as
+    they are: a window of millions of distinct scores is not sorted again)."""
     scores = np.asarray(scores, dtype=float)
+    if np.all(scores[1:] > scores[:-1]):  # strictly ascending (no NaN between): merged already
+        return scores, np.asarray(positives, dtype=float), np.asarray(negatives, dtype=float)
     unique, inverse = np.unique(scores, return_inverse=True)
     pos = np.bincount(inverse, weights=np.asarray(positives, dtype=float), minlength=len(unique))
     neg = np.bincount(inverse, weights=np.asarray(negatives, dtype=float), minlength=len(unique))
+    return unique, pos, neg
+
+
+def auc_interval(scores, positives, negatives) -> tuple[float | None, float | None]:
+    """DeLong's interval of ROC AUC from counts of positives and negatives per score (ties count
+    one half, as in the AUC itself). None without both classes."""
+    _, pos, neg = score_counts(scores, positives, negatives)
     total_pos, total_neg = pos.sum(), neg.sum()
     if total_pos < 2 or total_neg < 2:
         return NONE

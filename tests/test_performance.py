@@ -13,6 +13,7 @@ from monitoring.performance.metrics import (
     log_loss_from_counts,
     multiclass_scores,
     roc_auc_from_counts,
+    score_counts,
 )
 from monitoring.performance.section import performance_section
 
@@ -210,3 +211,14 @@ def test_demo_accuracy_drops_after_the_shift_and_unlabelled_days_are_estimated(d
         assert realized[day]["value"] is None and realized[day]["labelled_rows"] == 0
         assert estimated[day]["value"] is not None
         assert estimated[day]["lower"] <= estimated[day]["value"] <= estimated[day]["upper"]
+
+
+def test_score_counts_merge_ties_and_return_merged_counts_as_they_are():
+    scores, positives, negatives = [0.3, 0.1, 0.3, np.nan, 0.2], [1, 0, 1, 1, 0], [0, 1, 1, 0, 1]
+    merged = score_counts(scores, positives, negatives)
+    assert list(merged[0][:3]) == [0.1, 0.2, 0.3] and np.isnan(merged[0][3])
+    assert list(merged[1]) == [0, 0, 2, 1] and list(merged[2]) == [1, 1, 1, 0]
+    again = score_counts(*(a[:3] for a in merged))  # ascending and distinct: no second sort
+    assert all(np.shares_memory(a, b[:3]) for a, b in zip(again, merged, strict=True))
+    between = score_counts([0.1, np.nan, 0.2], [1, 1, 1], [0, 0, 0])  # a NaN between is not ascending
+    assert list(between[0][:2]) == [0.1, 0.2] and np.isnan(between[0][2])

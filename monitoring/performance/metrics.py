@@ -14,6 +14,7 @@ from monitoring.intervals import (
     f1_interval,
     mean_interval,
     rmse_interval,
+    score_counts,
     wilson,
 )
 
@@ -91,15 +92,6 @@ def score_intervals(scores, positives, negatives, average_precision) -> dict:
     }
 
 
-def score_counts(scores, positives, negatives) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Merge counts to one row per distinct score, ascending."""
-    scores = np.asarray(scores, dtype=float)
-    unique, inverse = np.unique(scores, return_inverse=True)
-    pos = np.bincount(inverse, weights=np.asarray(positives, dtype=float), minlength=len(unique))
-    neg = np.bincount(inverse, weights=np.asarray(negatives, dtype=float), minlength=len(unique))
-    return unique, pos, neg
-
-
 def roc_auc_from_counts(scores, positives, negatives) -> float | None:
     """Exact ROC AUC (Mann-Whitney, ties count one half) from per-score counts; None if one class."""
     _, pos, neg = score_counts(scores, positives, negatives)
@@ -115,10 +107,10 @@ def average_precision_from_counts(scores, positives, negatives) -> float | None:
     _, pos, neg = score_counts(scores, positives, negatives)
     if pos.sum() == 0:
         return None
-    tp, fp = np.cumsum(pos[::-1]), np.cumsum(neg[::-1])
-    precision = tp / (tp + fp)
-    recall_step = pos[::-1] / pos.sum()
-    return float((recall_step * precision).sum())
+    tp, predicted = np.cumsum(pos[::-1]), np.cumsum(neg[::-1])  # above each threshold, descending
+    predicted += tp
+    precision = np.divide(tp, predicted, out=predicted)  # in place: two arrays of a window's size
+    return float((pos[::-1] * precision).sum() / pos.sum())
 
 
 def log_loss_from_counts(scores, positives, negatives) -> float | None:

@@ -28,6 +28,7 @@ from monitoring.performance.metrics import (
     multiclass_intervals,
     multiclass_scores,
     roc_auc_from_counts,
+    score_counts,
     score_intervals,
 )
 from monitoring.performance.multiclass_estimation import (
@@ -60,7 +61,7 @@ def classification_figures(
 ) -> tuple[dict, dict, np.ndarray, int]:
     """(metrics, {metric: (lower, upper)}, confusion matrix, labelled rows) for one slice."""
     labelled = counts["y"] != None  # noqa: E711 (elementwise over an object array)
-    n = counts["n"].astype(float)
+    n = counts["n"]
     index = {c: i for i, c in enumerate(classes)}
     matrix = np.zeros((len(classes), len(classes)))
     true_is = {c: counts["y"] == c for c in classes}
@@ -68,25 +69,38 @@ def classification_figures(
         predicted = counts["p"] == c
         for t, i in index.items():
             matrix[i, j] = n[true_is[t] & predicted].sum()
-    usable = labelled & np.isin(counts["p"], classes) & np.isin(counts["y"], classes)
+    labelled_rows = int(n[labelled].sum())
     if not matrix.any() or (positive is not None and positive not in index):
-        return {}, {}, matrix, int(n[labelled].sum())  # no row has both a prediction and a label
+        return {}, {}, matrix, labelled_rows  # no row has both a prediction and a label
     if positive is None:
-        return multiclass_scores(matrix), multiclass_intervals(matrix), matrix, int(n[labelled].sum())
+        return multiclass_scores(matrix), multiclass_intervals(matrix), matrix, labelled_rows
     pos, neg = index[positive], [i for i in range(len(classes)) if i != index[positive]]
     tp, fn = matrix[pos, pos], matrix[pos, neg].sum()
     fp, tn = matrix[neg, pos].sum(), matrix[np.ix_(neg, neg)].sum()
     metrics, bands = binary_scores(tp, fp, fn, tn), binary_intervals(tp, fp, fn, tn)
-    scored = usable & np.isfinite(counts["s"].astype(float))
+    usable = labelled & np.isin(counts["p"], classes) & np.isin(counts["y"], classes)
+    scored = usable & np.isfinite(np.asarray(counts["s"], dtype=float))
     if scored.any():
-        is_pos = counts["y"][scored] == positive
-        s, rows = counts["s"][scored].astype(float), n[scored]
-        positives, negatives = rows * is_pos, rows * ~is_pos
-        metrics["roc_auc_score"] = roc_auc_from_counts(s, positives, negatives)
-        metrics["average_precision_score"] = average_precision_from_counts(s, positives, negatives)
-        metrics["log_loss"] = log_loss_from_counts(s, positives, negatives)
-        bands |= score_intervals(s, positives, negatives, metrics["average_precision_score"])
-    return metrics, bands, matrix, int(n[labelled].sum())
+        found, found_bands = _score_figures(counts, scored, positive)
+        metrics |= found
+        bands |= found_bands
+    return metrics, bands, matrix, labelled_rows
+
+
+def _score_figures(counts: dict, scored, positive: str) -> tuple[dict, dict]:
+    """ROC AUC, average precision and log loss of the `scored` rows, with their intervals, from
+    the rows merged once per distinct score (a window may hold millions: few copies of it live)."""
+    is_pos = counts["y"][scored] == positive
+    rows = counts["n"][scored].astype(float)
+    s, positives, negatives = score_counts(counts["s"][scored], rows * is_pos, rows * ~is_pos)
+    del is_pos, rows
+    ap = average_precision_from_counts(s, positives, negatives)
+    metrics = {
+        "roc_auc_score": roc_auc_from_counts(s, positives, negatives),
+        "average_precision_score": ap,
+        "log_loss": log_loss_from_counts(s, positives, negatives),
+    }
+    return metrics, score_intervals(s, positives, negatives, ap)
 
 
 def _slice(counts: dict, mask) -> dict:
@@ -123,7 +137,7 @@ def _classification_reference(con, context, classes, positive, predicted, score,
             segments=_named(context)[1:] if context.baseline_by else None,
         )
         groups = _groups(counts["g"], _named(context)) if context.baseline_by else []
-        parts = [(WHOLE, np.arange(len(counts["n"])))] + groups
+        parts = [(WHOLE, slice(0, len(counts["n"])))] + groups
         found = [
             [group, _baseline_of(_slice(counts, mask), classes, positive, score)] for group, mask in parts
         ]
@@ -140,9 +154,24 @@ def _named(context) -> list:
     return [None, *[v for v in context.segment_values if v is not None]]
 
 
-def _groups(codes: np.ndarray, names: list) -> list[tuple]:
-    """(value, positions of its rows) for each value code present, without a loop over the rows."""
-    return [(names[int(code)], positions) for code, positions in _by_window(codes).items() if code >= 0]
+def _groups(codes: np.ndarray, names: list, start: int = 0) -> list[tuple]:
+    """(value, its rows as a slice) for each value code present in sorted `codes` (their first row
+    at `start`)."""
+    return [
+        (names[int(code)], slice(start + rows.start, start + rows.stop))
+        for code, rows in _runs(codes).items()
+        if code >= 0
+    ]
+
+
+def _runs(values: np.ndarray) -> dict:
+    """{value: slice of its rows} of an array sorted by value: each value's rows are one run."""
+    if not len(values):
+        return {}
+    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+    ends = np.r_[starts[1:], len(values)]
+    keys = _window_keys(values[starts])
+    return {key: slice(int(a), int(b)) for key, a, b in zip(keys, starts, ends, strict=True)}
 
 
 def _baseline_of(counts: dict, classes, positive, score) -> dict:
@@ -184,14 +213,14 @@ def _by_window(values: np.ndarray) -> dict:
 def _slices(context, counts: dict) -> list[tuple]:
     """(value, window, positions of its rows) for the whole population and each value of the
     grouping column, in every window that holds rows of it."""
-    rows_of = _by_window(counts["w"])
-    found = [(WHOLE, w, rows_of.get(w.key, [])) for w in context.windows]
+    rows_of = _runs(counts["w"])
+    found = [(WHOLE, w, rows_of.get(w.key, slice(0, 0))) for w in context.windows]
     if not context.by:
         return found
     names = _named(context)
     for window in context.windows:
-        positions = np.asarray(rows_of.get(window.key, []), dtype=int)
-        found += [(value, window, positions[part]) for value, part in _groups(counts["g"][positions], names)]
+        rows = rows_of.get(window.key, slice(0, 0))
+        found += [(value, window, part) for value, part in _groups(counts["g"][rows], names, rows.start)]
     return found
 
 
@@ -254,11 +283,12 @@ def _classification_section(con, context, classes: list[str]) -> dict:
     names = _metric_names(task, score is not None or class_scores is not None)
     records, matrices, worth, before = [], [], [], {}
     for group, window, rows in _slices(context, counts):
-        part = _slice(counts, np.array(rows, dtype=int))
+        part = _slice(counts, rows)
         metrics, bands, matrix, labelled = classification_figures(part, classes, positive)
         enough = labelled >= context.settings.min_labels
         reference = _baseline_for(context, references, before, group, window, positive)
-        before[group] = (window.index, metrics if enough else {}, part if enough else None)
+        if context.previous:  # the next window's baseline
+            before[group] = (window.index, metrics if enough else {}, part if enough else None)
         whole_slice = group == WHOLE
         window_sums = sums.get(window.key) if whole_slice else None
         if window_sums is not None and window_sums[0] is not None and metrics:

@@ -60,7 +60,8 @@ def classification_counts(
     `segments` from 1, 0 where missing, -1 for a value not in `segments` (all 0 without).
 
     Grouping by each distinct score value keeps ROC AUC, average precision and log loss exact.
-    Classes travel as their position in `classes` and come back as shared strings: with one row per
+    Rows come sorted by window, then grouping value: each slice is a contiguous run, read as a view
+    (a window of millions of rows is not copied again per slice). Classes travel as their position in `classes` and come back as shared strings: with one row per
     distinct score, per-row text would cost more memory than everything else.
     """
     key = WINDOW if window else "0"
@@ -73,7 +74,7 @@ def classification_counts(
         f"SELECT {key} AS w, {group}::INTEGER AS g, {score_sql} AS s, "
         f"coalesce(list_position(?::VARCHAR[], {predicted}), 0)::INTEGER AS p, "
         f"coalesce(list_position(?::VARCHAR[], CAST({LABEL} AS VARCHAR)), 0)::INTEGER AS y, "
-        f"count(*) AS n FROM ({source}) GROUP BY ALL",
+        f"count(*) AS n FROM ({source}) GROUP BY ALL ORDER BY w, g",
         [*bound, list(classes), list(classes), *params],
     ).fetchnumpy()
     names = np.array([None, *classes], dtype=object)
