@@ -65,7 +65,7 @@ else:
     )
     table_download(history, f"{view.model}-alerts")
     if can_edit() and not shown.empty:
-        with st.form("change_alert"):
+        with st.form("change_alert", clear_on_submit=True):  # a saved note is not offered again
             st.markdown("**Acknowledge or resolve**")
             x, y = st.columns([3, 1])
             picked = x.selectbox(
