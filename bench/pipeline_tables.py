@@ -84,6 +84,18 @@ NOTES = """Notes on the runs recorded here (third session, 2026-12-01, 22:10-23:
   (`--only ours_ingest`, 04:53-04:58): 50M rows stored in 73 s (1.18x DuckDB's raw write of the
   file), the rules after it 205 s, peak 2,763 MB for the step (the rules', over the 2 GB target).
   The first page after an ingest at 50M: see `## Dashboard pages`.
+- Sixth session (2026-12-02, 07:47-07:59 UTC, idle machine, commit 8904e01): the 50M rows of the
+  ingest, cold full report and next day again (`--only ours_ingest,ours_report,ours_next_day`)
+  after a classifier's per-score counts stopped being copied per slice and sorted again per metric
+  (profiled with memray over the rules at 10M and 50M: the top allocations at the peak were the
+  fetched counts, their copy for the window's slice, and `average_precision_from_counts` with three
+  `np.unique` merges of the same 12M-row week). The rules over the stored 50M rows alone
+  (`python -m monitoring check`, nothing kept): 173 s, peak 1,826 MB (2,800 before). Ingest and
+  rules: 2,100 MB, still over the 2 GB target by 5%: the same rules peak 270 MB higher in the
+  process that has just stored 50M rows. Not memory glibc keeps after the ingest: the step run
+  again with `malloc_trim(0)` before the rules (a throwaway wrapper of bench/tools/ours_ingest.py,
+  08:28-08:32) peaked at 2,090 MB, rules 155.6 s; the cause is still open. Next day 1,721 MB and
+  the cold full report 966 MB: under 2 GB.
 """
 
 WHAT = {

@@ -51,16 +51,16 @@ def test_an_ingest_and_a_report_name_each_step_in_order(tmp_path):
 def _drained(fd: int) -> str:
     """All a pseudo-terminal holds: one read may return only part of what was written (the rest
     follows a moment later), so read until a read after a pause finds nothing."""
-    chunks = []
+    chunks, paused = [], False
     while True:
         try:
             chunks.append(os.read(fd, 4096))
+            paused = False
         except BlockingIOError:
-            time.sleep(0.2)
-            try:
-                chunks.append(os.read(fd, 4096))
-            except BlockingIOError:
+            if paused:
                 return b"".join(chunks).decode()
+            time.sleep(0.2)
+            paused = True
 
 
 def test_the_bar_is_drawn_on_a_terminal_and_wiped_at_the_end():

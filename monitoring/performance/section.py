@@ -200,16 +200,6 @@ def _calibration(counts: dict, positive: str) -> list:
     return list(fit_calibration(counts["s"][usable], rows * is_pos, rows * ~is_pos))
 
 
-def _by_window(values: np.ndarray) -> dict:
-    """{window key: positions of its rows}, without a Python loop over the (many) rows."""
-    if not len(values):
-        return {}
-    unique, inverse = np.unique(values, return_inverse=True)
-    order = np.argsort(inverse.ravel(), kind="stable")
-    bounds = np.cumsum(np.bincount(inverse.ravel(), minlength=len(unique)))[:-1]
-    return dict(zip(_window_keys(unique), np.split(order, bounds), strict=True))
-
-
 def _slices(context, counts: dict) -> list[tuple]:
     """(value, window, positions of its rows) for the whole population and each value of the
     grouping column, in every window that holds rows of it."""
@@ -233,10 +223,10 @@ def _multiclass_sums(con, context, classes, predicted, class_scores, calibrated)
         con, source, params, scores=class_scores, classes=classes, predicted=predicted, calibrated=grid
     )
     parts = {}
-    for part in (0, 1):
-        mine = _slice(found, found["part"] == part)
-        for key, rows in _by_window(mine["w"]).items():
-            parts.setdefault(key, [None, None])[part] = _slice(mine, rows)
+    for part, rows in _runs(found["part"]).items():  # sorted by part, then window
+        mine = _slice(found, rows)
+        for key, window_rows in _runs(mine["w"]).items():
+            parts.setdefault(key, [None, None])[part] = _slice(mine, window_rows)
     return parts
 
 

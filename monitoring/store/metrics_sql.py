@@ -61,8 +61,9 @@ def classification_counts(
 
     Grouping by each distinct score value keeps ROC AUC, average precision and log loss exact.
     Rows come sorted by window, then grouping value: each slice is a contiguous run, read as a view
-    (a window of millions of rows is not copied again per slice). Classes travel as their position in `classes` and come back as shared strings: with one row per
-    distinct score, per-row text would cost more memory than everything else.
+    (a window of millions of rows is not copied again per slice). Classes travel as their position
+    in `classes` and come back as shared strings: with one row per distinct score, per-row text
+    would cost more memory than everything else.
     """
     key = WINDOW if window else "0"
     score_sql = quote(score) if score else "NULL::DOUBLE"
