@@ -17,7 +17,7 @@ from monitoring.context import WHOLE
 from monitoring.duplicates import duplicate_rows
 from monitoring.store import catalog, quality_sql, window_sql
 from monitoring.store.window_sql import has_rows
-from monitoring.window_cache import cache_key, for_reference, per_window
+from monitoring.window_cache import cache_key, days_of, for_reference, in_days, per_window
 
 MAX_EXAMPLES = 5
 
@@ -86,20 +86,13 @@ def _slices(context) -> list[tuple]:
     return [(w, v) for w in context.windows for v in values if v == WHOLE or context.holds(w.key, v)]
 
 
-def _column_records(con, context, columns) -> tuple[list[tuple], dict]:
-    """Missing, out-of-range and unparsable records as (window, value, record); and non-missing
-    counts per (window key, value) and column."""
-    numeric = [c.name for c in columns if c.kind == "numeric"]
-    source, params = context.production(con)
+def _column_records(context, columns, cells: dict) -> tuple[list[tuple], dict]:
+    """Missing, out-of-range and unparsable records as (window, value, record) from the `cells`
+    of `_counted`; and non-missing counts per (window key, value) and column."""
+    numeric = {c.name for c in columns if c.kind == "numeric"}
     names = [c.name for c in columns]
-    since = catalog.columns_added(con, context.model.id)  # older rows never had such a column
-    ranges = _ranges(con, context, numeric)
-    previous = tuple(context.settings.range_quantiles) if context.previous else None
-    rows = quality_sql.quality_counts(
-        con, source, params, names, ranges, since, segment=bool(context.by), previous=previous
-    )
     records, present = [], {}
-    for (key, value), (total, *counts) in _cells(rows, bool(context.by)).items():
+    for (key, value), (total, *counts) in cells.items():
         window = context.index_of(key)
         present[(key, value)] = {name: counts[4 * i + 1] for i, name in enumerate(names)}
         for i, name in enumerate(names):
@@ -115,34 +108,126 @@ def _column_records(con, context, columns) -> tuple[list[tuple], dict]:
     return records, present
 
 
-def _unseen_records(con, context, columns, present: dict) -> list[tuple]:
-    """Per categorical column and window: values never seen in the baseline (with `previous`, in
-    the window before), with examples, as (window key, value, record)."""
-    if context.baseline.kind == "reference" and not has_rows(con, context.model, "reference"):
+def _unseen_columns(con, context, columns) -> list:
+    """The categorical columns whose unseen values can be looked up in the baseline."""
+    if context.baseline.kind != "reference":
+        return columns
+    if not has_rows(con, context.model, "reference"):
         return []
+    known = reference_columns(con, context.model)
+    return [c for c in columns if c.name in known]
+
+
+def _counted(con, context, columns, unseen_columns) -> tuple[dict, dict]:
+    """({(window key, WHOLE or value): [rows, then per column: could hold it, non-missing, out of
+    range, unparsable]}, {column: {(window key, value): [(unseen category, rows)]}}).
+
+    Every figure is a count, so a week's or a month's are the sums of its days', kept per day: a new
+    day in a week counts that day's rows only. Not with baseline `previous`, where a window's ranges
+    and known categories are those of the window before."""
+    if not in_days(context) or context.previous:
+        return _queried(con, context, columns, unseen_columns)
+    days = days_of(con, context, context.windows)
+    names = ([c.name for c in columns], [c.name for c in unseen_columns])
+    kept = per_window(
+        con, days, "quality-days", _day_parts(columns, unseen_columns), ("cells", "unseen"), names
+    )
+    week_of = {
+        d.index: next(w.key for w in context.windows if w.start <= d.key < w.end) for d in days.windows
+    }
+    cells: dict = {}
+    for part in kept["cells"]:
+        cell = (week_of[part["window"]], part["value"])
+        cells[cell] = [
+            a + b for a, b in zip(cells.get(cell, [0] * len(part["counts"])), part["counts"], strict=True)
+        ]
+    unseen: dict = {c.name: {} for c in unseen_columns}
+    for part in kept["unseen"]:
+        found = unseen[part["column"]].setdefault((week_of[part["window"]], part["value"]), {})
+        found[part["category"]] = found.get(part["category"], 0) + part["rows"]
+    return cells, {
+        name: {cell: list(n.items()) for cell, n in by_cell.items()} for name, by_cell in unseen.items()
+    }
+
+
+def _day_parts(columns, unseen_columns):
+    """compute() for per_window: each day's counts as records of that day."""
+
+    def compute(con, days) -> dict:
+        cells, unseen = _queried(con, days, columns, unseen_columns)
+        return {
+            "cells": [
+                {"window": days.index_of(key), "value": value, "counts": list(counts)}
+                for (key, value), counts in cells.items()
+            ],
+            "unseen": [
+                {
+                    "window": days.index_of(key),
+                    "value": value,
+                    "column": name,
+                    "category": category,
+                    "rows": n,
+                }
+                for name, by_cell in unseen.items()
+                for (key, value), found in by_cell.items()
+                for category, n in found
+            ],
+        }
+
+    return compute
+
+
+def _queried(con, context, columns, unseen_columns) -> tuple[dict, dict]:
+    """What `_counted` gives, counted from the context's production rows."""
+    numeric = [c.name for c in columns if c.kind == "numeric"]
+    source, params = context.production(con)
+    since = catalog.columns_added(con, context.model.id)  # older rows never had such a column
+    previous = tuple(context.settings.range_quantiles) if context.previous else None
+    rows = quality_sql.quality_counts(
+        con,
+        source,
+        params,
+        [c.name for c in columns],
+        _ranges(con, context, numeric),
+        since,
+        segment=bool(context.by),
+        previous=previous,
+    )
+    return _cells(rows, bool(context.by)), _unseen_counts(con, context, unseen_columns)
+
+
+def _unseen_counts(con, context, columns) -> dict:
+    """{column: {(window key, value): [(category never seen in the baseline, rows)]}}; with
+    `previous`, never seen in the window before."""
     production, reference = context.production(con), context.reference(con, sliced=False)
-    if context.baseline.kind == "reference":
-        known = reference_columns(con, context.model)
-        columns = [c for c in columns if c.name in known]
     windows = context.windows
     before = [(w.key, windows[i - 1].key) for i, w in enumerate(windows) if i] if context.previous else None
-    records = []
+    found: dict = {}
     for column in columns:
         rows = quality_sql.unseen_categories(
             con, production, reference, column.name, segment=bool(context.by), previous=before
         )
-        found: dict = {}
-        for (key, value), (category, count) in _cells_of_values(rows, bool(context.by)):
-            found.setdefault((key, value), []).append((category, count))
+        by_cell = found.setdefault(column.name, {})
+        for cell, (category, count) in _cells_of_values(rows, bool(context.by)):
+            by_cell.setdefault(cell, []).append((category, count))
+    return found
+
+
+def _unseen_records(context, columns, present: dict, unseen: dict) -> list[tuple]:
+    """Per categorical column and window: the share of values never seen in the baseline (with
+    `previous`, in the window before), with examples, as (window key, value, record)."""
+    records = []
+    for column in columns:
+        found = unseen.get(column.name, {})
         for window, value in _slices(context):
             if context.previous and window.index == 0:
                 continue
             values = sorted(found.get((window.key, value), []), key=lambda item: (-item[1], item[0]))
-            unseen = sum(n for _, n in values)
+            count = sum(n for _, n in values)
             examples = [v for v, _ in values[:MAX_EXAMPLES]]
             total = present.get((window.key, value), {}).get(column.name, 0)
             record = _record(
-                window.index, column.name, "unseen_category_share", share(unseen, total), unseen, examples
+                window.index, column.name, "unseen_category_share", share(count, total), count, examples
             )
             records.append((window.key, value, record))
     return records
@@ -207,6 +292,8 @@ def _window_records(con, context) -> dict:
     stored = window_sql.stored_columns(con, context.model, "production")
     columns = [c for c in quality_columns(context.model) if c.name in stored]  # not reference-only ones
     categorical = [c for c in columns if c.kind == "categorical" and c.role != "prediction"]
-    records, present = _column_records(con, context, columns)
-    records += _unseen_records(con, context, categorical, present)
+    unseen_columns = _unseen_columns(con, context, categorical)
+    cells, unseen = _counted(con, context, columns, unseen_columns)
+    records, present = _column_records(context, columns, cells)
+    records += _unseen_records(context, unseen_columns, present, unseen)
     return {"data_quality": [_tag(context, key, value, r) for key, value, r in records]}

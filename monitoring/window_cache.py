@@ -99,7 +99,8 @@ def days_of(con, context, windows: list[Window]):
         while day < window.end:
             days.append(day)
             day += timedelta(days=1)
-    listed = [Window(i, day, day, day + timedelta(days=1), 0) for i, day in enumerate(days)]
+    # a day's index is its ordinal, the same whichever weeks are asked: records kept per day hold it
+    listed = [Window(day.toordinal(), day, day, day + timedelta(days=1), 0) for day in days]
     daily = replace(
         context,
         settings=replace(context.settings, window=str(DAY)),  # as a daily report's (in key_prefix)

@@ -108,6 +108,38 @@ def test_a_new_day_in_a_week_computes_the_drift_of_that_day_alone(small_credit, 
         assert rounded(kept[key]) == rounded(fresh[key]), key
 
 
+WEEKLY_QUALITY = ReportRequest("credit", window="week", sections=("data_quality",))
+
+
+def test_a_new_day_in_a_week_counts_the_data_quality_of_that_day_alone(
+    small_credit, ingest_frame, monkeypatch
+):
+    from monitoring import data_quality
+    from monitoring.store import quality_sql
+
+    store = small_credit(until_day=12)
+    build_report(store, WEEKLY_QUALITY)
+    _one_more_day(store, ingest_frame, 12)
+    counted = []
+    real = quality_sql.quality_counts
+    monkeypatch.setattr(
+        quality_sql, "quality_counts", lambda *a, **k: [counted.append(r[0]) or r for r in real(*a, **k)]
+    )
+    kept = build_report(store, WEEKLY_QUALITY)
+    assert counted == [_day(12)]  # the week's other days are kept, their counts added
+
+    monkeypatch.undo()
+    with store.connect() as con:
+        con.execute("DELETE FROM summary_cache")
+    fresh = build_report(store, WEEKLY_QUALITY)
+    monkeypatch.setattr(data_quality, "in_days", lambda context: False)  # each week counted at once
+    with store.connect() as con:
+        con.execute("DELETE FROM summary_cache")
+    weekly = build_report(store, WEEKLY_QUALITY)
+    assert len(kept["data_quality"]) > 100
+    assert rounded(kept["data_quality"]) == rounded(fresh["data_quality"]) == rounded(weekly["data_quality"])
+
+
 def test_a_daily_report_after_the_weekly_rules_reads_the_new_days_drift_they_computed(
     small_credit, ingest_frame, monkeypatch
 ):

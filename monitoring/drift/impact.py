@@ -94,7 +94,7 @@ def fit_importance(
     importance = np.clip(np.nan_to_num(found.importances_mean), 0.0, None)
     total = importance.sum()
     constant = _constant_fit(scoring, y_train, y_test)
-    informative = fit > constant and total > 0
+    informative = bool(fit > constant and total > 0)
     share = (importance / total).tolist() if informative else [None] * len(importance)
     return {
         "columns": [*numeric, *categorical],

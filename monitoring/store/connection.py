@@ -69,6 +69,16 @@ def memory_limit() -> str:
     return os.environ.get(MEMORY_LIMIT_ENV_VAR) or DEFAULT_MEMORY_LIMIT
 
 
+UNIT_BYTES = {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
+
+
+def memory_limit_bytes(con) -> float:
+    """The connection's memory limit in bytes (DuckDB shows it as e.g. '244.1 MiB')."""
+    shown = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    number, unit = shown.split()
+    return float(number) * UNIT_BYTES[unit]
+
+
 def ingest_memory_limit() -> str:
     """The limit while a file is ingested: $MONITORING_MEMORY_LIMIT when set, else 512MB."""
     return os.environ.get(MEMORY_LIMIT_ENV_VAR) or DEFAULT_INGEST_MEMORY_LIMIT

