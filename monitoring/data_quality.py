@@ -199,6 +199,8 @@ def _queried(con, context, columns, unseen_columns) -> tuple[dict, dict]:
 def _unseen_counts(con, context, columns) -> dict:
     """{column: {(window key, value): [(category never seen in the baseline, rows)]}}; with
     `previous`, never seen in the window before."""
+    if not columns:  # e.g. no reference stored yet: nothing to look values up in
+        return {}
     production, reference = context.production(con), context.reference(con, sliced=False)
     windows = context.windows
     before = [(w.key, windows[i - 1].key) for i, w in enumerate(windows) if i] if context.previous else None
