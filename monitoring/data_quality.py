@@ -135,19 +135,23 @@ def _counted(con, context, columns, unseen_columns) -> tuple[dict, dict]:
     week_of = {
         d.index: next(w.key for w in context.windows if w.start <= d.key < w.end) for d in days.windows
     }
+    return _summed_cells(kept["cells"], week_of), _summed_unseen(kept["unseen"], week_of, unseen_columns)
+
+
+def _summed_cells(parts: list[dict], week_of: dict) -> dict:
     cells: dict = {}
-    for part in kept["cells"]:
-        cell = (week_of[part["window"]], part["value"])
-        cells[cell] = [
-            a + b for a, b in zip(cells.get(cell, [0] * len(part["counts"])), part["counts"], strict=True)
-        ]
-    unseen: dict = {c.name: {} for c in unseen_columns}
-    for part in kept["unseen"]:
+    for part in parts:
+        cell, counts = (week_of[part["window"]], part["value"]), part["counts"]
+        cells[cell] = [a + b for a, b in zip(cells.get(cell, [0] * len(counts)), counts, strict=True)]
+    return cells
+
+
+def _summed_unseen(parts: list[dict], week_of: dict, columns) -> dict:
+    unseen: dict = {c.name: {} for c in columns}
+    for part in parts:
         found = unseen[part["column"]].setdefault((week_of[part["window"]], part["value"]), {})
         found[part["category"]] = found.get(part["category"], 0) + part["rows"]
-    return cells, {
-        name: {cell: list(n.items()) for cell, n in by_cell.items()} for name, by_cell in unseen.items()
-    }
+    return {name: {cell: list(n.items()) for cell, n in by_cell.items()} for name, by_cell in unseen.items()}
 
 
 def _day_parts(columns, unseen_columns):

@@ -73,21 +73,32 @@ def test_demo_latency_incident_and_error_burst_are_found(demo_store):
 def test_exact_percentiles_of_windows_larger_than_the_memory_limit_equal_numpy(tmp_path):
     """6M latencies in 3 windows under a 40MB limit: DuckDB's quantile aggregate cannot hold them
     (it does not spill; at 50M rows a week of 12M latencies broke the 256MB default), the ranks of
-    the sorted values can; under a limit that holds them the aggregate gives the same figures."""
+    the sorted values can; under a limit that holds one window the aggregate computes them a window
+    at a time, and all at once under one that holds them all: the same figures each way."""
     import duckdb
 
     from monitoring.store.operations_sql import exact_quantiles
 
     con = duckdb.connect(str(tmp_path / "big.duckdb"))
     con.execute("SET memory_limit = '40MB'")
-    con.execute("CREATE TABLE t AS SELECT i % 3 AS w, random() * 100 AS v FROM range(6000000) r(i)")
+    con.execute("CREATE TABLE t AS SELECT i % 3 AS __window, random() * 100 AS v FROM range(6000000) r(i)")
     with pytest.raises(duckdb.OutOfMemoryException):
-        con.execute("SELECT w, quantile_cont(v, [0.5, 0.95, 0.99]) FROM t GROUP BY w").fetchall()
-    ranked = exact_quantiles(con, "SELECT * FROM t", [], "v", ["w"], 6_000_000)
-    con.execute("SET memory_limit = '1GB'")
-    aggregated = exact_quantiles(con, "SELECT * FROM t", [], "v", ["w"], 6_000_000)
-    values = con.execute("SELECT w, v FROM t").fetchnumpy()
+        con.execute("SELECT __window, quantile_cont(v, [0.5, 0.95, 0.99]) FROM t GROUP BY 1").fetchall()
+    held = {window: 2_000_000 for window in range(3)}
+    found = {}
+    for limit in ("40MB", "170MB", "1GB"):
+        con.execute(f"SET memory_limit = '{limit}'")
+        found[limit] = exact_quantiles(con, "SELECT * FROM t", [], "v", ["__window"], held)
+    values = con.execute("SELECT __window AS w, v FROM t").fetchnumpy()
     for window in range(3):
         expected = np.percentile(values["v"][values["w"] == window], [50, 95, 99])
-        assert ranked[(window,)] == pytest.approx(expected, abs=1e-9)
-        assert aggregated[(window,)] == pytest.approx(expected, abs=1e-9)
+        for limit, quantiles in found.items():
+            assert quantiles[(window,)] == pytest.approx(expected, abs=1e-9), limit
+
+
+def test_windows_go_to_the_quantile_aggregate_in_sets_that_fit_and_the_largest_to_the_ranks():
+    from monitoring.store.operations_sql import _window_sets
+
+    held = {"a": 3, "b": 4, "c": 20, "d": 5, "e": 1}
+    assert _window_sets(held, 8) == [(("a", "b"), True), (("d", "e"), True), (("c",), False)]
+    assert _window_sets(held, 100) == [(("a", "b", "c", "d", "e"), True)]

@@ -37,7 +37,14 @@ def _as_number(text: str):
 
 
 def classes_of(con, context) -> list[str]:
-    """The class labels seen in targets and predictions of the reference and production rows."""
+    """The class labels seen in targets and predictions of the reference and production rows
+    (looked up once per report: performance and fairness both ask)."""
+    if "classes" not in context.memo:
+        context.memo["classes"] = _classes(con, context)
+    return context.memo["classes"]
+
+
+def _classes(con, context) -> list[str]:
     model = context.model
     prediction = model.column("prediction")
     expressions = [metrics_sql.LABEL] + ([metrics_sql.quote(prediction.name)] if prediction else [])

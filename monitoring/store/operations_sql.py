@@ -4,7 +4,7 @@ import math
 
 from monitoring.store.connection import memory_limit_bytes, quote
 from monitoring.store.segment_sql import SEGMENT
-from monitoring.store.window_sql import WINDOW
+from monitoring.store.window_sql import WINDOW, only_windows
 
 ERROR_STATUSES = [
     "error",
@@ -59,7 +59,9 @@ def operations_by_window(
         rows = con.execute(
             f"SELECT {named}, {figures} FROM ({source}) GROUP BY ALL ORDER BY {named}", error_params + params
         ).fetchall()
-        held = sum(row[width + 1] for row in rows)
+        held: dict = {}
+        for row in rows:  # latencies per window (with a grouping column, over all its values)
+            held[row[0]] = held.get(row[0], 0) + row[width + 1]
         quantiles = exact_quantiles(con, source, params, lat, grouping, held) if latency else {}
         for row in rows:
             key, (total, with_latency, largest, failed) = row[:width], row[width:]
@@ -76,16 +78,41 @@ def _row_start(key: tuple, segment: bool) -> tuple:
     return (key[0], None, True) if len(key) == 1 else (*key, False)
 
 
-def exact_quantiles(con, source: str, params: list, value: str, keys: list[str], values: int) -> dict:
-    """{key tuple: [the QUANTILES of `value`]} per group of `keys`, exact and interpolated as
-    numpy's default percentile. `values`: how many non-null values the groups hold together.
+def exact_quantiles(con, source: str, params: list, value: str, keys: list[str], held: dict) -> dict:
+    """{key tuple: [the QUANTILES of `value`]} per group of `keys` (the window first), exact and
+    interpolated as numpy's default percentile. `held`: {window key: its non-null values}.
 
-    DuckDB's quantile aggregate holds every value at once and cannot spill (a week of 12M latencies
-    broke the 256MB limit), so above a quarter of what the memory limit could hold the quantiles are
-    read from the ranks of the sorted values, whose sort spills (about 8 times slower)."""
-    if values * BYTES_PER_HELD_VALUE <= memory_limit_bytes(con):
-        return _aggregated_quantiles(con, source, params, value, keys)
-    return _ranked_quantiles(con, source, params, value, keys)
+    DuckDB's quantile aggregate holds every value of the groups it computes at once and cannot
+    spill (a week of 12M latencies broke the 256MB limit): it computes windows in sets that fit in a
+    quarter of the memory limit, one query each. A window larger than that alone has its quantiles
+    read from the ranks of its sorted values, whose sort spills (about 8 times slower)."""
+    budget = memory_limit_bytes(con) / BYTES_PER_HELD_VALUE
+    found: dict = {}
+    for windows, fits in _window_sets(held, budget):
+        part, part_params = (
+            (source, params) if len(windows) == len(held) else only_windows(source, params, windows)
+        )
+        quantiles = _aggregated_quantiles if fits else _ranked_quantiles
+        found.update(quantiles(con, part, part_params, value, keys))
+    return found
+
+
+def _window_sets(held: dict, budget: float) -> list[tuple[tuple, bool]]:
+    """[(window keys, whether their values fit in `budget` together)]: consecutive windows while
+    they fit, and every window too large alone in one last set."""
+    sets, current, size, large = [], [], 0, []
+    for window, values in held.items():
+        if values > budget:
+            large.append(window)
+            continue
+        if current and size + values > budget:
+            sets.append((tuple(current), True))
+            current, size = [], 0
+        current.append(window)
+        size += values
+    if current:
+        sets.append((tuple(current), True))
+    return sets + ([(tuple(large), False)] if large else [])
 
 
 def _aggregated_quantiles(con, source: str, params: list, value: str, keys: list[str]) -> dict:
