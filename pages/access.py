@@ -88,7 +88,6 @@ def sign_in() -> bool:
 def _sign_in() -> bool:
     current = mode()
     if current == "local":
-        st.sidebar.caption("Local single-user mode: no users configured.")
         return True
     if current == "login":
         if not _logged_in():
@@ -96,10 +95,27 @@ def _sign_in() -> bool:
             if st.button("Sign in", type="primary", icon=":material/login:"):
                 st.login()  # redirects to the identity provider ([auth] in secrets)
             return False
+        return True
+    return bool(st.session_state.get("user")) or _password_form()
+
+
+def signed_in_box() -> None:
+    """Who is signed in, and Sign out, in the sidebar (or the local-mode note).
+
+    Drawn after st.navigation: a widget drawn before it, in the first run after signing in on the
+    default page, got another id than in the next run, so the first click on Sign out was lost."""
+    current = mode()
+    if current == "local":
+        st.sidebar.caption("Local single-user mode: no users configured.")
+    elif current == "login":
         st.sidebar.caption(f"Signed in as {literal(st.user.get('email', ''))} ({current_role()})")
         st.sidebar.button("Sign out", on_click=st.logout)
-        return True
-    return _password_form()
+    else:
+        st.sidebar.caption(f"Signed in as {literal(st.session_state['user'])} ({current_role()})")
+        if st.sidebar.button("Sign out"):
+            st.session_state.pop("user", None)
+            st.session_state.pop("role", None)
+            st.rerun()
 
 
 @st.cache_resource
@@ -109,13 +125,6 @@ def _guard() -> SignInGuard:
 
 
 def _password_form() -> bool:
-    if st.session_state.get("user"):
-        st.sidebar.caption(f"Signed in as {literal(st.session_state['user'])} ({current_role()})")
-        if st.sidebar.button("Sign out"):
-            st.session_state.pop("user", None)
-            st.session_state.pop("role", None)
-            st.rerun()
-        return True
     with st.form("sign_in"):
         name = st.text_input("User")
         password = st.text_input("Password", type="password")

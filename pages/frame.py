@@ -10,7 +10,7 @@ import streamlit as st
 
 from monitoring import catalog_api
 from pages import common, upload_files, view
-from pages.access import can_edit, sign_in
+from pages.access import can_edit, sign_in, signed_in_box
 
 ICON = str(Path(__file__).with_name("icon.png"))  # served by the app: a :material: icon loads from Google
 
@@ -68,6 +68,7 @@ def frame() -> st.Page:
     with common.shown_errors():
         models = len(catalog_api.model_names(common.get_store()))
     page = st.navigation(pages(models), expanded=True)  # every page listed, none behind "View more"
+    signed_in_box()
     if page.url_path != "upload":
         upload_files.leave()  # the Upload page's copies on disk go when the user leaves it
     with common.shown_errors():

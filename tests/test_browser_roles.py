@@ -115,6 +115,17 @@ def download(page, label: str) -> tuple[bytes, str]:
     return open(event.value.path(), "rb").read(), event.value.suggested_filename
 
 
+def test_one_click_on_sign_out_signs_out_on_a_fresh_server(page, roles_url):
+    """First in this file, so on a server no session has used yet: signed in on the default page,
+    the first click on Sign out was lost (the button was drawn before the navigation)."""
+    page.goto(roles_url)
+    _form(page, "bo", "bo-pw")
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out").click()
+    page.get_by_label("User", exact=True).wait_for(timeout=30_000)
+    wait_done(page)  # the last run's elements stay until the new run has finished
+    assert page.get_by_text("Signed in as bo").count() == 0
+
+
 def test_not_signed_in_sees_only_the_form(page, roles_url):
     for path in ("alerts?model=credit", "upload"):
         page.goto(roles_url + path)
