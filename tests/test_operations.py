@@ -102,3 +102,14 @@ def test_windows_go_to_the_quantile_aggregate_in_sets_that_fit_and_the_largest_t
     held = {"a": 3, "b": 4, "c": 20, "d": 5, "e": 1}
     assert _window_sets(held, 8) == [(("a", "b"), True), (("d", "e"), True), (("c",), False)]
     assert _window_sets(held, 100) == [(("a", "b", "c", "d", "e"), True)]
+
+
+def test_the_memory_limit_reads_in_bytes_whatever_unit_duckdb_shows():
+    import duckdb
+
+    from monitoring.store.connection import memory_limit_bytes
+
+    con = duckdb.connect()
+    for limit, low, high in (("40MB", 38e6, 41e6), ("2GB", 1.9e9, 2.1e9), ("-1", 1e18, 1e20)):
+        con.execute(f"SET memory_limit = '{limit}'")
+        assert low <= memory_limit_bytes(con) <= high, limit

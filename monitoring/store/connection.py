@@ -69,11 +69,12 @@ def memory_limit() -> str:
     return os.environ.get(MEMORY_LIMIT_ENV_VAR) or DEFAULT_MEMORY_LIMIT
 
 
-UNIT_BYTES = {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
+UNIT_BYTES = {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40, "PiB": 2**50, "EiB": 2**60}
 
 
 def memory_limit_bytes(con) -> float:
-    """The connection's memory limit in bytes (DuckDB shows it as e.g. '244.1 MiB')."""
+    """The connection's memory limit in bytes (DuckDB shows it as e.g. '244.1 MiB'; no limit, -1,
+    as '16383.9 PiB')."""
     shown = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     number, unit = shown.split()
     return float(number) * UNIT_BYTES[unit]
