@@ -102,8 +102,9 @@ def _sign_in() -> bool:
 def signed_in_box() -> None:
     """Who is signed in, and Sign out, in the sidebar (or the local-mode note).
 
-    Drawn after st.navigation: a widget drawn before it, in the first run after signing in on the
-    default page, got another id than in the next run, so the first click on Sign out was lost."""
+    Drawn after st.navigation: drawn before it, signed in on the default page of a fresh server,
+    the first click on Sign out was lost (most likely the button's id, which holds the active script
+    hash, differed in the next run)."""
     current = mode()
     if current == "local":
         st.sidebar.caption("Local single-user mode: no users configured.")
