@@ -62,6 +62,7 @@ class Context:
     only: tuple | None = None  # window keys: production() keeps just their rows
     span: Period | None = None  # with `only` time windows: the time they cover
     memo: dict = field(default_factory=dict)  # what several sections of one report share
+    written: dict = field(default_factory=dict)  # summaries the report stored (see store/cache.py)
     segment: Slice | None = None  # only the rows of this slice, in production and in the baseline
     by: str | None = None  # group every figure also by this column's values (source column __segment)
     baseline: Baseline = field(default_factory=lambda: Baseline("reference"))

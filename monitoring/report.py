@@ -264,12 +264,25 @@ def build_report(store, request: ReportRequest, progress: Progress = silent) -> 
             "windows": [w.to_record() for w in context.windows],
         }
         chosen = [n for n in SECTIONS if request.sections is None or n in request.sections]
-        for i, name in enumerate(chosen):
+        for i, name in enumerate(_computing_order(chosen)):
             progress(f"computing {name.replace('_', ' ')}", i / len(chosen))
+            section(con, context, name)
+        for name in chosen:
             data.update(section(con, context, name))
         if context.by:
             _every_record_has_a_segment(data)
     return Report(finite(data))
+
+
+def _computing_order(chosen: list[str]) -> list[str]:
+    """Weak segments before drift: they count each window's bins per value of a segment column
+    and keep the sums over the values, which the drift section then reads instead of counting
+    every row again."""
+    if "weak_segments" not in chosen or "drift" not in chosen:
+        return chosen
+    order = [n for n in chosen if n != "weak_segments"]
+    order.insert(order.index("drift"), "weak_segments")
+    return order
 
 
 def segments_record(context: Context) -> list[dict]:

@@ -49,7 +49,7 @@ def baseline_token(con, context) -> str:
 def for_reference(con, context, key: str, compute):
     """`compute()`, kept under `key` for as long as the context's baseline rows are unchanged."""
     token = baseline_token(con, context)
-    return cached_for(con, context.model.id, {key: token}, lambda _: {key: compute()})[key]
+    return cached_for(con, context.model.id, {key: token}, lambda _: {key: compute()}, context.written)[key]
 
 
 def window_tokens(con, context) -> dict:

@@ -4,6 +4,7 @@ a report computed from nothing."""
 import json
 from datetime import datetime
 
+import pytest
 from rounding import rounded
 
 from monitoring.report import ReportRequest, build_report
@@ -62,12 +63,13 @@ class Scans:
     def __init__(self, monkeypatch):
         from monitoring.store import drift_sql, reconstruction_sql
 
-        self.counted, self.errors = [], []
+        self.counted, self.grouped, self.errors = [], [], []
         real_counts, real_errors = drift_sql.grouped_counts, reconstruction_sql.mean_errors
 
-        def grouped_counts(con, source, params, group, *args):
-            found = real_counts(con, source, params, group, *args)
+        def grouped_counts(con, source, params, group, *args, **options):
+            found = real_counts(con, source, params, group, *args, **options)
             self.counted.extend(k for k in found if isinstance(k, datetime))  # not reference chunks
+            self.grouped.extend(k for k in found if isinstance(k, tuple) and isinstance(k[0], datetime))
             return found
 
         def mean_errors(con, fit, source, params, group):
@@ -106,6 +108,25 @@ def test_a_new_day_in_a_week_computes_the_drift_of_that_day_alone(small_credit, 
     fresh = build_report(store, WEEKLY_DRIFT)
     for key in ("drift", "dataset_drift", "multivariate_drift"):
         assert rounded(kept[key]) == rounded(fresh[key]), key
+
+
+@pytest.mark.parametrize("window", ["day", "week"])
+def test_a_full_report_counts_each_windows_drift_bins_once(small_credit, monkeypatch, window):
+    """Weak segments count every window's bins per value of a segment column; the drift section
+    reads their sums instead of counting the rows again, and its figures are a direct count's."""
+    store = small_credit(until_day=12)
+    scans = Scans(monkeypatch)
+    full = build_report(store, ReportRequest("credit", window=window))
+    assert full["weak_segments"] and full["drift"]
+    assert scans.counted == []  # no ungrouped count of a production window or day
+    assert len(scans.grouped) == len(set(scans.grouped))  # each (window or day, value) once a column
+
+    monkeypatch.undo()
+    with store.connect() as con:
+        con.execute("DELETE FROM summary_cache")
+    alone = build_report(store, ReportRequest("credit", window=window, sections=("drift",)))
+    for key in ("drift", "dataset_drift"):
+        assert rounded(full[key]) == rounded(alone[key]), key
 
 
 WEEKLY_QUALITY = ReportRequest("credit", window="week", sections=("data_quality",))

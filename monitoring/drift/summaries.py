@@ -12,7 +12,7 @@ each window's counts (per value when grouped) for as long as the window's batche
 
 import hashlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -184,10 +184,27 @@ def _kept_counts(con, context, edges, categorical, names) -> dict:
                 window, value = key if context.by else (key, None)
                 if window in wanted:
                     found[prefix + str(window)].append([value, summary])
+        if context.by:
+            _keep_wholes(con, context, names, {keys[k]: pairs for k, pairs in found.items()}, tokens)
         return found
 
-    kept = cached_for(con, context.model.id, {k: tokens[w] for k, w in keys.items()}, production)
+    written = None if context.by else context.written  # the sums weak segments kept (below)
+    kept = cached_for(con, context.model.id, {k: tokens[w] for k, w in keys.items()}, production, written)
     return {keys[k]: pairs for k, pairs in kept.items()}
+
+
+def _keep_wholes(con, context, names, grouped: dict, tokens: dict) -> None:
+    """Keep the ungrouped counts of windows just counted per value, as the sums over the values
+    (every row is in one group, missing values in theirs): the report without grouping (the
+    drift section after weak segments) then reads them instead of counting again."""
+    whole = replace(context, by=None)
+    prefix = window_key_prefix("drift", whole, drift_sql.EDGE_BINS, names, f"stats{context.previous}")
+    keys = {prefix + str(window): window for window in grouped}
+
+    def summed(missing) -> dict:
+        return {k: _summed([[[None, s] for _, s in grouped[keys[k]]]]) for k in missing}
+
+    cached_for(con, context.model.id, {k: tokens[w] for k, w in keys.items()}, summed, context.written)
 
 
 def _summed(days: list[list]) -> list[list]:

@@ -58,12 +58,16 @@ def as_stored(value):
     return json.loads(json.dumps(value, default=_plain))
 
 
-def cached_for(con, model_id: int, tokens: dict[str, str | None], compute_missing) -> dict:
+def cached_for(
+    con, model_id: int, tokens: dict[str, str | None], compute_missing, written: dict | None = None
+) -> dict:
     """{key: value} for every key of `tokens`, computing only the keys whose token changed.
 
     `compute_missing(keys)` returns {key: value} for the keys not stored with their current token;
     each is stored (replacing the stale entry under the same key). A token of None means the
     content is unknown (it changed while the report was read): computed, never stored.
+    `written` ({key: (token, value)}) holds what this report stored before: a report reads one
+    snapshot, which does not show its own writes; what is stored here is added to it.
     """
     if not tokens:
         return {}
@@ -77,6 +81,9 @@ def cached_for(con, model_id: int, tokens: dict[str, str | None], compute_missin
         entry = json.loads(payload)
         if entry["token"] == tokens[key]:
             found[key] = entry["value"]
+    for key, (token, value) in (written or {}).items():
+        if key in tokens and key not in found and token == tokens[key]:
+            found[key] = value
     missing = [key for key in tokens if key not in found]
     if missing:
         computed = compute_missing(missing)
@@ -85,6 +92,8 @@ def cached_for(con, model_id: int, tokens: dict[str, str | None], compute_missin
             found[key] = computed.get(key, {})
             if tokens[key] is not None:
                 entries[key] = json.dumps({"token": tokens[key], "value": found[key]}, default=_plain)
+                if written is not None:
+                    written[key] = (tokens[key], found[key])
         _store(con, model_id, entries)
     return found
 
