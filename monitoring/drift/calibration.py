@@ -36,8 +36,12 @@ RESAMPLES = 200
 
 
 def chunk_size(windows) -> int:
-    """Rows per reference chunk: the median production window size."""
-    return max(1, int(statistics.median(w.rows for w in windows)))
+    """Rows per reference chunk: the median production window size to two significant digits
+    (at most 5% off), so that a new day rarely changes it: every line cut from the chunks is
+    computed again when it does, and the lines do not wobble from one day to the next."""
+    median = max(1, int(statistics.median(w.rows for w in windows)))
+    scale = 10 ** max(len(str(median)) - 2, 0)
+    return round(median / scale) * scale
 
 
 def line_from(values: list[float], sigmas: float = SIGMAS) -> float | None:
