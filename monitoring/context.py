@@ -3,6 +3,7 @@ settings, the windows, the slice of rows (a segment filter, a column to group by
 and the SQL sources of its rows."""
 
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from monitoring.errors import InputError
 from monitoring.schema import Model
@@ -17,7 +18,8 @@ from monitoring.segments import (
     value_segment,
 )
 from monitoring.settings import ModelSettings
-from monitoring.store import catalog, segment_sql, window_sql
+from monitoring.store import attached_sql, catalog, segment_sql, window_sql
+from monitoring.store.cache import cached_for
 from monitoring.windows import (
     TIME_UNITS,
     WHOLE_PERIOD,
@@ -222,13 +224,44 @@ def make_context(con, request: ReportRequest) -> Context:
     source, params = context.production(con)
     if context.segment is not None:
         segment_sql.check_has_rows(con, source, params, context.segment.label, model, "production")
-    found, batches = window_sql.windows_and_batches(con, model, spec, source, params)
+    found, batches = _windows_and_batches(con, context)
     check_window_count(len(found), spec)
     _check_baseline(con, context)
     index = {w.key: w.index for w in found}
     # the batches of each window, for the window tokens (window_cache.py): listed in the same pass
     context = replace(context, windows=found, window_index=index, memo={"window_batches": batches})
     return grouped_by(con, context, context.by) if context.by else context
+
+
+def _windows_and_batches(con, context: Context) -> tuple:
+    """window_sql.windows_and_batches of the context's rows, from what each batch's rows list
+    (kept while the batch exists: its rows never change), so that a new batch lists only its own.
+    Kept for time or batch windows of the whole population: a segment filter may read labels that
+    arrive later, and row-count windows renumber when earlier rows arrive."""
+    model, spec, period = context.model, context.spec, context.period
+    source, params = context.production(con)
+    keepable = spec.unit in (*TIME_UNITS, "batch") and context.segment is None and context.by is None
+    if not keepable or attached_sql.attached_token(con, model.id, "production"):
+        return window_sql.windows_and_batches(con, model, spec, source, params)
+    timestamp = model.column("timestamp")
+    prefix = f"windows:{timestamp and timestamp.name}:{spec}:{period.start}:{period.end}:batch:"
+    batches = [b for b in catalog.batch_token(con, model.id, "production").split(",") if b]
+    tokens = {prefix + batch: batch for batch in batches}
+
+    def listed(missing) -> dict:
+        found: dict = {key: [] for key in missing}
+        for row in window_sql.batch_windows(con, model, source, params, [int(tokens[k]) for k in missing]):
+            found[prefix + str(row[0])].append(row)
+        return found
+
+    kept = cached_for(con, model.id, tokens, listed, context.written)
+    rows = [[int(batch), *map(_as_time, rest)] for pairs in kept.values() for batch, *rest in pairs]
+    return window_sql.windows_of_batches(spec, rows)
+
+
+def _as_time(value):
+    """A timestamp kept as text (the cache holds JSON), as it was; numbers as they are."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def grouped_by(con, context: Context, column: str) -> Context:

@@ -188,6 +188,34 @@ def test_a_report_lists_its_windows_and_their_batches_in_one_pass(small_credit, 
     assert rounded(again["drift"]) == rounded(first["drift"])
 
 
+@pytest.mark.parametrize("window", ["day", "week", "batch"])
+def test_a_new_batch_lists_the_windows_of_its_own_rows_only(small_credit, ingest_frame, monkeypatch, window):
+    from monitoring.context import make_context
+    from monitoring.store import catalog, window_sql
+
+    store = small_credit(until_day=12)
+    request = ReportRequest("credit", window=window)
+    with store.connect() as con:
+        make_context(con, request)  # lists and keeps every batch's windows
+    _one_more_day(store, ingest_frame, 12)
+    listed = []
+    real = window_sql.batch_windows
+
+    def batch_windows(con, model, source, params, batches=None):
+        listed.append(batches)
+        return real(con, model, source, params, batches)
+
+    monkeypatch.setattr(window_sql, "batch_windows", batch_windows)
+    with store.connect() as con:
+        kept = make_context(con, request)
+        newest = int(catalog.batch_token(con, kept.model.id, "production").split(",")[-1])
+        source, params = kept.production(con)
+        fresh, batches = window_sql.windows_and_batches(con, kept.model, kept.spec, source, params)
+    assert listed == [[newest], None]  # the new batch alone; the check lists all, as a fresh report
+    assert kept.windows == fresh and kept.memo["window_batches"] == batches
+    assert str(newest) in batches[fresh[-1].key]
+
+
 def test_summaries_kept_by_other_code_are_dropped_when_the_store_opens(small_credit, tmp_path):
     from monitoring.store import Store
     from monitoring.store.backup import copy_to

@@ -127,19 +127,36 @@ def list_windows(con, model: Model, spec: WindowSpec, source: str, params: list)
 
 def windows_and_batches(con, model: Model, spec: WindowSpec, source: str, params: list) -> tuple:
     """(`list_windows`, {window key: its batches as `group_batches` gives them}) in one pass."""
+    return windows_of_batches(spec, batch_windows(con, model, source, params))
+
+
+def batch_windows(con, model: Model, source: str, params: list, batches: list[int] | None = None) -> list:
+    """[(batch, window key, first and last timestamp, rows)] of `source`, for every batch or only
+    `batches` (a condition DuckDB answers from row-group statistics: batches are stored in turn)."""
     timestamp = model.column("timestamp")
     ts = quote(timestamp.name) if timestamp else "NULL"
-    per_batch = f"SELECT {WINDOW}, __batch, min({ts}) AS a, max({ts}) AS b, count(*) AS n FROM ({source}) GROUP BY ALL"
-    rows = con.execute(
-        f"SELECT {WINDOW}, min(a), max(b), sum(n)::BIGINT, {BATCHES} FROM ({per_batch}) "
-        f"GROUP BY {WINDOW} ORDER BY {WINDOW}",
-        params,
+    where, bound = ("", []) if batches is None else (" WHERE __batch IN (SELECT unnest(?))", [batches])
+    return con.execute(
+        f"SELECT __batch, {WINDOW}, min({ts}), max({ts}), count(*) FROM ({source}){where} GROUP BY ALL",
+        params + bound,
     ).fetchall()
+
+
+def windows_of_batches(spec: WindowSpec, rows: list) -> tuple:
+    """`windows_and_batches`' result from the `batch_windows` rows of every batch."""
+    found: dict = {}
+    for batch, key, first, last, count in rows:
+        window = found.setdefault(key, [first, last, 0, []])
+        window[0] = first if window[0] is None or (first is not None and first < window[0]) else window[0]
+        window[1] = last if window[1] is None or (last is not None and last > window[1]) else window[1]
+        window[2] += count
+        window[3].append(str(batch))
+    keys = sorted(found)
     windows = [
-        Window(i, key, *_bounds(spec, key, first, last), count)
-        for i, (key, first, last, count, _) in enumerate(rows)
+        Window(i, key, *_bounds(spec, key, found[key][0], found[key][1]), found[key][2])
+        for i, key in enumerate(keys)
     ]
-    return windows, {row[0]: row[-1] for row in rows}
+    return windows, {key: ",".join(sorted(found[key][3])) for key in keys}  # as BATCHES orders them
 
 
 def group_rows(con, source: str, params: list, keys: list[str]) -> dict:
