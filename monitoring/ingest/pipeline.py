@@ -308,7 +308,7 @@ def _insert(con, table, expressions, batch_id, invalid, staged, refuse, parsed=(
     rows = f"{staged.known_rows:,} rows" if staged.known_rows is not None else "the rows"
     staged.progress(f"storing {rows} of {staged.file_name}", 0.3)
     try:
-        return sql.insert_rows(con, table, expressions, batch_id, invalid, parsed)
+        return sql.insert_rows(con, table, expressions, batch_id, invalid, parsed, staged.known_rows)
     except sql.RowCheckFailed as failed:
         one_pass.explain_refusal(con, staged.stage, refuse, staged.file_name, str(failed))
 
