@@ -175,7 +175,12 @@ def duplicate_ids_joining(
     keys, grouping = _keys(segment)
     parts = [name] if version is None else [name, quote(version)]
     fresh = f"__batch IN ({', '.join(str(int(b)) for b in new_batches)})"
-    matched = " AND ".join(f"c.{part} IS NOT DISTINCT FROM n.{part}" for part in parts)
+    # the id by equality (new ids are never NULL): DuckDB then skips the row groups whose ids
+    # lie outside the new ones' range, as it does not for IS NOT DISTINCT FROM
+    matched = " AND ".join(
+        f"c.{part} = n.{part}" if part == name else f"c.{part} IS NOT DISTINCT FROM n.{part}"
+        for part in parts
+    )
     kept = [WINDOW] + ([SEGMENT] if segment else []) + parts
     return con.execute(
         f"WITH new_ids AS (SELECT DISTINCT {', '.join(parts)} FROM ({source}) WHERE {name} IS NOT NULL AND {fresh}), "
