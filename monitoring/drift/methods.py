@@ -86,6 +86,7 @@ def wasserstein_binned(
     `below_excess` = sum(max(e_0 - x, 0)) and `above_excess` = sum(max(x - e_k, 0)) over the
     current sample. A zero scale (a constant reference) is replaced by 1.
     """
+    reference, current = np.asarray(reference, dtype=float), np.asarray(current, dtype=float)  # once
     if _empty(reference, current):
         return float("nan"), None
     edges = np.asarray(edges, dtype=float)
