@@ -144,19 +144,17 @@ def batch_windows(con, model: Model, source: str, params: list, batches: list[in
 
 def windows_of_batches(spec: WindowSpec, rows: list) -> tuple:
     """`windows_and_batches`' result from the `batch_windows` rows of every batch."""
-    found: dict = {}
+    by_window: dict = {}
     for batch, key, first, last, count in rows:
-        window = found.setdefault(key, [first, last, 0, []])
-        window[0] = first if window[0] is None or (first is not None and first < window[0]) else window[0]
-        window[1] = last if window[1] is None or (last is not None and last > window[1]) else window[1]
-        window[2] += count
-        window[3].append(str(batch))
-    keys = sorted(found)
-    windows = [
-        Window(i, key, *_bounds(spec, key, found[key][0], found[key][1]), found[key][2])
-        for i, key in enumerate(keys)
-    ]
-    return windows, {key: ",".join(sorted(found[key][3])) for key in keys}  # as BATCHES orders them
+        by_window.setdefault(key, []).append((str(batch), first, last, count))
+    windows, batches = [], {}
+    for index, key in enumerate(sorted(by_window)):
+        parts = by_window[key]
+        first = min((p[1] for p in parts if p[1] is not None), default=None)
+        last = max((p[2] for p in parts if p[2] is not None), default=None)
+        windows.append(Window(index, key, *_bounds(spec, key, first, last), sum(p[3] for p in parts)))
+        batches[key] = ",".join(sorted(p[0] for p in parts))  # as BATCHES orders them: as text
+    return windows, batches
 
 
 def group_rows(con, source: str, params: list, keys: list[str]) -> dict:
