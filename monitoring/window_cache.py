@@ -46,10 +46,13 @@ def baseline_token(con, context) -> str:
     return f"production:{production}|labels:{catalog.batch_token(con, model.id, 'labels')}"
 
 
-def for_reference(con, context, key: str, compute):
-    """`compute()`, kept under `key` for as long as the context's baseline rows are unchanged."""
+def for_reference(con, context, key: str, compute, read_again: bool = False):
+    """`compute()`, kept under `key` for as long as the context's baseline rows are unchanged.
+    `read_again`: other sections of the report read it too, so the report holds it for them (its
+    snapshot does not show what it stored); only for small results, as it is held to the end."""
     token = baseline_token(con, context)
-    return cached_for(con, context.model.id, {key: token}, lambda _: {key: compute()}, context.written)[key]
+    written = context.written if read_again else None
+    return cached_for(con, context.model.id, {key: token}, lambda _: {key: compute()}, written)[key]
 
 
 def window_tokens(con, context) -> dict:
