@@ -51,34 +51,44 @@ so the "ingest + ours" column is the like-for-like one for a single run.
 - Comparison venv: Python {theirs}"""
 NOTES = """Notes on the runs recorded here:
 
-- 1M and 10M: seventh session (2026-12-02, 10:15-10:24 UTC), commit 22a0285, an idle machine (the
-  load of 1.1-2.0 is the steps' own), every step in one run, ours and the other tools alike:
+- 1M and 10M: eighth session (2026-12-02, 12:33-12:42 UTC), commit 23253d3, an idle machine (the
+  load of 1.6-1.7 is the steps' own), every step in one run, ours and the other tools alike:
   `python bench/run.py --sizes 1m --skip-tools evidently_drift,evidently_classification`, then
   `python bench/run.py --sizes 10m --skip-tools evidently_drift,evidently_classification,evidently_drift_once,fairlearn_metricframe`.
-  They replace the third session's figures (load 4 to 10, helpers beside them), which made every
-  step 2 to 4 times slower, the other tools' as much as ours.
-- Where the cold full report's time goes (cProfile at 10M, 44 s under the profiler): the drift
-  bin counts 18.9 s (two queries over the production windows 14.9 s, the reference and its
-  chunks 4 s), the weak segments' drift per value of the segment column 10.4 s (a second
-  histogram pass over production, grouped by that column), performance 8.7 s (per-score counts
-  2.5 s), the latency percentiles by ranks 2.7 s (the 10M latencies were over the memory budget of
-  the quantile aggregate; now computed a set of windows at a time, see below), the multivariate
-  reconstruction 4.5 s, the drift impact's surrogate 4.1 s (13,200 calls of scikit-learn's predict,
-  the same at any size). DuckDB's `histogram(x, 500 edges)` costs about 50 ns a value against
-  about 2 ns for a count and a sum: over 1M rows and one column it took 0.052 s, an ASOF JOIN of the
-  values against the edges 0.077 s, a branchless binary search written in SQL 0.154 s, and a
-  categorical column's histogram 0.008 s. Exact 500-bin counts of 20 numeric columns are thus about
-  6 times one pass over the monitored columns on their own: the 3x target for the cold drift report
-  is out of reach without fewer bins or another statistic.
-- Next day at 10M (3.8 s in the process): closing the database takes 0.53 s, DuckDB's checkpoint
-  merging the new batch's last, partial row groups with the table's (with `max_vacuum_tasks = 0`
-  the close took 0.01 s, but the next process to write anything, the report, paid the 0.45 s
-  instead: tried and left out); storing the rows 0.33 s and profiling the file 0.19 s; the rules
-  2.2 s, of which the new day's drift counts 0.33 s, the duplicate ids against every stored id
-  0.28 s, listing the windows 0.17 s, the touched week's per-score counts and fairness counts 0.2 s.
-  After the later commits (percentiles a set of windows at a time, classes once per report),
-  4b2c991 at 11:25 UTC on the same database: 3.29 s and 3.40 s (ingest and rules 2.88-3.01 s, report
-  0.39-0.41 s; two runs after a first one that recomputed what the code change dropped): still over 3 s.
+  They replace the seventh session's run (10:15-10:24, 22a0285), in which the cold full report at
+  10M took 42.1 s (now 32.7 s) and the next day 3.8 s (now 3.2 s). The 1M steps ran about 10%
+  slower than then for every tool alike (Evidently 111 s against 96 s, CBPE 10.9 s against 9.1 s,
+  DuckDB's raw write 1.31 s against 1.22 s wall): the machine, not the code.
+- Where the cold full report's time goes at 10M (each section's time from the report's progress,
+  on a copy of the 10M database with nothing kept, 23253d3): weak segments 11.7 s (the drift bins
+  per value of the segment column: one histogram pass over production, whose sums over the values
+  the drift section now reads instead of a pass of its own), performance 8.3 s (per-score counts
+  2.2 s, their merges and intervals 2.5 s, the estimation 2.4 s), drift 7.0 s (the multivariate
+  reconstruction 5.1 s, the noise lines from reference chunks 2.7 s, the reference profile 1.2 s),
+  the drift impact's surrogate 3.6 s (13,200 calls of scikit-learn's predict, the same at any
+  size), data quality 2.7 s, operations 0.7 s, fairness 0.5 s: 34.7 s, against 45.3 s before on
+  the same copy (drift 16.6 s then), with the same figures (every number of the two reports within
+  1e-9). The histogram is what the bins cost: on the 12.7M stored rows grouped by day, 20 numeric
+  columns' `histogram(x, 500 edges)` took 6.7 s, their sums 0.9 s and their count, mean, variance
+  and sums beyond the edges 2.4 s; with 10 edges the same histograms took 2.5 s. Earlier, over 1M
+  rows and one column: `histogram()` 0.052 s, an ASOF JOIN of the values against the edges 0.077 s,
+  a branchless binary search written in SQL 0.154 s. Exact 500-bin counts of 20 numeric columns
+  are thus about 6 times one pass over the monitored columns: the 3x target for the cold drift
+  report is out of reach without fewer bins or another statistic (a decision, not a speed-up).
+- Next day at 10M: 3.2 s in the process (ingest and rules 2.79 s, report 0.42 s), was 3.8 s. What
+  changed: the reference chunks behind the noise lines are cut at the median window size to two
+  significant digits (it moved by a few rows with each day, and every line was computed again:
+  1.7 s); the windows are listed from what each batch lists, kept (0.02 s, was 0.1-0.15 s, in the
+  rules and again in the report); a batch under four row groups is appended by one thread (the
+  insert 0.33 -> 0.46 s, but the checkpoint at close 0.55 -> 0.06 s: two threads left two partial
+  row groups for it to merge). A new batch's duplicate ids are now joined by equality, which lets
+  DuckDB skip row groups outside the new ids' range: 0.26 -> 0.09 s on a database whose ids were
+  stored in order, no change on the bench's (its 10M rows are stored out of file order). The
+  timed ingest under cProfile (2.85 s, 12:42 UTC): storing the rows 0.47 s, the new day's drift
+  bins 0.32 s, the duplicate ids 0.30 s, reading and writing kept summaries 0.32 s, profiling the
+  file 0.18 s, the reconstruction errors 0.14 s, commits 0.12 s. Probing the 10M ids as a stored
+  64-bit hash took 0.04-0.06 s against 0.2 s for the text ids: the next step, not taken (the
+  column must follow role changes and attached data).
 - Evidently's DataDriftPreset is run once over the whole production file (the end-to-end target)
   at 1M only; one Report per day, Fairlearn and Evidently's ClassificationPreset were left out at
   10M (they cannot finish in the time limit or were not needed for a target).
@@ -112,6 +122,15 @@ NOTES = """Notes on the runs recorded here:
   step now peaks at 1,846 MB (2,100 before; rules 154 s, were 173 s), the cold full report at 972 MB
   and the next day at 1,720 MB: every 50M step under the 2 GB target. Next day 9.4 s in the
   process (14.0 s before). The latency percentiles of the 12M-latency weeks still go by ranks.
+- 50M, eighth session (2026-12-02, 12:43-12:51 UTC, idle machine, commit dcd9712):
+  `--only ours_ingest,ours_report,ours_next_day` again. Cold full report 114.6 s (166 s before),
+  981 MB; next day 9.4 s in the process, 1,722 MB. The ingest step peaked at 2,112 MB, over the
+  2 GB target: a report then held every reference result it had kept, for other sections to read
+  again (its snapshot does not show its own writes), a reference's per-score counts among them.
+  With only the drift bins held (001e1b4) the ingest again (12:53-12:56): 225.6 s, peak 1,858 MB,
+  production stored at 815k rows/s (61.3 s), rules 160 s. The report and next day above ran
+  before that change, which only frees memory sooner. The raw write the ingest is set against
+  (62.3 s) is the fifth session's: that ratio mixes two runs.
 """
 
 WHAT = {
