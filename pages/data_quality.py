@@ -14,15 +14,28 @@ page = section_page(
 )
 model, quality = page.view.model, page.records
 
-for metric, title, note in [
-    ("missing_share", "Missing values", "Share of rows with no value."),
-    ("out_of_range_share", "Out of range", "Share of values outside the reference's 0.1%–99.9% range."),
-    ("unparsable_share", "Unparsable", "Share of values that could not be read as the column's type."),
+for metric, title, note, none in [
+    (
+        "missing_share",
+        "Missing values",
+        "Share of rows with no value.",
+        "No input lacks a value in any window.",
+    ),
+    (
+        "out_of_range_share",
+        "Out of range",
+        "Share of values outside the reference's 0.1%–99.9% range.",
+        "Every value lies within the reference's 0.1%–99.9% range.",
+    ),
+    ("unparsable_share", "Unparsable", "Share of values that could not be read as the column's type.", None),
 ]:
     rows = quality[(quality["metric"] == metric) & quality["value"].notna()]
-    if rows.empty or (metric == "unparsable_share" and rows["value"].max() == 0):
+    if rows.empty or (none is None and rows["value"].max() == 0):
         continue
     st.subheader(title)
+    if rows["value"].max() == 0:  # an all-zero heatmap would read as one colour of some share
+        st.write(none)
+        continue
     st.caption(note)
     show_chart(charts.share_heatmap(rows, title), f"{model}-{metric}")
 

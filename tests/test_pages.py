@@ -271,3 +271,35 @@ def test_drift_page_says_why_no_attention_is_shown_when_the_score_ignores_the_in
     said = " ".join(c.value for c in at.caption)
     assert "fits it no better than a constant" in said
     assert "What the model pays attention to" not in " ".join(m.value for m in at.markdown)
+
+
+def test_data_quality_says_in_words_that_no_value_is_missing(tmp_path, monkeypatch):
+    """All shares 0: a heatmap of one colour read as some share missing everywhere (seen at 10M)."""
+    import numpy as np
+
+    from monitoring.ingest.pipeline import ingest_file
+    from monitoring.ingest.roles import RoleOverrides
+
+    rng = np.random.default_rng(3)
+    path = str(tmp_path / "complete.duckdb")
+    store = Store(path)
+    roles = RoleOverrides(task="binary", timestamp="when", score=["p"], prediction="label")
+    for kind, start in (("reference", "2026-01-01"), ("production", "2026-03-01")):
+        n = 2000
+        frame = pd.DataFrame(
+            {
+                "when": pd.Timestamp(start)
+                + pd.to_timedelta(np.sort(rng.integers(0, 5 * 86400, n)), unit="s"),
+                "income": rng.normal(50, 10, n),
+                "p": rng.random(n),
+            }
+        )
+        frame["label"] = (frame["p"] > 0.5).astype(int)
+        frame.to_parquet(tmp_path / f"{kind}.parquet", index=False)
+        ingest_file(store, str(tmp_path / f"{kind}.parquet"), model="complete", kind=kind, overrides=roles)
+    monkeypatch.setenv(DB_ENV_VAR, path)
+    at = run_page("pages/data_quality.py", {"model": "complete", "window": "day"})
+    assert not at.exception, [e.value for e in at.exception]
+    said = [m.value for m in at.markdown]
+    assert "No input lacks a value in any window." in said
+    assert "Share of rows with no value." not in [c.value for c in at.caption]
