@@ -240,30 +240,37 @@ def test_upload_preview_names_the_class_of_each_probability_column(tmp_path, mon
     assert pd.isna(classes["prediction"])
 
 
-def test_drift_page_says_why_no_attention_is_shown_when_the_score_ignores_the_inputs(tmp_path, monkeypatch):
+def _binary_model(tmp_path, name: str, inputs, n: int = 3000) -> str:
+    """A database with binary model `name`: reference rows over five days from 2026-01-01 and
+    production rows over five days from 2026-03-01; `inputs(rng, kind, n)` gives the input
+    columns, the score is random (so unrelated to them). Returns the database's path."""
     import numpy as np
 
     from monitoring.ingest.pipeline import ingest_file
     from monitoring.ingest.roles import RoleOverrides
 
     rng = np.random.default_rng(7)
-    path = str(tmp_path / "noise.duckdb")
+    path = str(tmp_path / f"{name}.duckdb")
     store = Store(path)
     roles = RoleOverrides(task="binary", timestamp="when", score=["p"], prediction="label")
     for kind, start in (("reference", "2026-01-01"), ("production", "2026-03-01")):
-        n = 3000
-        frame = pd.DataFrame(
-            {
-                "when": pd.Timestamp(start)
-                + pd.to_timedelta(np.sort(rng.integers(0, 5 * 86400, n)), unit="s"),
-                "income": rng.normal(50 if kind == "reference" else 60, 10, n),
-                "region": rng.choice(["n", "s"], n),
-                "p": rng.random(n),  # unrelated to the inputs
-            }
-        )
+        seconds = np.sort(rng.integers(0, 5 * 86400, n))
+        frame = pd.DataFrame({"when": pd.Timestamp(start) + pd.to_timedelta(seconds, unit="s")})
+        frame = frame.assign(**inputs(rng, kind, n), p=rng.random(n))
         frame["label"] = (frame["p"] > 0.5).astype(int)
         frame.to_parquet(tmp_path / f"{kind}.parquet", index=False)
-        ingest_file(store, str(tmp_path / f"{kind}.parquet"), model="noise", kind=kind, overrides=roles)
+        ingest_file(store, str(tmp_path / f"{kind}.parquet"), model=name, kind=kind, overrides=roles)
+    return path
+
+
+def test_drift_page_says_why_no_attention_is_shown_when_the_score_ignores_the_inputs(tmp_path, monkeypatch):
+    def inputs(rng, kind, n):
+        return {
+            "income": rng.normal(50 if kind == "reference" else 60, 10, n),
+            "region": rng.choice(["n", "s"], n),
+        }
+
+    path = _binary_model(tmp_path, "noise", inputs)
     monkeypatch.setenv(DB_ENV_VAR, path)
     at = run_page("pages/drift.py", {"model": "noise", "window": "day"})
     assert not at.exception, [e.value for e in at.exception]
@@ -275,28 +282,7 @@ def test_drift_page_says_why_no_attention_is_shown_when_the_score_ignores_the_in
 
 def test_data_quality_says_in_words_that_no_value_is_missing(tmp_path, monkeypatch):
     """All shares 0: a heatmap of one colour read as some share missing everywhere (seen at 10M)."""
-    import numpy as np
-
-    from monitoring.ingest.pipeline import ingest_file
-    from monitoring.ingest.roles import RoleOverrides
-
-    rng = np.random.default_rng(3)
-    path = str(tmp_path / "complete.duckdb")
-    store = Store(path)
-    roles = RoleOverrides(task="binary", timestamp="when", score=["p"], prediction="label")
-    for kind, start in (("reference", "2026-01-01"), ("production", "2026-03-01")):
-        n = 2000
-        frame = pd.DataFrame(
-            {
-                "when": pd.Timestamp(start)
-                + pd.to_timedelta(np.sort(rng.integers(0, 5 * 86400, n)), unit="s"),
-                "income": rng.normal(50, 10, n),
-                "p": rng.random(n),
-            }
-        )
-        frame["label"] = (frame["p"] > 0.5).astype(int)
-        frame.to_parquet(tmp_path / f"{kind}.parquet", index=False)
-        ingest_file(store, str(tmp_path / f"{kind}.parquet"), model="complete", kind=kind, overrides=roles)
+    path = _binary_model(tmp_path, "complete", lambda rng, kind, n: {"income": rng.normal(50, 10, n)}, 2000)
     monkeypatch.setenv(DB_ENV_VAR, path)
     at = run_page("pages/data_quality.py", {"model": "complete", "window": "day"})
     assert not at.exception, [e.value for e in at.exception]
