@@ -56,7 +56,7 @@ def _link(segment: str | None, page: str) -> str:
 
 if picked:  # a real link: it opens a fresh page, copied or bookmarked it shows the same
     st.link_button("Open it there", _link(picked, target), icon=":material/open_in_new:")
-table = rows.assign(open=[_link(s, target) for s in rows["segment"]])
+table = rows.assign(open=[_link(s, target) for s in rows["segment"]], flag=rows["flag"].fillna(""))
 show_table(
     table[
         [
@@ -78,11 +78,16 @@ show_table(
     hide_index=True,
     column_config={
         "open": st.column_config.LinkColumn("Open", display_text="open ↗"),
-        "value": st.column_config.NumberColumn("Segment", format="%.3f"),
+        "rank": "Rank",
+        "segment": "Segment",
+        "kind": "Figure",
+        "value": st.column_config.NumberColumn("Inside", format="%.3f"),
         "rest_value": st.column_config.NumberColumn("Rest", format="%.3f"),
         "difference": st.column_config.NumberColumn("Difference", format="%+.3f"),
         "lower": st.column_config.NumberColumn("Lower", format="%+.3f"),
         "upper": st.column_config.NumberColumn("Upper", format="%+.3f"),
+        "rows": st.column_config.NumberColumn("Rows", format="localized"),
+        "flag": "Flag",
         "drift_share": st.column_config.ProgressColumn(
             "Inputs drifted", format="percent", min_value=0, max_value=1
         ),
