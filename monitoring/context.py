@@ -19,7 +19,7 @@ from monitoring.segments import (
 )
 from monitoring.settings import ModelSettings
 from monitoring.store import attached_sql, catalog, segment_sql, window_sql
-from monitoring.store.cache import cached_for
+from monitoring.store.cache import ReportCache, cached_for
 from monitoring.windows import (
     TIME_UNITS,
     WHOLE_PERIOD,
@@ -64,7 +64,7 @@ class Context:
     only: tuple | None = None  # window keys: production() keeps just their rows
     span: Period | None = None  # with `only` time windows: the time they cover
     memo: dict = field(default_factory=dict)  # what several sections of one report share
-    written: dict = field(default_factory=dict)  # summaries the report stored (see store/cache.py)
+    cache: ReportCache = field(default_factory=ReportCache)  # the summary cache as the report reads it
     segment: Slice | None = None  # only the rows of this slice, in production and in the baseline
     by: str | None = None  # group every figure also by this column's values (source column __segment)
     baseline: Baseline = field(default_factory=lambda: Baseline("reference"))
@@ -254,7 +254,7 @@ def _windows_and_batches(con, context: Context) -> tuple:
             found[prefix + str(row[0])].append(row)
         return found
 
-    kept = cached_for(con, model.id, tokens, listed, context.written)
+    kept = cached_for(con, model.id, tokens, listed, context.cache, hold=True)
     rows = [[int(batch), *map(_as_time, rest)] for pairs in kept.values() for batch, *rest in pairs]
     return window_sql.windows_of_batches(spec, rows)
 

@@ -51,8 +51,10 @@ def for_reference(con, context, key: str, compute, read_again: bool = False):
     `read_again`: other sections of the report read it too, so the report holds it for them (its
     snapshot does not show what it stored); only for small results, as it is held to the end."""
     token = baseline_token(con, context)
-    written = context.written if read_again else None
-    return cached_for(con, context.model.id, {key: token}, lambda _: {key: compute()}, written)[key]
+    kept = cached_for(
+        con, context.model.id, {key: token}, lambda _: {key: compute()}, context.cache, read_again
+    )
+    return kept[key]
 
 
 def window_tokens(con, context) -> dict:
@@ -185,5 +187,6 @@ def per_window(
         return as_stored(split)
 
     # a window without a token lost its rows since it was listed: computed, not kept
-    kept = cached_for(con, context.model.id, {name: tokens.get(w.key) for name, w in by_key.items()}, missing)
+    tokens_by_name = {name: tokens.get(w.key) for name, w in by_key.items()}
+    kept = cached_for(con, context.model.id, tokens_by_name, missing, context.cache)
     return {key: [r for name in by_key for r in kept[name][key]] for key in keys}

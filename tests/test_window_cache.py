@@ -232,3 +232,23 @@ def test_summaries_kept_by_other_code_are_dropped_when_the_store_opens(small_cre
         con.execute("UPDATE meta SET value = 'an older release' WHERE key = ?", [CODE_KEY])
     assert _entries(Store(path), "") == {}  # opened by other code: every kept summary dropped
     assert build_report(Store(path), ReportRequest("credit", window="week"))["drift"]
+
+
+def test_a_report_reads_the_kept_payloads_in_one_scan_unless_they_are_large(small_credit, monkeypatch):
+    """Fetching one payload costs DuckDB a scan of them all, so a report reads them once."""
+    from monitoring.store import cache
+
+    store = small_credit(until_day=12)
+    first = build_report(store, WEEKLY_DRIFT)
+    reads = []
+    real = cache._select
+    monkeypatch.setattr(
+        cache, "_select", lambda con, model, keys: reads.append(keys) or real(con, model, keys)
+    )
+    kept = build_report(store, WEEKLY_DRIFT)
+    assert reads == [None]  # every lookup of the report answered from one read of the model's entries
+    monkeypatch.setattr(cache, "HELD_BYTES", 0)
+    reads.clear()
+    large = build_report(store, WEEKLY_DRIFT)
+    assert reads[0] is None and len(reads) > 2 and all(keys for keys in reads[1:])  # then key by key
+    assert rounded(kept["drift"]) == rounded(first["drift"]) == rounded(large["drift"])

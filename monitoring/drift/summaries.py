@@ -188,8 +188,10 @@ def _kept_counts(con, context, edges, categorical, names) -> dict:
             _keep_wholes(con, context, names, {keys[k]: pairs for k, pairs in found.items()}, tokens)
         return found
 
-    written = None if context.by else context.written  # the sums weak segments kept (below)
-    kept = cached_for(con, context.model.id, {k: tokens[w] for k, w in keys.items()}, production, written)
+    # (a drift section after weak segments finds the sums they kept in context.cache)
+    kept = cached_for(
+        con, context.model.id, {k: tokens[w] for k, w in keys.items()}, production, context.cache
+    )
     return {keys[k]: pairs for k, pairs in kept.items()}
 
 
@@ -204,7 +206,9 @@ def _keep_wholes(con, context, names, grouped: dict, tokens: dict) -> None:
     def summed(missing) -> dict:
         return {k: _summed([[[None, s] for _, s in grouped[keys[k]]]]) for k in missing}
 
-    cached_for(con, context.model.id, {k: tokens[w] for k, w in keys.items()}, summed, context.written)
+    cached_for(
+        con, context.model.id, {k: tokens[w] for k, w in keys.items()}, summed, context.cache, hold=True
+    )
 
 
 def _summed(days: list[list]) -> list[list]:

@@ -58,30 +58,70 @@ def as_stored(value):
     return json.loads(json.dumps(value, default=_plain))
 
 
+# A report holds the model's kept payloads (read in one scan) up to this size; above it each
+# lookup reads the store, as before.
+HELD_BYTES = 64 * 2**20
+
+
+class ReportCache:
+    """The summary cache as one report reads it.
+
+    Reading one payload costs DuckDB a scan of every payload in the table (it decompresses the
+    whole column), so the model's entries are read once, the first time any is asked for (unless
+    they pass HELD_BYTES). A report reads one snapshot, which does not show what the report
+    stored itself: `written` holds what it stored and will read again."""
+
+    def __init__(self):
+        self.payloads: dict[int, dict[str, str] | None] = {}
+        self.written: dict[str, tuple[str, object]] = {}
+
+    def stored(self, con, model_id: int, keys: list[str]) -> list[tuple[str, str]]:
+        """(key, payload) of the `keys` that are stored."""
+        if model_id not in self.payloads:
+            rows = _select(con, model_id, None)
+            held = sum(len(payload) for _, payload in rows) <= HELD_BYTES
+            self.payloads[model_id] = dict(rows) if held else None
+        held = self.payloads[model_id]
+        if held is None:
+            return _select(con, model_id, keys)
+        return [(key, held[key]) for key in keys if key in held]
+
+
+def _select(con, model_id: int, keys: list[str] | None) -> list[tuple[str, str]]:
+    """(key, payload) of the model's entries, or of `keys` only."""
+    where, params = "", [model_id, CONTENT_VERSION]
+    if keys is not None:
+        where, params = " AND key IN (SELECT unnest(?::VARCHAR[]))", [*params, keys]
+    return con.execute(
+        f"SELECT key, payload FROM summary_cache WHERE model_id = ? AND data_version = ?{where}", params
+    ).fetchall()
+
+
 def cached_for(
-    con, model_id: int, tokens: dict[str, str | None], compute_missing, written: dict | None = None
+    con,
+    model_id: int,
+    tokens: dict[str, str | None],
+    compute_missing,
+    report: ReportCache | None = None,
+    hold: bool = False,
 ) -> dict:
     """{key: value} for every key of `tokens`, computing only the keys whose token changed.
 
     `compute_missing(keys)` returns {key: value} for the keys not stored with their current token;
     each is stored (replacing the stale entry under the same key). A token of None means the
     content is unknown (it changed while the report was read): computed, never stored.
-    `written` ({key: (token, value)}) holds what this report stored before: a report reads one
-    snapshot, which does not show its own writes; what is stored here is added to it.
+    `report`: the report's view of the cache (see ReportCache); `hold`: keep what is computed
+    here in it, for other sections of the report to read (small results only: held to its end).
     """
     if not tokens:
         return {}
-    rows = con.execute(
-        "SELECT key, payload FROM summary_cache WHERE model_id = ? AND data_version = ? "
-        "AND key IN (SELECT unnest(?::VARCHAR[]))",
-        [model_id, CONTENT_VERSION, list(tokens)],
-    ).fetchall()
+    rows = report.stored(con, model_id, list(tokens)) if report else _select(con, model_id, list(tokens))
     found = {}
     for key, payload in rows:
         entry = json.loads(payload)
         if entry["token"] == tokens[key]:
             found[key] = entry["value"]
-    for key, (token, value) in (written or {}).items():
+    for key, (token, value) in (report.written if report else {}).items():
         if key in tokens and key not in found and token == tokens[key]:
             found[key] = value
     missing = [key for key in tokens if key not in found]
@@ -92,8 +132,8 @@ def cached_for(
             found[key] = computed.get(key, {})
             if tokens[key] is not None:
                 entries[key] = json.dumps({"token": tokens[key], "value": found[key]}, default=_plain)
-                if written is not None:
-                    written[key] = (tokens[key], found[key])
+                if hold and report:
+                    report.written[key] = (tokens[key], found[key])
         _store(con, model_id, entries)
     return found
 
