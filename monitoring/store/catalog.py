@@ -6,7 +6,7 @@ from monitoring.errors import InputError, NotFoundError
 from monitoring.schema import TASKS, Column, Model
 from monitoring.settings import ModelSettings
 from monitoring.store import attached_sql
-from monitoring.store.connection import quote
+from monitoring.store.connection import quote, snapshot_answer
 from monitoring.windows import WindowSpec
 
 
@@ -80,22 +80,30 @@ def save_columns(con, model_id: int, columns: list[Column]) -> None:
 
 def table_exists(con, table: str) -> bool:
     name = table.strip('"').replace('""', '"')
-    # DuckDB's own catalog functions answer in half the time of information_schema's views
-    found = con.execute(
-        "SELECT count(*) FROM (SELECT table_name AS name FROM duckdb_tables() "
-        "UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT internal) WHERE name = ?",
-        [name],
-    ).fetchall()
-    return found[0][0] > 0
+
+    def ask() -> bool:
+        # DuckDB's own catalog functions answer in half the time of information_schema's views
+        found = con.execute(
+            "SELECT count(*) FROM (SELECT table_name AS name FROM duckdb_tables() "
+            "UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT internal) WHERE name = ?",
+            [name],
+        ).fetchall()
+        return found[0][0] > 0
+
+    return snapshot_answer(con, ("exists", name), ask)
 
 
 def table_columns(con, table: str) -> list[str]:
     name = table.strip('"').replace('""', '"')
-    rows = con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index",
-        [name],
-    ).fetchall()
-    return [r[0] for r in rows]
+
+    def ask() -> list[str]:
+        rows = con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index",
+            [name],
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    return list(snapshot_answer(con, ("columns", name), ask))
 
 
 def find_batch_by_hash(con, model_id: int, kind: str, content_hash: str):

@@ -3,6 +3,7 @@
 import os
 import threading
 import time
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -192,11 +193,28 @@ class Store:
             delay = min(delay * 2, 0.5)
 
 
+# Catalog answers (which tables exist, their columns) of each connection inside a read snapshot:
+# they cannot change there, and a report asks about a hundred times (1 ms each).
+_SNAPSHOT_CATALOG: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
 @contextmanager
 def read_snapshot(con):
     """Read everything inside from one snapshot of the database (a transaction that writes nothing)."""
     con.execute("BEGIN TRANSACTION")
+    _SNAPSHOT_CATALOG[con] = {}
     try:
         yield
     finally:
+        _SNAPSHOT_CATALOG.pop(con, None)
         con.execute("ROLLBACK")
+
+
+def snapshot_answer(con, question: tuple, ask):
+    """`ask()`, asked once per read snapshot of `con` (every time outside one)."""
+    answers = _SNAPSHOT_CATALOG.get(con)
+    if answers is None:
+        return ask()
+    if question not in answers:
+        answers[question] = ask()
+    return answers[question]
