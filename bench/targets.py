@@ -76,8 +76,8 @@ def next_day(found: dict, label: str) -> str:
     return _line(
         f"Next day at {label} (ingest one day + rules + drift report) under 3 s",
         total < 3,
-        f"{total:.1f} s in the process: ingest and rules {inner['ingest']:.1f} s, report "
-        f"{inner['report']:.1f} s; {result['seconds']:.1f} s wall with Python's start and writing "
+        f"{total:.2f} s in the process: ingest and rules {inner['ingest']:.2f} s, report "
+        f"{inner['report']:.2f} s; {result['seconds']:.1f} s wall with Python's start and writing "
         f"the day's file; peak {result['peak_mb']:.0f} MB",
     )
 
