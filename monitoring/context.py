@@ -236,15 +236,21 @@ def make_context(con, request: ReportRequest) -> Context:
 def _windows_and_batches(con, context: Context) -> tuple:
     """window_sql.windows_and_batches of the context's rows, from what each batch's rows list
     (kept while the batch exists: its rows never change), so that a new batch lists only its own.
-    Kept for time or batch windows of the whole population: a segment filter may read labels that
-    arrive later, and row-count windows renumber when earlier rows arrive."""
-    model, spec, period = context.model, context.spec, context.period
+    Kept for time or batch windows of the whole period and population (an entry per batch: not one
+    set per period a user picks): a segment filter may read labels that arrive later, and
+    row-count windows renumber when earlier rows arrive."""
+    model, spec = context.model, context.spec
     source, params = context.production(con)
-    keepable = spec.unit in (*TIME_UNITS, "batch") and context.segment is None and context.by is None
-    if not keepable or attached_sql.attached_token(con, model.id, "production"):
+    keepable = spec.unit in (*TIME_UNITS, "batch") and context.period == WHOLE_PERIOD
+    if (
+        not keepable
+        or context.segment
+        or context.by
+        or attached_sql.attached_token(con, model.id, "production")
+    ):
         return window_sql.windows_and_batches(con, model, spec, source, params)
     timestamp = model.column("timestamp")
-    prefix = f"windows:{timestamp and timestamp.name}:{spec}:{period.start}:{period.end}:batch:"
+    prefix = f"windows:{timestamp and timestamp.name}:{spec}:batch:"
     batches = [b for b in catalog.batch_token(con, model.id, "production").split(",") if b]
     tokens = {prefix + batch: batch for batch in batches}
 
