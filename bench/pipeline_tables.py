@@ -131,11 +131,13 @@ NOTES = """Notes on the runs recorded here:
 - 50M, eighth session (2026-12-02, 12:43-12:51 UTC, idle machine, commit dcd9712):
   `--only ours_ingest,ours_report,ours_next_day` again. Cold full report 114.6 s (166 s before),
   981 MB; next day 9.4 s in the process, 1,722 MB. The ingest step peaked at 2,112 MB, over the
-  2 GB target: a report then held every reference result it had kept, for other sections to read
-  again (its snapshot does not show its own writes), a reference's per-score counts among them.
-  With only the drift bins held (001e1b4) the ingest again (12:53-12:56): 225.6 s, peak 1,858 MB,
-  production stored at 815k rows/s (61.3 s), rules 160 s. The report and next day above ran
-  before that change, which only frees memory sooner. The raw write the ingest is set against
+  2 GB target. Suspecting the report's holding of every reference result it had kept, 001e1b4 held
+  only the drift bins, and the ingest again (12:53-12:56) peaked at 1,858 MB (225.6 s, production
+  stored at 815k rows/s in 61.3 s, rules 160 s). But every kept reference result proved small
+  (0.4 MB at most, checked afterwards), so that change cannot explain 250 MB: the cause of the
+  2,112 MB is not known, and the step's peak varies between runs (1,846 MB in the seventh
+  session). Later commits hold reference results again (a cold report computed the baseline's
+  performance once per pass of windows). The raw write the ingest is set against
   (62.3 s) is the fifth session's: that ratio mixes two runs.
 """
 

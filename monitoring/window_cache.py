@@ -46,15 +46,17 @@ def baseline_token(con, context) -> str:
     return f"production:{production}|labels:{catalog.batch_token(con, model.id, 'labels')}"
 
 
-def for_reference(con, context, key: str, compute, read_again: bool = False):
+def for_reference(con, context, key: str, compute):
     """`compute()`, kept under `key` for as long as the context's baseline rows are unchanged.
-    `read_again`: other sections of the report read it too, so the report holds it for them (its
-    snapshot does not show what it stored); only for small results, as it is held to the end."""
+    The report holds it too, for its other sections and passes (its snapshot does not show what it
+    stored): a pass per few windows asked for the baseline's performance again each time. Results
+    of the reference are small (at 10M rows the largest, the drift bins, 0.3 MB)."""
     token = baseline_token(con, context)
-    kept = cached_for(
-        con, context.model.id, {key: token}, lambda _: {key: compute()}, context.cache, read_again
-    )
-    return kept[key]
+
+    def computed(_) -> dict:
+        return {key: compute()}
+
+    return cached_for(con, context.model.id, {key: token}, computed, context.cache, hold=True)[key]
 
 
 def window_tokens(con, context) -> dict:

@@ -109,7 +109,7 @@ def summaries(con, context, columns) -> Summaries:
         return drift_sql.reference_profile(con, source, params, numeric, categorical)
 
     key = cache_key("drift", context, drift_sql.EDGE_BINS, names, "reference", sliced=False)
-    found = for_reference(con, context, key, profile, read_again=True)  # bins: small
+    found = for_reference(con, context, key, profile)
     edges = found["edges"]
     reference = _reference_slices(con, context, edges, categorical, found["counts"], names)
     return Summaries(edges, reference, _window_slices(con, context, edges, categorical, names))
